@@ -1,0 +1,25 @@
+//! govwire's domain model: the reply record, the messages the pipeline stages
+//! exchange, and the public CloudEvents that subscribers read.
+//!
+//! This crate owns every type that crosses a process boundary (an AMQP body, a
+//! JSON file, an HTTP response of the archive). It does no I/O. The JSON
+//! Schemas under `schemas/` are generated from these types (see
+//! [`schema::all_schemas`]) and a test keeps them in step.
+//!
+//! - [`reply`]: the normalized official-document record (`Reply`), named as the
+//!   public contract fixes it.
+//! - [`page`]: what the crawler hands the parser (`RawPage`) and what the parser
+//!   hands the notifier (`ParsedPage`).
+//! - [`event`]: CloudEvents 1.0 envelopes, their deterministic ids and routing
+//!   keys.
+//! - [`canonical`]: canonical JSON and the content hash that versions a reply.
+
+pub mod canonical;
+pub mod event;
+pub mod page;
+pub mod reply;
+pub mod schema;
+
+pub use event::{CloudEvent, EventType, ReplyEventData};
+pub use page::{PageOutcome, ParsedPage, RawPage};
+pub use reply::*;
