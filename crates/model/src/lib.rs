@@ -17,9 +17,11 @@
 pub mod canonical;
 pub mod event;
 pub mod page;
+pub mod profile;
 pub mod reply;
 pub mod schema;
 
 pub use event::{CloudEvent, EventType, ReplyEventData};
 pub use page::{PageOutcome, ParsedPage, RawPage};
+pub use profile::PortalProfile;
 pub use reply::*;
