@@ -1,1 +1,210 @@
-fn main() {}
+//! The `govwire` command: each stage as a daemon, all of them in one process,
+//! and the operator commands. Logic lives in the library crates; this file
+//! loads configuration, sets up logging, runs, and maps the first failure to
+//! an exit code with its cause chain.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use govwire::config::{Config, LogFormat};
+use govwire::services::{self, Service};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Parser)]
+#[command(name = "govwire", version, about = "Watches government portals for replies to deputies' suggestions and members' proposals.")]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, env = "GOVWIRE_CONFIG", default_value = "config/govwire.toml")]
+    config: PathBuf,
+    /// Log line format (overrides `[log] format`).
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Poll the configured portals and hand new or changed pages on.
+    Crawler(RunArgs),
+    /// Turn fetched pages into reply records.
+    Parser(RunArgs),
+    /// Decide published / updated and publish events.
+    Notifier(RunArgs),
+    /// Keep every version of every reply and serve them over HTTP.
+    Archive(RunArgs),
+    /// Run every stage in this one process.
+    All(RunArgs),
+    /// Print events as they arrive on the events exchange.
+    Tail {
+        /// Print the raw CloudEvent JSON instead of a readable line.
+        #[arg(long)]
+        json: bool,
+        /// Routing-key pattern to follow (`shpt.reply.*`, `#`).
+        #[arg(long, default_value = "#")]
+        binding: String,
+        /// Stop after this many events.
+        #[arg(long)]
+        limit: Option<u64>,
+    },
+    /// Serve the fixture portal: a local copy of the portal's structure with
+    /// the corpus of replies, for tests and demos.
+    FixturePortal {
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 8480)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+    },
+    /// Write the JSON Schemas of every wire type (or check them with --check).
+    Schemas {
+        /// Directory to write to.
+        #[arg(long, default_value = "schemas")]
+        out: PathBuf,
+        /// Fail if the files differ from the types instead of writing them.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Load and validate the configuration and portal profiles, then exit.
+    CheckConfig(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Override a portal's base URL: `--base-url shpt=http://127.0.0.1:8480`.
+    #[arg(long = "base-url", value_name = "PORTAL=URL")]
+    base_urls: Vec<String>,
+}
+
+impl RunArgs {
+    fn base_urls(&self) -> Result<BTreeMap<String, String>> {
+        self.base_urls
+            .iter()
+            .map(|s| {
+                s.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .with_context(|| format!("--base-url expects PORTAL=URL, got `{s}`"))
+            })
+            .collect()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("govwire: cannot start the async runtime: {e}");
+            return ExitCode::from(70);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "govwire stopped with an error.");
+            eprintln!("govwire: error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Schemas { out, check } => return schemas(out, *check),
+        Command::FixturePortal { port, bind } => {
+            govwire::telemetry::init(cli.log_format.unwrap_or(LogFormat::Auto), "info");
+            return fixture_portal(SocketAddr::new(*bind, *port)).await;
+        }
+        _ => {}
+    }
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let config = Config::load(&cli.config, env)?;
+    govwire::telemetry::init(cli.log_format.unwrap_or(config.log.format), &config.log.level);
+    match cli.command {
+        Command::Crawler(a) => run_services(&cli.config, &a, &[Service::Crawler]).await,
+        Command::Parser(a) => run_services(&cli.config, &a, &[Service::Parser]).await,
+        Command::Notifier(a) => run_services(&cli.config, &a, &[Service::Notifier]).await,
+        Command::Archive(a) => run_services(&cli.config, &a, &[Service::Archive]).await,
+        Command::All(a) => run_services(&cli.config, &a, &Service::ALL).await,
+        Command::CheckConfig(a) => {
+            let plan = services::plan(&cli.config, &a.base_urls()?)?;
+            println!("configuration OK: {}", cli.config.display());
+            for (profile, base) in &plan.portals {
+                println!(
+                    "portal {}: {} section(s), base URL {}",
+                    profile.id,
+                    profile.sections.len(),
+                    base.as_deref().unwrap_or(&profile.base_url)
+                );
+            }
+            Ok(())
+        }
+        Command::Tail { json, binding, limit } => {
+            let bus = govwire_bus::Bus::connect(&config.bus(), "tail")
+                .await
+                .with_context(|| format!("cannot reach RabbitMQ at {}", config.bus().redacted_url()))?;
+            let cancel = CancellationToken::new();
+            let stop = cancel.clone();
+            tokio::spawn(async move {
+                services::shutdown_signal().await;
+                stop.cancel();
+            });
+            govwire::tail::run(bus, &binding, json, limit, cancel, std::io::stdout()).await
+        }
+        Command::Schemas { .. } | Command::FixturePortal { .. } => unreachable!("handled above"),
+    }
+}
+
+async fn run_services(config_path: &std::path::Path, args: &RunArgs, which: &[Service]) -> Result<()> {
+    let plan = services::plan(config_path, &args.base_urls()?)?;
+    let cancel = CancellationToken::new();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        services::shutdown_signal().await;
+        stop.cancel();
+    });
+    services::run(plan, which, cancel, services::Reports::default()).await
+}
+
+async fn fixture_portal(addr: SocketAddr) -> Result<()> {
+    let cancel = CancellationToken::new();
+    let portal = govwire_fixture_portal::FixturePortal::start(addr, govwire_fixture_portal::corpus(), cancel.clone())
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(base_url = %portal.base_url(), "Fixture portal serving.");
+    println!("fixture portal at {}", portal.base_url());
+    services::shutdown_signal().await;
+    cancel.cancel();
+    portal.stopped().await;
+    Ok(())
+}
+
+fn schemas(out: &std::path::Path, check: bool) -> Result<()> {
+    let mut stale = Vec::new();
+    for (name, schema) in govwire_model::schema::all_schemas() {
+        let path = out.join(name);
+        let text = govwire_model::schema::render(&schema);
+        if check {
+            let current = std::fs::read_to_string(&path).unwrap_or_default();
+            if current != text {
+                stale.push(path.display().to_string());
+            }
+        } else {
+            std::fs::create_dir_all(out)?;
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+    }
+    if !stale.is_empty() {
+        bail!("schemas out of date (run `govwire schemas`): {}", stale.join(", "));
+    }
+    Ok(())
+}

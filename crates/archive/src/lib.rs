@@ -1,1 +1,13 @@
-//! placeholder
+//! The archive subscriber: keeps every version of every reply, idempotently,
+//! and serves them over a small read API.
+//!
+//! - [`run`]: consumes reply events from `govwire.events` (queue
+//!   `<prefix>.archive`, bound to `*.reply.*`) and stores each version; a
+//!   redelivered or republished event (same id) changes nothing.
+//! - [`api`]: `GET /replies`, `GET /replies/{id}`,
+//!   `GET /replies/{id}/versions/{version}`, `GET /stats`, `GET /healthz`.
+
+pub mod api;
+mod service;
+
+pub use service::{handle_event, run, ArchiveSettings, BINDING, QUEUE};

@@ -1,0 +1,44 @@
+# govwire: the two commands a new machine needs are `make run` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: run test demo lint fmt schemas services rabbitmq postgres build release clean-state
+
+## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite.
+run: rabbitmq release
+	mkdir -p var
+	./target/release/govwire all
+
+## test: the whole suite against a real RabbitMQ and PostgreSQL (started or installed if needed).
+test: services
+	$(CARGO) test --workspace --locked --all-targets
+
+## demo: the pipeline against the fixture portal; shows events arriving and ends with a summary.
+demo: rabbitmq build
+	./scripts/demo.sh
+
+## lint: formatting and clippy, as CI expects them clean.
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## schemas: regenerate schemas/ from the Rust types (a test checks they match).
+schemas:
+	$(CARGO) run --quiet --locked -- schemas --out schemas
+
+services: rabbitmq postgres
+
+rabbitmq:
+	@./scripts/ensure-rabbitmq.sh
+
+postgres:
+	@./scripts/ensure-postgres.sh
+
+build:
+	$(CARGO) build --locked
+
+release:
+	$(CARGO) build --release --locked

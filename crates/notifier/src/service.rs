@@ -1,0 +1,193 @@
+//! The notifier daemon.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
+use govwire_model::event::{APP_ID, CLOUDEVENTS_CONTENT_TYPE};
+use govwire_model::{PageOutcome, ParsedPage};
+use govwire_store::Store;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn, Instrument};
+
+use crate::decide::{decide, reply_keys};
+
+/// Queue name (after the prefix) the notifier consumes.
+pub const QUEUE: &str = "notifier";
+/// Routing key of parsed pages on the pipeline exchange.
+pub const PARSED_ROUTING_KEY: &str = "parsed";
+/// Outbox rows relayed per sweep; bounded so one sweep never holds a huge batch.
+const OUTBOX_BATCH: u32 = 100;
+
+/// What the notifier needs beyond the bus and the store.
+#[derive(Debug, Clone)]
+pub struct NotifierSettings {
+    /// Time between outbox sweeps when nothing triggers one sooner.
+    pub outbox_interval: Duration,
+}
+
+/// Runs the notifier until `cancel`: consumes parsed pages, records
+/// decisions, relays the outbox.
+pub async fn run(
+    bus: Bus,
+    store: Store,
+    settings: NotifierSettings,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    bus.declare_exchanges().await?;
+    let pipeline = bus.config().pipeline_exchange.clone();
+    let queue = bus
+        .declare_work_queue(QUEUE, &pipeline, &[PARSED_ROUTING_KEY])
+        .await?;
+    let wake = Arc::new(Notify::new());
+    // The relay outlives the consumer briefly so it can drain the outbox.
+    let relay_stop = CancellationToken::new();
+
+    let relay = {
+        let publisher = bus.publisher().await?;
+        let store = store.clone();
+        let wake = wake.clone();
+        let cancel = relay_stop.clone();
+        let interval = settings.outbox_interval;
+        let exchange = bus.config().events_exchange.clone();
+        tokio::spawn(
+            async move { relay_outbox(publisher, exchange, store, wake, interval, cancel).await }
+                .in_current_span(),
+        )
+    };
+
+    let consumer = bus.consumer(&queue, "govwire-notifier").await?;
+    let dead_letters = bus.publisher().await?;
+    info!(queue = %queue, "Notifier consuming parsed pages.");
+    let handler_store = store.clone();
+    let handler_wake = wake.clone();
+    let consumed = run_consumer(consumer, dead_letters, cancel.clone(), move |delivery| {
+        let store = handler_store.clone();
+        let wake = handler_wake.clone();
+        let body = delivery.body().to_vec();
+        let message_id = delivery.message_id().map(str::to_owned);
+        async move {
+            handle(&store, &body, message_id.as_deref()).await?;
+            wake.notify_one();
+            Ok(())
+        }
+    })
+    .await;
+    // The consumer has stopped taking work; let the relay drain what was
+    // committed, then stop it.
+    relay_stop.cancel();
+    match relay.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => warn!(error = %format!("{e:#}"), "Outbox relay stopped with an error."),
+        Err(e) => error!(error = %e, "Outbox relay task failed."),
+    }
+    consumed?;
+    info!("Notifier stopped.");
+    Ok(())
+}
+
+async fn handle(store: &Store, body: &[u8], message_id: Option<&str>) -> Result<(), HandlerError> {
+    let page: ParsedPage = serde_json::from_slice(body)
+        .map_err(|e| HandlerError::Poison(format!("not a ParsedPage: {e}")))?;
+    let span = tracing::info_span!("page", portal = %page.portal, url = %page.url, message_id = message_id.unwrap_or(""));
+    async {
+        let reply = match &page.outcome {
+            PageOutcome::Reply { reply } => (**reply).clone(),
+            PageOutcome::NotAReply { reason } => {
+                debug!(%reason, "Page is not a reply; nothing to notify.");
+                return Ok(());
+            }
+        };
+        let keys = reply_keys(&page, &reply);
+        let now = Utc::now();
+        let page_for_decision = page.clone();
+        let decision = store
+            .apply_reply(&keys, move |known| decide(&page_for_decision, reply, known, now))
+            .await
+            // A store failure is retried: the message goes back to the queue
+            // and, if it keeps failing, the broker's delivery limit moves it
+            // to the dead-letter queue.
+            .map_err(|e| HandlerError::Retry(anyhow::Error::new(e).context("recording the decision")))?;
+        let reply_id = decision.reply_id.clone().unwrap_or_default();
+        match (&decision.new_version, decision.events.first()) {
+            (Some(v), Some(ev)) => info!(reply_id = %reply_id, version = v.version, event_id = %ev.event_id, event_type = %ev.event_type, "Reply decision recorded."),
+            _ if decision.add_url.is_some() => info!(reply_id = %reply_id, "Known reply seen at a new URL; no event."),
+            _ => debug!(reply_id = %reply_id, "Reply unchanged; no event."),
+        }
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+/// Publishes committed outbox rows, oldest first, each confirmed by the
+/// broker before it is marked published.
+async fn relay_outbox(
+    publisher: Publisher,
+    exchange: String,
+    store: Store,
+    wake: Arc<Notify>,
+    interval: Duration,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    loop {
+        match relay_once(&publisher, &exchange, &store).await {
+            Ok(0) => {}
+            Ok(n) => debug!(published = n, "Outbox relayed."),
+            Err(e) => warn!(error = %format!("{e:#}"), "Outbox relay failed; will retry."),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+    // Drain once more so everything committed before the stop goes out.
+    if let Err(e) = relay_once(&publisher, &exchange, &store).await {
+        warn!(error = %format!("{e:#}"), "Final outbox relay failed; the events stay in the outbox for the next start.");
+    }
+    Ok(())
+}
+
+/// One sweep; returns how many events were published.
+pub(crate) async fn relay_once(publisher: &Publisher, exchange: &str, store: &Store) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let pending = store.pending_outbox(OUTBOX_BATCH).await?;
+        if pending.is_empty() {
+            return Ok(total);
+        }
+        let batch = pending.len();
+        for row in pending {
+            let message = Message {
+                exchange: exchange.to_string(),
+                routing_key: row.routing_key.clone(),
+                body: row.body.clone(),
+                content_type: CLOUDEVENTS_CONTENT_TYPE.into(),
+                message_id: row.event_id.clone(),
+                kind: Some(row.event_type.clone()),
+                timestamp: Some(row.created_at),
+                headers: vec![],
+            };
+            match publisher.publish(&message).await {
+                Ok(()) => {
+                    store.mark_outbox_published(&row.event_id, Utc::now()).await?;
+                    info!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, app_id = APP_ID, "Event published.");
+                    total += 1;
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!(
+                        "publishing event {} ({})",
+                        row.event_id, row.routing_key
+                    )))
+                }
+            }
+        }
+        if batch < OUTBOX_BATCH as usize {
+            return Ok(total);
+        }
+    }
+}
+

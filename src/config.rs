@@ -1,0 +1,473 @@
+//! Configuration: `config/govwire.toml`, then environment overrides
+//! `GOVWIRE__<SECTION>__<KEY>`, then command-line flags. Unknown keys and
+//! invalid values stop start-up with a message naming them; secrets are
+//! wrapped so `Debug` cannot print them.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use govwire_bus::BusConfig;
+use govwire_model::PortalProfile;
+
+/// Prefix of environment overrides: `GOVWIRE__AMQP__URL`.
+pub const ENV_PREFIX: &str = "GOVWIRE__";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Logging.
+    #[serde(default)]
+    pub log: LogConfig,
+    /// The broker.
+    pub amqp: AmqpConfig,
+    /// The state and archive database.
+    pub store: StoreConfig,
+    /// The crawler.
+    pub crawler: CrawlerConfig,
+    /// The notifier.
+    #[serde(default)]
+    pub notifier: NotifierConfig,
+    /// The archive subscriber.
+    #[serde(default)]
+    pub archive: ArchiveConfig,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `auto`, `json` or `pretty`.
+    pub format: LogFormat,
+    /// Filter in `RUST_LOG` syntax.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Auto,
+            level: "info".into(),
+        }
+    }
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable on a terminal, JSON lines otherwise.
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Readable lines.
+    Pretty,
+}
+
+/// `[amqp]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmqpConfig {
+    /// Broker URL; may hold a password.
+    pub url: SecretString,
+    /// The public topic exchange.
+    pub events_exchange: String,
+    /// The stage-to-stage direct exchange.
+    pub pipeline_exchange: String,
+    /// Prefix of queue names and of the dead-letter exchange.
+    pub queue_prefix: String,
+    /// Consumer prefetch.
+    pub prefetch: u16,
+    /// Deliveries before the broker dead-letters a message.
+    pub delivery_limit: u32,
+    /// Seconds to wait for a publisher confirm.
+    pub confirm_timeout_secs: u64,
+    /// Seconds until an unused queue expires; 0 = never.
+    #[serde(default)]
+    pub queue_expires_secs: u64,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite://…` or `postgres://…`; may hold a password.
+    pub url: SecretString,
+}
+
+/// `[crawler]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrawlerConfig {
+    /// Directory of portal profiles.
+    pub portals_dir: PathBuf,
+    /// Profiles to poll, by id.
+    pub portals: Vec<String>,
+    /// The User-Agent sent with every request.
+    pub user_agent: String,
+    /// Seconds between revisits of a known page.
+    pub revisit_interval_secs: u64,
+    /// Overrides every profile's minimum delay between requests (ms).
+    #[serde(default)]
+    pub min_delay_ms: Option<u64>,
+    /// Overrides every profile's poll interval (seconds).
+    #[serde(default)]
+    pub poll_interval_secs: Option<u64>,
+}
+
+/// `[notifier]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifierConfig {
+    /// Milliseconds between outbox sweeps.
+    pub outbox_interval_ms: u64,
+}
+
+impl Default for NotifierConfig {
+    fn default() -> Self {
+        Self {
+            outbox_interval_ms: 1000,
+        }
+    }
+}
+
+/// `[archive]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveConfig {
+    /// Address of the read API.
+    pub listen: SocketAddr,
+    /// The archive's database; empty = `store.url`.
+    #[serde(default = "empty_secret")]
+    pub store_url: SecretString,
+}
+
+fn empty_secret() -> SecretString {
+    SecretString::from(String::new())
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8088".parse().expect("a literal address"),
+            store_url: empty_secret(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path`, applies the environment overrides in `env`, validates.
+    pub fn load(path: &Path, env: impl IntoIterator<Item = (String, String)>) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        Self::from_toml(&text, env).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// Parses configuration text and applies environment overrides.
+    pub fn from_toml(text: &str, env: impl IntoIterator<Item = (String, String)>) -> Result<Config> {
+        let mut value: toml::Value = toml::from_str(text).context("the file is not valid TOML")?;
+        apply_env_overrides(&mut value, env)?;
+        let config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            anyhow::anyhow!("configuration key `{path}`: {}", e.into_inner())
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let amqp = self.amqp.url.expose_secret();
+        if !(amqp.starts_with("amqp://") || amqp.starts_with("amqps://")) {
+            bail!("configuration key `amqp.url`: must start with amqp:// or amqps://");
+        }
+        let store = self.store.url.expose_secret();
+        if !(store.starts_with("sqlite:") || store.starts_with("postgres://") || store.starts_with("postgresql://"))
+        {
+            bail!("configuration key `store.url`: must start with sqlite:, postgres:// or postgresql://");
+        }
+        for (key, name) in [
+            ("amqp.events_exchange", &self.amqp.events_exchange),
+            ("amqp.pipeline_exchange", &self.amqp.pipeline_exchange),
+            ("amqp.queue_prefix", &self.amqp.queue_prefix),
+        ] {
+            if name.is_empty() || name.starts_with("amq.") {
+                bail!("configuration key `{key}`: `{name}` is not a usable name");
+            }
+        }
+        if self.amqp.events_exchange == self.amqp.pipeline_exchange {
+            bail!("configuration keys `amqp.events_exchange` and `amqp.pipeline_exchange` must differ");
+        }
+        if self.amqp.prefetch == 0 {
+            bail!("configuration key `amqp.prefetch`: must be at least 1");
+        }
+        if self.amqp.delivery_limit == 0 {
+            bail!("configuration key `amqp.delivery_limit`: must be at least 1");
+        }
+        if self.crawler.portals.is_empty() {
+            bail!("configuration key `crawler.portals`: name at least one portal profile");
+        }
+        if self.crawler.user_agent.trim().is_empty() {
+            bail!("configuration key `crawler.user_agent`: must not be empty");
+        }
+        Ok(())
+    }
+
+    /// The broker settings as the bus crate takes them.
+    pub fn bus(&self) -> BusConfig {
+        BusConfig {
+            url: self.amqp.url.clone(),
+            events_exchange: self.amqp.events_exchange.clone(),
+            pipeline_exchange: self.amqp.pipeline_exchange.clone(),
+            queue_prefix: self.amqp.queue_prefix.clone(),
+            prefetch: self.amqp.prefetch,
+            delivery_limit: self.amqp.delivery_limit,
+            queue_expires_ms: match self.amqp.queue_expires_secs {
+                0 => None,
+                s => Some(u32::try_from(s.saturating_mul(1000)).unwrap_or(u32::MAX)),
+            },
+            confirm_timeout: Duration::from_secs(self.amqp.confirm_timeout_secs.max(1)),
+        }
+    }
+
+    /// The archive's database URL (its own, or the shared store's).
+    pub fn archive_store_url(&self) -> SecretString {
+        if self.archive.store_url.expose_secret().is_empty() {
+            self.store.url.clone()
+        } else {
+            self.archive.store_url.clone()
+        }
+    }
+
+    /// Loads and validates the profiles named in `crawler.portals`, applying
+    /// base-URL overrides: `overrides` (from the command line) first, then
+    /// `GOVWIRE_PORTAL_<ID>_BASE_URL` from `env`.
+    pub fn portal_profiles(
+        &self,
+        config_dir: &Path,
+        overrides: &BTreeMap<String, String>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Vec<(PortalProfile, Option<String>)>> {
+        let dir = if self.crawler.portals_dir.is_absolute() {
+            self.crawler.portals_dir.clone()
+        } else {
+            config_dir.join(&self.crawler.portals_dir)
+        };
+        let mut out = Vec::new();
+        for id in &self.crawler.portals {
+            let profile = load_profile(&dir.join(format!("{id}.toml")))?;
+            if &profile.id != id {
+                bail!(
+                    "portal profile {}: its id is `{}`, not `{id}`",
+                    dir.join(format!("{id}.toml")).display(),
+                    profile.id
+                );
+            }
+            let env_key = format!("GOVWIRE_PORTAL_{}_BASE_URL", id.to_uppercase().replace('-', "_"));
+            let base = overrides.get(id).cloned().or_else(|| env.get(&env_key).cloned());
+            if let Some(base) = &base {
+                if !(base.starts_with("http://") || base.starts_with("https://")) {
+                    bail!("base URL override for portal `{id}` must be an http or https URL, got `{base}`");
+                }
+            }
+            out.push((profile, base));
+        }
+        Ok(out)
+    }
+}
+
+/// Reads and validates one portal profile.
+pub fn load_profile(path: &Path) -> Result<PortalProfile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the portal profile {}", path.display()))?;
+    let de = toml::Deserializer::new(&text);
+    let profile: PortalProfile = serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        anyhow::anyhow!(
+            "portal profile {}: key `{key}`: {}",
+            path.display(),
+            e.into_inner()
+        )
+    })?;
+    profile.validate()?;
+    Ok(profile)
+}
+
+/// Applies `GOVWIRE__SECTION__KEY=value` overrides to the parsed file. A
+/// value takes the type of the key it replaces (integer, float, boolean,
+/// array); keys absent from the file are read as TOML literals when they
+/// parse as one, else as strings.
+fn apply_env_overrides(
+    root: &mut toml::Value,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<()> {
+    let mut vars: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+        .collect();
+    vars.sort();
+    for (key, raw) in vars {
+        let path: Vec<String> = key[ENV_PREFIX.len()..]
+            .split("__")
+            .map(|p| p.to_lowercase())
+            .collect();
+        if path.iter().any(|p| p.is_empty()) {
+            bail!("environment variable {key}: expected GOVWIRE__<SECTION>__<KEY>");
+        }
+        let dotted = path.join(".");
+        let mut table = root
+            .as_table_mut()
+            .context("the configuration file must be a TOML table")?;
+        for part in &path[..path.len() - 1] {
+            table = table
+                .entry(part.clone())
+                .or_insert_with(|| toml::Value::Table(Default::default()))
+                .as_table_mut()
+                .with_context(|| format!("environment variable {key}: `{part}` is not a section"))?;
+        }
+        let leaf = path.last().expect("path has at least one part").clone();
+        let value = match table.get(&leaf) {
+            Some(toml::Value::String(_)) => toml::Value::String(raw),
+            Some(toml::Value::Integer(_)) => toml::Value::Integer(raw.trim().parse().with_context(|| {
+                format!("environment variable {key}: `{dotted}` must be an integer, got `{raw}`")
+            })?),
+            Some(toml::Value::Float(_)) => toml::Value::Float(raw.trim().parse().with_context(|| {
+                format!("environment variable {key}: `{dotted}` must be a number, got `{raw}`")
+            })?),
+            Some(toml::Value::Boolean(_)) => toml::Value::Boolean(raw.trim().parse().with_context(|| {
+                format!("environment variable {key}: `{dotted}` must be true or false, got `{raw}`")
+            })?),
+            Some(toml::Value::Array(_)) => parse_literal(&raw)
+                .filter(|v| v.is_array())
+                .or_else(|| {
+                    Some(toml::Value::Array(
+                        raw.split(',')
+                            .map(|s| toml::Value::String(s.trim().to_string()))
+                            .filter(|v| v.as_str() != Some(""))
+                            .collect(),
+                    ))
+                })
+                .expect("always some"),
+            _ => parse_literal(&raw).unwrap_or(toml::Value::String(raw)),
+        };
+        table.insert(leaf, value);
+    }
+    Ok(())
+}
+
+fn parse_literal(raw: &str) -> Option<toml::Value> {
+    let doc: toml::Table = toml::from_str(&format!("v = {raw}")).ok()?;
+    doc.get("v").cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../config/govwire.toml");
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_shipped_configuration_loads() {
+        let c = Config::from_toml(SHIPPED, env(&[])).unwrap();
+        assert_eq!(c.amqp.events_exchange, "govwire.events");
+        assert_eq!(c.crawler.portals, vec!["shpt"]);
+    }
+
+    #[test]
+    fn environment_overrides_replace_keys_with_the_right_type() {
+        let c = Config::from_toml(
+            SHIPPED,
+            env(&[
+                ("GOVWIRE__AMQP__PREFETCH", "3"),
+                ("GOVWIRE__AMQP__EVENTS_EXCHANGE", "t.events"),
+                ("GOVWIRE__CRAWLER__PORTALS", "shpt,pudong"),
+                ("GOVWIRE__CRAWLER__MIN_DELAY_MS", "5"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.amqp.prefetch, 3);
+        assert_eq!(c.amqp.events_exchange, "t.events");
+        assert_eq!(c.crawler.portals, vec!["shpt", "pudong"]);
+        assert_eq!(c.crawler.min_delay_ms, Some(5));
+    }
+
+    #[test]
+    fn an_unknown_key_stops_start_up_naming_it() {
+        let text = format!("{SHIPPED}\n[extra]\nfoo = 1\n");
+        let err = format!("{:#}", Config::from_toml(&text, env(&[])).unwrap_err());
+        assert!(err.contains("extra"), "{err}");
+        let err = format!(
+            "{:#}",
+            Config::from_toml(SHIPPED, env(&[("GOVWIRE__AMQP__PREFETHC", "3")])).unwrap_err()
+        );
+        assert!(err.contains("prefethc"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_value_stops_start_up_naming_the_key() {
+        let err = format!(
+            "{:#}",
+            Config::from_toml(SHIPPED, env(&[("GOVWIRE__AMQP__PREFETCH", "many")])).unwrap_err()
+        );
+        assert!(err.contains("amqp.prefetch"), "{err}");
+        let err = format!(
+            "{:#}",
+            Config::from_toml(SHIPPED, env(&[("GOVWIRE__LOG__FORMAT", "xml")])).unwrap_err()
+        );
+        assert!(err.contains("log.format"), "{err}");
+        let err = format!(
+            "{:#}",
+            Config::from_toml(SHIPPED, env(&[("GOVWIRE__STORE__URL", "mysql://x")])).unwrap_err()
+        );
+        assert!(err.contains("store.url"), "{err}");
+    }
+
+    #[test]
+    fn passwords_never_reach_debug_output() {
+        let c = Config::from_toml(
+            SHIPPED,
+            env(&[
+                ("GOVWIRE__AMQP__URL", "amqp://u:amqp-s3cret@h:5672/%2f"),
+                ("GOVWIRE__STORE__URL", "postgres://u:db-s3cret@h/db"),
+            ]),
+        )
+        .unwrap();
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("amqp-s3cret") && !debug.contains("db-s3cret"), "{debug}");
+    }
+
+    #[test]
+    fn the_shipped_profiles_load_and_validate() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/portals");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            load_profile(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+        }
+    }
+
+    #[test]
+    fn a_profile_with_an_unknown_key_is_refused_naming_it() {
+        let dir = std::env::temp_dir().join(format!("govwire-profile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.toml");
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("config/portals/shpt.toml"),
+        )
+        .unwrap()
+        .replace("max_pages = 20\noverlap_pages = 0", "max_pages = 20\noverlap_pagez = 0");
+        std::fs::write(&path, text).unwrap();
+        let err = format!("{:#}", load_profile(&path).unwrap_err());
+        assert!(err.contains("overlap_pagez"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,17 @@
+//! govwire: watches government portals for replies to deputies' suggestions
+//! and members' proposals, and tells the world when one appears or changes.
+//!
+//! The binary `govwire` is a thin shell over this library:
+//!
+//! - [`config`]: `config/govwire.toml`, environment overrides, validation.
+//! - [`telemetry`]: JSON or readable log lines.
+//! - [`services`]: the stages as daemons (crawler, parser, notifier, archive)
+//!   and `all` of them in one process, each stopped by one cancellation token.
+//! - [`tail`]: `govwire tail`, events as they arrive.
+//!
+//! The stages themselves live in the `crates/` libraries; see ARCHITECTURE.md.
+
+pub mod config;
+pub mod services;
+pub mod tail;
+pub mod telemetry;

@@ -1,0 +1,411 @@
+//! The stages as daemons. Each runs until its cancellation token fires, then
+//! stops taking work, finishes or hands back what is in flight (an unacked
+//! message goes back to its queue) and closes its connections.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
+use govwire_crawler::{Crawler, CrawlerOptions, PageSink, SinkError};
+use govwire_model::canonical::sha256_hex;
+use govwire_model::{PortalProfile, RawPage};
+use govwire_store::Store;
+use secrecy::SecretString;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn, Instrument};
+
+use crate::config::Config;
+
+/// Routing key of raw pages on the pipeline exchange.
+pub const PAGES_ROUTING_KEY: &str = "pages";
+/// Routing key of parsed pages on the pipeline exchange.
+pub use govwire_notifier::PARSED_ROUTING_KEY;
+/// Queue name (after the prefix) the parser consumes.
+pub const PARSER_QUEUE: &str = "parser";
+
+/// One stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Service {
+    /// Polls portals and hands pages on.
+    Crawler,
+    /// Turns pages into records.
+    Parser,
+    /// Decides and publishes events.
+    Notifier,
+    /// Keeps every version and serves them.
+    Archive,
+}
+
+impl Service {
+    /// Every stage, in pipeline order.
+    pub const ALL: [Service; 4] = [
+        Service::Crawler,
+        Service::Parser,
+        Service::Notifier,
+        Service::Archive,
+    ];
+
+    /// The name used in logs and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Crawler => "crawler",
+            Service::Parser => "parser",
+            Service::Notifier => "notifier",
+            Service::Archive => "archive",
+        }
+    }
+}
+
+/// Everything a run needs besides the configuration: the portal profiles as
+/// resolved (with base-URL overrides) and where the archive API should bind.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// The configuration.
+    pub config: Config,
+    /// Profiles with their base-URL override, if any.
+    pub portals: Vec<(PortalProfile, Option<String>)>,
+    /// Overrides `archive.listen` (tests bind port 0).
+    pub archive_listen: Option<SocketAddr>,
+}
+
+/// Things a running pipeline reports back (for tests and `make demo`).
+#[derive(Debug, Default)]
+pub struct Reports {
+    /// Receives the archive API's bound address.
+    pub archive_bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+}
+
+/// Loads the configuration and profiles as the command line and environment
+/// say.
+pub fn plan(
+    config_path: &std::path::Path,
+    base_urls: &BTreeMap<String, String>,
+) -> Result<RunPlan> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let config = Config::load(config_path, env.clone())?;
+    let config_dir = config_path
+        .parent()
+        .map(|p| p.parent().unwrap_or(p))
+        .unwrap_or(std::path::Path::new("."));
+    let env_map: BTreeMap<String, String> = env.into_iter().collect();
+    let portals = config.portal_profiles(config_dir, base_urls, &env_map)?;
+    Ok(RunPlan {
+        config,
+        portals,
+        archive_listen: None,
+    })
+}
+
+/// Runs `services` until `cancel` fires or one of them fails; then stops the
+/// others and returns the first failure.
+pub async fn run(
+    plan: RunPlan,
+    services: &[Service],
+    cancel: CancellationToken,
+    mut reports: Reports,
+) -> Result<()> {
+    let config = &plan.config;
+    let bus_config = config.bus();
+    let needs_store = services
+        .iter()
+        .any(|s| matches!(s, Service::Crawler | Service::Notifier));
+    let store = if needs_store {
+        Some(open_store(&config.store.url).await?)
+    } else {
+        None
+    };
+    let archive_store = if services.contains(&Service::Archive) {
+        let url = config.archive_store_url();
+        Some(match &store {
+            Some(s) if secrecy::ExposeSecret::expose_secret(&url)
+                == secrecy::ExposeSecret::expose_secret(&config.store.url) =>
+            {
+                s.clone()
+            }
+            _ => open_store(&url).await?,
+        })
+    } else {
+        None
+    };
+
+    let mut tasks: JoinSet<(Service, Result<()>)> = JoinSet::new();
+    for &service in services {
+        let bus = Bus::connect(&bus_config, service.name())
+            .await
+            .with_context(|| format!("the {} cannot reach RabbitMQ at {}", service.name(), bus_config.redacted_url()))?;
+        let token = cancel.clone();
+        let span = tracing::info_span!("service", service = service.name());
+        match service {
+            Service::Crawler => {
+                let store = store.clone().expect("opened above");
+                let plan = plan.clone();
+                tasks.spawn(
+                    async move { (service, run_crawlers(bus, store, &plan, token).await) }
+                        .instrument(span),
+                );
+            }
+            Service::Parser => {
+                let profiles: Vec<PortalProfile> =
+                    plan.portals.iter().map(|(p, _)| p.clone()).collect();
+                tasks.spawn(
+                    async move { (service, run_parser(bus, profiles, token).await) }
+                        .instrument(span),
+                );
+            }
+            Service::Notifier => {
+                let store = store.clone().expect("opened above");
+                let settings = govwire_notifier::NotifierSettings {
+                    outbox_interval: Duration::from_millis(config.notifier.outbox_interval_ms.max(10)),
+                };
+                tasks.spawn(
+                    async move {
+                        let result = govwire_notifier::run(bus.clone(), store, settings, token).await;
+                        bus.close().await;
+                        (service, result)
+                    }
+                    .instrument(span),
+                );
+            }
+            Service::Archive => {
+                let store = archive_store.clone().expect("opened above");
+                let settings = govwire_archive::ArchiveSettings {
+                    listen: Some(plan.archive_listen.unwrap_or(config.archive.listen)),
+                };
+                let bound = reports.archive_bound.take();
+                tasks.spawn(
+                    async move {
+                        let result = govwire_archive::run(bus.clone(), store, settings, token, bound).await;
+                        bus.close().await;
+                        (service, result)
+                    }
+                    .instrument(span),
+                );
+            }
+        }
+    }
+
+    let mut first_error: Option<anyhow::Error> = None;
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((service, Ok(()))) => {
+                if !cancel.is_cancelled() {
+                    warn!(service = service.name(), "Service stopped on its own; stopping the others.");
+                    cancel.cancel();
+                }
+            }
+            Ok((service, Err(e))) => {
+                error!(service = service.name(), error = %format!("{e:#}"), "Service failed; stopping the others.");
+                cancel.cancel();
+                first_error.get_or_insert(e.context(format!("the {} failed", service.name())));
+            }
+            Err(e) => {
+                error!(error = %e, "Service task panicked; stopping the others.");
+                cancel.cancel();
+                first_error.get_or_insert(anyhow::anyhow!("a service task panicked: {e}"));
+            }
+        }
+    }
+    if let Some(store) = store {
+        store.close().await;
+    }
+    if let Some(store) = archive_store {
+        store.close().await;
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+async fn open_store(url: &SecretString) -> Result<Store> {
+    Store::connect(url)
+        .await
+        .with_context(|| format!("cannot open the store at {}", govwire_store::redact_url(secrecy::ExposeSecret::expose_secret(url))))
+}
+
+/// Hands fetched pages to the parser stage over the pipeline exchange, each
+/// publish confirmed by the broker before the crawler records the page.
+pub struct BusPageSink {
+    publisher: Publisher,
+    exchange: String,
+}
+
+impl PageSink for BusPageSink {
+    async fn deliver(&self, page: RawPage) -> Result<(), SinkError> {
+        let body = serde_json::to_vec(&page).map_err(|e| SinkError::new(format!("cannot serialize page: {e}")))?;
+        let message = Message {
+            exchange: self.exchange.clone(),
+            routing_key: PAGES_ROUTING_KEY.into(),
+            message_id: sha256_hex(format!("{}\n{}", page.url, page.body_sha256())),
+            body,
+            content_type: "application/json".into(),
+            kind: Some("govwire.pipeline.raw_page".into()),
+            timestamp: Some(page.fetched_at),
+            headers: vec![],
+        };
+        self.publisher
+            .publish(&message)
+            .await
+            .map_err(|e| SinkError::new(format!("cannot hand the page to the parser stage: {e}")))
+    }
+}
+
+async fn run_crawlers(bus: Bus, store: Store, plan: &RunPlan, cancel: CancellationToken) -> Result<()> {
+    bus.declare_exchanges().await?;
+    let pipeline = bus.config().pipeline_exchange.clone();
+    // The parser's queue must exist before the first page is published, or the
+    // mandatory publish would come back unroutable.
+    bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY]).await?;
+    let config = &plan.config.crawler;
+    let mut crawlers = JoinSet::new();
+    for (profile, base_url) in &plan.portals {
+        let sink = BusPageSink {
+            publisher: bus.publisher().await?,
+            exchange: pipeline.clone(),
+        };
+        let options = CrawlerOptions {
+            base_url_override: base_url.clone(),
+            user_agent: config.user_agent.clone(),
+            min_delay: config.min_delay_ms.map(Duration::from_millis),
+            revisit_interval: Duration::from_secs(config.revisit_interval_secs),
+            poll_interval: config.poll_interval_secs.map(Duration::from_secs),
+            ..CrawlerOptions::default()
+        };
+        let crawler = Crawler::new(profile.clone(), store.clone(), sink, options)
+            .with_context(|| format!("cannot set up the crawler for portal `{}`", profile.id))?;
+        let token = cancel.clone();
+        let portal = profile.id.clone();
+        crawlers.spawn(
+            async move {
+                let result = crawler.run(token).await;
+                (portal, result)
+            }
+            .in_current_span(),
+        );
+    }
+    let mut failure = None;
+    while let Some(joined) = crawlers.join_next().await {
+        match joined {
+            Ok((_, Ok(()))) => {}
+            Ok((portal, Err(e))) => {
+                cancel.cancel();
+                failure.get_or_insert(anyhow::Error::new(e).context(format!("crawling portal `{portal}`")));
+            }
+            Err(e) => {
+                cancel.cancel();
+                failure.get_or_insert(anyhow::anyhow!("a crawler task panicked: {e}"));
+            }
+        }
+    }
+    bus.close().await;
+    info!("Crawler stopped.");
+    failure.map_or(Ok(()), Err)
+}
+
+async fn run_parser(bus: Bus, profiles: Vec<PortalProfile>, cancel: CancellationToken) -> Result<()> {
+    bus.declare_exchanges().await?;
+    let pipeline = bus.config().pipeline_exchange.clone();
+    let queue = bus
+        .declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
+        .await?;
+    // The notifier's queue must exist before the first parsed page goes out.
+    bus.declare_work_queue(govwire_notifier::QUEUE, &pipeline, &[PARSED_ROUTING_KEY])
+        .await?;
+    let publisher = Arc::new(bus.publisher().await?);
+    let consumer = bus.consumer(&queue, "govwire-parser").await?;
+    let dead_letters = bus.publisher().await?;
+    let profiles = Arc::new(profiles);
+    info!(queue = %queue, "Parser consuming pages.");
+    let result = run_consumer(consumer, dead_letters, cancel, move |delivery| {
+        let body = delivery.body().to_vec();
+        let message_id = delivery.message_id().unwrap_or_default().to_string();
+        let publisher = publisher.clone();
+        let profiles = profiles.clone();
+        let pipeline = pipeline.clone();
+        async move { parse_one(&publisher, &pipeline, &profiles, &body, &message_id).await }
+    })
+    .await;
+    bus.close().await;
+    info!("Parser stopped.");
+    Ok(result?)
+}
+
+async fn parse_one(
+    publisher: &Publisher,
+    pipeline: &str,
+    profiles: &[PortalProfile],
+    body: &[u8],
+    message_id: &str,
+) -> Result<(), HandlerError> {
+    let page: RawPage = serde_json::from_slice(body)
+        .map_err(|e| HandlerError::Poison(format!("not a RawPage: {e}")))?;
+    let span = tracing::info_span!("page", portal = %page.portal, url = %page.url);
+    async {
+        let profile = profiles
+            .iter()
+            .find(|p| p.id == page.portal)
+            .ok_or_else(|| HandlerError::Poison(format!("no profile for portal `{}`", page.portal)))?;
+        let parsed = govwire_parser::parse_page(&page, profile).map_err(|e| {
+            warn!(error = %e, "Page could not be parsed; sending it to the dead-letter queue.");
+            HandlerError::Poison(format!("parse failure: {e}"))
+        })?;
+        match &parsed.outcome {
+            govwire_model::PageOutcome::Reply { reply } => {
+                info!(reply_id = %reply.id, warnings = reply.warnings.len(), "Page parsed as a reply.")
+            }
+            govwire_model::PageOutcome::NotAReply { reason } => {
+                info!(%reason, "Page is not a reply; skipped.")
+            }
+        }
+        let body = serde_json::to_vec(&parsed)
+            .map_err(|e| HandlerError::Poison(format!("cannot serialize the parsed page: {e}")))?;
+        let message = Message {
+            exchange: pipeline.to_string(),
+            routing_key: PARSED_ROUTING_KEY.into(),
+            message_id: sha256_hex(format!("{message_id}\n{}", govwire_parser::PARSER_VERSION)),
+            body,
+            content_type: "application/json".into(),
+            kind: Some("govwire.pipeline.parsed_page".into()),
+            timestamp: Some(chrono::Utc::now()),
+            headers: vec![],
+        };
+        publisher
+            .publish(&message)
+            .await
+            .map_err(|e| HandlerError::Retry(anyhow::Error::new(e).context("handing the parsed page to the notifier")))
+    }
+    .instrument(span)
+    .await
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            warn!(error = %e, "Cannot listen for Ctrl-C.");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                warn!(error = %e, "Cannot listen for SIGTERM.");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => info!("SIGINT received; stopping."),
+        _ = term => info!("SIGTERM received; stopping."),
+    }
+}

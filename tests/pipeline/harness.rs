@@ -1,0 +1,334 @@
+//! `spawn_pipeline()`: the fixture portal and every stage on random ports,
+//! with unique exchange, queue and database names, plus helpers that wait on
+//! conditions with deadlines instead of sleeping.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use govwire::config::Config;
+use govwire::services::{self, Reports, RunPlan, Service};
+use govwire_bus::{Bus, BusConfig};
+use govwire_fixture_portal::{corpus, FixturePortal, RunningPortal};
+use govwire_model::reply::PROVENANCE_FIELDS;
+use govwire_model::Reply;
+use govwire_store::testing::TestDb;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Exchange, queue and prefix names no other test uses.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub suffix: String,
+}
+
+impl Names {
+    pub fn unique() -> Self {
+        Self {
+            suffix: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+        }
+    }
+    fn events(&self) -> String {
+        format!("govwire.test.{}.events", self.suffix)
+    }
+    fn pipeline(&self) -> String {
+        format!("govwire.test.{}.pipeline", self.suffix)
+    }
+    fn prefix(&self) -> String {
+        format!("govwire.test.{}", self.suffix)
+    }
+}
+
+/// One event as a subscriber saw it.
+#[derive(Debug, Clone)]
+pub struct RecordedEvent {
+    pub kind: String,
+    pub routing_key: String,
+    pub message_id: String,
+    pub content_type: String,
+    pub body: Value,
+}
+
+/// Every event published on the test's exchange, in arrival order.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    events: Arc<Mutex<Vec<RecordedEvent>>>,
+}
+
+impl Recorder {
+    pub fn all(&self) -> Vec<RecordedEvent> {
+        self.events.lock().unwrap().clone()
+    }
+    pub fn len(&self) -> usize {
+        self.events.lock().unwrap().len()
+    }
+}
+
+pub struct Pipeline {
+    pub portal: RunningPortal,
+    recorder: Recorder,
+    cancel: CancellationToken,
+    handle: JoinHandle<anyhow::Result<()>>,
+    archive: String,
+    http: reqwest::Client,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Stats {
+    pub replies: u64,
+    pub versions: u64,
+    #[allow(dead_code)]
+    pub events: u64,
+}
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn test_amqp_url() -> String {
+    std::env::var("GOVWIRE_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn config_for(names: &Names, db: &TestDb) -> Config {
+    let shipped = std::fs::read_to_string(repo_root().join("config/govwire.toml")).unwrap();
+    let env: Vec<(String, String)> = [
+        ("GOVWIRE__AMQP__URL", test_amqp_url()),
+        ("GOVWIRE__AMQP__EVENTS_EXCHANGE", names.events()),
+        ("GOVWIRE__AMQP__PIPELINE_EXCHANGE", names.pipeline()),
+        ("GOVWIRE__AMQP__QUEUE_PREFIX", names.prefix()),
+        ("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "600".into()),
+        ("GOVWIRE__STORE__URL", db.url.expose_secret().to_string()),
+        ("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0".into()),
+        ("GOVWIRE__CRAWLER__POLL_INTERVAL_SECS", "1".into()),
+        ("GOVWIRE__CRAWLER__REVISIT_INTERVAL_SECS", "1".into()),
+        ("GOVWIRE__NOTIFIER__OUTBOX_INTERVAL_MS", "200".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    Config::from_toml(&shipped, env).expect("the test configuration is valid")
+}
+
+async fn start_recorder(bus_config: &BusConfig) -> Recorder {
+    let bus = Bus::connect(bus_config, "test-recorder")
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach RabbitMQ at {} (is it running?): {e}", bus_config.redacted_url()));
+    bus.declare_exchanges().await.unwrap();
+    let mut consumer = bus.tail("#").await.unwrap();
+    let recorder = Recorder::default();
+    let events = recorder.events.clone();
+    tokio::spawn(async move {
+        let _bus = bus;
+        while let Some(Ok(delivery)) = consumer.next().await {
+            let body: Value = serde_json::from_slice(delivery.body()).unwrap_or(Value::Null);
+            events.lock().unwrap().push(RecordedEvent {
+                kind: delivery.kind().unwrap_or_default().to_string(),
+                routing_key: delivery.routing_key().to_string(),
+                message_id: delivery.message_id().unwrap_or_default().to_string(),
+                content_type: delivery.content_type().unwrap_or_default().to_string(),
+                body,
+            });
+            let _ = delivery.ack().await;
+        }
+    });
+    recorder
+}
+
+/// Starts the fixture portal (or reuses one) and every stage.
+pub async fn spawn_pipeline(
+    names: &Names,
+    db: &TestDb,
+    reuse: Option<(RunningPortal, Recorder)>,
+) -> Pipeline {
+    let config = config_for(names, db);
+    let (portal, recorder) = match reuse {
+        Some(r) => r,
+        None => {
+            let portal = FixturePortal::start(
+                "127.0.0.1:0".parse().unwrap(),
+                corpus(),
+                CancellationToken::new(),
+            )
+            .await
+            .expect("the fixture portal starts");
+            let recorder = start_recorder(&config.bus()).await;
+            (portal, recorder)
+        }
+    };
+    let overrides = BTreeMap::from([("shpt".to_string(), portal.base_url())]);
+    let portals = config
+        .portal_profiles(repo_root(), &overrides, &BTreeMap::new())
+        .expect("the shipped profiles load");
+    let plan = RunPlan {
+        config,
+        portals,
+        archive_listen: Some("127.0.0.1:0".parse().unwrap()),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let cancel = CancellationToken::new();
+    let handle = tokio::spawn(services::run(
+        plan,
+        &Service::ALL,
+        cancel.clone(),
+        Reports {
+            archive_bound: Some(tx),
+        },
+    ));
+    let archive = match tokio::time::timeout(Duration::from_secs(60), rx).await {
+        Ok(Ok(addr)) => format!("http://{addr}"),
+        _ => {
+            cancel.cancel();
+            let outcome = handle.await;
+            panic!("the pipeline did not start: {outcome:?}");
+        }
+    };
+    Pipeline {
+        portal,
+        recorder,
+        cancel,
+        handle,
+        archive,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Pipeline {
+    pub fn events(&self) -> Vec<RecordedEvent> {
+        self.recorder.all()
+    }
+
+    pub fn recorder(&self) -> Recorder {
+        self.recorder.clone()
+    }
+
+    pub async fn archive_stats(&self) -> Stats {
+        self.http
+            .get(format!("{}/stats", self.archive))
+            .send()
+            .await
+            .expect("the archive API answers")
+            .json()
+            .await
+            .expect("stats are JSON")
+    }
+
+    /// The current archived record of `id`, if archived.
+    pub async fn archived_reply(&self, id: &str) -> Option<Value> {
+        let url = reqwest::Url::parse(&format!("{}/replies/", self.archive))
+            .unwrap()
+            .join(&urlencode(id))
+            .unwrap();
+        let response = self.http.get(url).send().await.expect("the archive API answers");
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return None;
+        }
+        let body: Value = response.json().await.expect("a reply is JSON");
+        Some(body["current"].clone())
+    }
+
+    /// The fixture item id of the document whose golden record is `reply_id`.
+    pub fn item_id_of(&self, reply_id: &str) -> String {
+        corpus()
+            .into_iter()
+            .find(|d| d.golden().is_some_and(|g| g.id == reply_id))
+            .map(|d| d.item_id().to_string())
+            .unwrap_or_else(|| panic!("no corpus document for {reply_id}"))
+    }
+
+    fn list_requests(&self) -> usize {
+        self.portal
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/front/api/data/affair") || r.path.ends_with("/index.html"))
+            .count()
+    }
+
+    /// Waits until the crawler has polled every section `n` more times.
+    pub async fn wait_for_full_polls(&self, n: usize) {
+        let sections = 3; // the shipped shpt profile: two API channels, one HTML list
+        let start = self.list_requests();
+        wait_until(Duration::from_secs(60), "the crawler polls again", || async {
+            self.list_requests() >= start + n * sections
+        })
+        .await;
+    }
+
+    fn detail_requests(&self, item: &str) -> usize {
+        let tail = format!("/{item}.html");
+        self.portal.requests().iter().filter(|r| r.path.ends_with(&tail)).count()
+    }
+
+    /// Waits until the crawler has requested item `item`'s page `n` more times.
+    pub async fn wait_for_revisits(&self, item: &str, n: usize) {
+        let start = self.detail_requests(item);
+        wait_until(Duration::from_secs(60), "the crawler revisits the page", || async {
+            self.detail_requests(item) >= start + n
+        })
+        .await;
+    }
+
+    /// Stops every stage and checks they stopped cleanly.
+    pub async fn stop(self) {
+        self.cancel.cancel();
+        match tokio::time::timeout(Duration::from_secs(30), self.handle).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => panic!("the pipeline stopped with an error: {e:#}"),
+            Ok(Err(e)) => panic!("the pipeline task failed: {e}"),
+            Err(_) => panic!("the pipeline did not stop within 30 s of the signal"),
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Golden records of every reply in the fixture corpus.
+pub fn corpus_goldens() -> Vec<Reply> {
+    corpus().into_iter().filter_map(|d| d.golden()).collect()
+}
+
+/// Asserts the archived record has the golden record's content (provenance
+/// aside).
+pub fn assert_same_content(golden: &Reply, archived: &Value) {
+    let mut expected = serde_json::to_value(golden).unwrap();
+    let mut actual = archived.clone();
+    for key in PROVENANCE_FIELDS {
+        expected.as_object_mut().unwrap().remove(*key);
+        actual.as_object_mut().unwrap().remove(*key);
+    }
+    assert_eq!(actual, expected, "archived record of {} differs from its golden record", golden.id);
+}
+
+/// Polls `condition` until it holds, failing the test after `deadline`.
+pub async fn wait_until<F, Fut>(deadline: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let give_up = tokio::time::Instant::now() + deadline;
+    let mut pause = Duration::from_millis(20);
+    loop {
+        if condition().await {
+            return;
+        }
+        if tokio::time::Instant::now() >= give_up {
+            panic!("timed out after {deadline:?} waiting for: {what}");
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
