@@ -18,6 +18,12 @@ pub async fn run(
 ) -> Result<()> {
     bus.declare_exchanges().await?;
     let mut consumer = bus.tail(binding).await?;
+    // A banner on stderr, so a person (or a script) knows the queue is bound
+    // and nothing published from now on will be missed.
+    eprintln!(
+        "Following {} ({binding}); Ctrl-C to stop.",
+        bus.config().events_exchange
+    );
     let mut seen = 0u64;
     loop {
         let delivery = tokio::select! {

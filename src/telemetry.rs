@@ -29,7 +29,7 @@ pub fn init(format: LogFormat, level: &str) {
                     .json()
                     .with_writer(std::io::stderr)
                     .with_current_span(true)
-                    .with_span_list(false)
+                    .with_span_list(true)
                     .flatten_event(true),
             )
             .init();
