@@ -1,0 +1,271 @@
+//! The archive: every reply event a subscriber received, every version it
+//! carried, and the newest record of each reply. Idempotent on the event id,
+//! so a redelivered event changes nothing.
+
+use chrono::{DateTime, Utc};
+use govwire_model::Reply;
+
+use crate::db::{args, invalid, narrow, parse_ts, ts};
+use crate::replies::{parse_record, record_json};
+use crate::{ArchiveStats, ArchivedReply, ArchivedSummary, Store, StoreError, VersionMeta};
+
+/// The columns of `archive_replies` an [`ArchivedSummary`] shows.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    reply_id: String,
+    portal: String,
+    title: String,
+    doc_number: Option<String>,
+    current_version: i64,
+    first_seen_at: String,
+    updated_at: String,
+}
+
+/// The columns of `archive_versions` a [`VersionMeta`] shows.
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    version: i64,
+    content_sha256: String,
+    event_id: String,
+    event_type: String,
+    received_at: String,
+}
+
+/// The three counts of [`ArchiveStats`].
+#[derive(sqlx::FromRow)]
+struct StatsRow {
+    replies: i64,
+    versions: i64,
+    events: i64,
+}
+
+impl Store {
+    /// In one transaction: records the event id (unique); if it was new,
+    /// stores `reply` as version `reply.version` of `reply.id` (unique
+    /// (reply_id, version): a second event for the same version changes
+    /// nothing) and updates the reply's current row when this version is
+    /// newer. Returns true if the event was new. Redelivery of the same event
+    /// changes nothing.
+    pub async fn archive_event(
+        &self,
+        event_id: &str,
+        event_type: &str,
+        reply: &Reply,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if event_id.is_empty() {
+            return Err(invalid("event has an empty id".into()));
+        }
+        if reply.id.is_empty() {
+            return Err(invalid(format!(
+                "event {event_id} carries a reply without an id"
+            )));
+        }
+        if reply.version == 0 {
+            return Err(invalid(format!(
+                "event {event_id} carries reply {} without a version",
+                reply.id
+            )));
+        }
+        let json = record_json(reply)?;
+        let version = i64::from(reply.version);
+        let received = ts(received_at);
+
+        let mut tx = self.pool.begin_write().await?;
+        let mut exec = tx.exec();
+        let new_event = exec
+            .execute(
+                "INSERT INTO archive_events (event_id, event_type, reply_id, version, received_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
+                args![event_id, event_type, &reply.id, version, received.clone()],
+            )
+            .await?
+            == 1;
+        if !new_event {
+            tx.commit().await?;
+            tracing::debug!(event_id, reply_id = %reply.id, "Event already archived.");
+            return Ok(false);
+        }
+        // The current row first (the versions reference it); it only moves
+        // forward, so an older version arriving late leaves it alone.
+        let moved = exec
+            .execute(
+                "INSERT INTO archive_replies (reply_id, portal, title, doc_number, current_version, \
+                 record, first_seen_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 ON CONFLICT (reply_id) DO UPDATE SET portal = excluded.portal, \
+                 title = excluded.title, doc_number = excluded.doc_number, \
+                 current_version = excluded.current_version, record = excluded.record, \
+                 updated_at = excluded.updated_at \
+                 WHERE archive_replies.current_version < excluded.current_version",
+                args![
+                    &reply.id,
+                    &reply.portal,
+                    &reply.title,
+                    &reply.doc_number,
+                    version,
+                    json.clone(),
+                    received.clone(),
+                ],
+            )
+            .await?;
+        let stored_version = exec
+            .execute(
+                "INSERT INTO archive_versions (reply_id, version, content_sha256, record, \
+                 event_id, event_type, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (reply_id, version) DO NOTHING",
+                args![
+                    &reply.id,
+                    version,
+                    &reply.content_sha256,
+                    json,
+                    event_id,
+                    event_type,
+                    received,
+                ],
+            )
+            .await?;
+        tx.commit().await?;
+        tracing::info!(
+            event_id,
+            event_type,
+            reply_id = %reply.id,
+            version = reply.version,
+            new_version = stored_version == 1,
+            now_current = moved == 1,
+            "Archived an event."
+        );
+        Ok(true)
+    }
+
+    /// Archived replies, the most recently updated first (ties by id), one
+    /// page of at most `limit` after skipping `offset`; only `portal`'s when
+    /// given.
+    pub async fn archive_list(
+        &self,
+        portal: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ArchivedSummary>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let columns =
+            "reply_id, portal, title, doc_number, current_version, first_seen_at, updated_at";
+        let rows: Vec<SummaryRow> = match portal {
+            Some(portal) => {
+                conn.exec()
+                    .fetch_all(
+                        &format!(
+                            "SELECT {columns} FROM archive_replies WHERE portal = $1 \
+                             ORDER BY updated_at DESC, reply_id LIMIT $2 OFFSET $3"
+                        ),
+                        args![portal, i64::from(limit), i64::from(offset)],
+                    )
+                    .await?
+            }
+            None => {
+                conn.exec()
+                    .fetch_all(
+                        &format!(
+                            "SELECT {columns} FROM archive_replies \
+                             ORDER BY updated_at DESC, reply_id LIMIT $1 OFFSET $2"
+                        ),
+                        args![i64::from(limit), i64::from(offset)],
+                    )
+                    .await?
+            }
+        };
+        rows.into_iter()
+            .map(|r| {
+                let what = format!("archived reply {}", r.reply_id);
+                Ok(ArchivedSummary {
+                    current_version: narrow(r.current_version, &what)?,
+                    first_seen_at: parse_ts(&r.first_seen_at, &what)?,
+                    updated_at: parse_ts(&r.updated_at, &what)?,
+                    reply_id: r.reply_id,
+                    portal: r.portal,
+                    title: r.title,
+                    doc_number: r.doc_number,
+                })
+            })
+            .collect()
+    }
+
+    /// An archived reply: its newest record and every version's metadata,
+    /// oldest first.
+    pub async fn archive_reply(&self, reply_id: &str) -> Result<Option<ArchivedReply>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut exec = conn.exec();
+        let current: Option<(String,)> = exec
+            .fetch_optional(
+                "SELECT record FROM archive_replies WHERE reply_id = $1",
+                args![reply_id],
+            )
+            .await?;
+        let Some((json,)) = current else {
+            return Ok(None);
+        };
+        let what = format!("archived reply {reply_id}");
+        let current = parse_record(&json, &what)?;
+        let rows: Vec<VersionRow> = exec
+            .fetch_all(
+                "SELECT version, content_sha256, event_id, event_type, received_at \
+                 FROM archive_versions WHERE reply_id = $1 ORDER BY version",
+                args![reply_id],
+            )
+            .await?;
+        let versions = rows
+            .into_iter()
+            .map(|r| {
+                Ok(VersionMeta {
+                    version: narrow(r.version, &what)?,
+                    received_at: parse_ts(&r.received_at, &what)?,
+                    content_sha256: r.content_sha256,
+                    event_id: r.event_id,
+                    event_type: r.event_type,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(ArchivedReply { current, versions }))
+    }
+
+    /// One archived version's record.
+    pub async fn archive_version(
+        &self,
+        reply_id: &str,
+        version: u32,
+    ) -> Result<Option<Reply>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let row: Option<(String,)> = conn
+            .exec()
+            .fetch_optional(
+                "SELECT record FROM archive_versions WHERE reply_id = $1 AND version = $2",
+                args![reply_id, i64::from(version)],
+            )
+            .await?;
+        row.map(|(json,)| {
+            parse_record(
+                &json,
+                &format!("archived reply {reply_id} version {version}"),
+            )
+        })
+        .transpose()
+    }
+
+    /// How many replies, versions and events the archive holds.
+    pub async fn archive_stats(&self) -> Result<ArchiveStats, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let row: StatsRow = conn
+            .exec()
+            .fetch_one(
+                "SELECT (SELECT COUNT(*) FROM archive_replies) AS replies, \
+                 (SELECT COUNT(*) FROM archive_versions) AS versions, \
+                 (SELECT COUNT(*) FROM archive_events) AS events",
+                args![],
+            )
+            .await?;
+        Ok(ArchiveStats {
+            replies: narrow(row.replies, "archive stats")?,
+            versions: narrow(row.versions, "archive stats")?,
+            events: narrow(row.events, "archive stats")?,
+        })
+    }
+}

@@ -1,0 +1,7 @@
+//! The store's behaviour, each test run on SQLite and on PostgreSQL.
+
+mod archive;
+mod connect;
+mod crawl;
+mod notifier;
+mod support;
