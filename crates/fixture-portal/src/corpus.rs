@@ -1,0 +1,439 @@
+//! The corpus: reply specs in `corpus/replies/*.toml`, embedded at build time
+//! (see `build.rs`) or read from a directory.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use govwire_model::Reply;
+use serde::{Deserialize, Serialize};
+
+use crate::error::FixtureError;
+use crate::spec::Document;
+
+include!(concat!(env!("OUT_DIR"), "/corpus_files.rs"));
+
+/// Directory of the specs inside the embedded corpus.
+const SPEC_DIR: &str = "replies";
+
+/// A set of documents, in item-id order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Corpus {
+    /// The documents, ordered by numeric item id.
+    pub documents: Vec<Document>,
+}
+
+impl Corpus {
+    /// The corpus embedded in the binary.
+    pub fn embedded() -> Result<Corpus, FixtureError> {
+        let files: BTreeMap<&str, &str> = CORPUS_FILES.iter().copied().collect();
+        let specs = files
+            .iter()
+            .filter(|(name, _)| {
+                name.strip_prefix(SPEC_DIR)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|rest| !rest.contains('/') && rest.ends_with(".toml"))
+            })
+            .map(|(name, content)| (name.to_string(), content.to_string()));
+        load(specs, |spec, reference| {
+            let key = join_relative(spec, reference);
+            files.get(key.as_str()).map(|s| s.to_string())
+        })
+    }
+
+    /// The specs (`*.toml`) in `dir`; references resolve relative to `dir`.
+    pub fn from_dir(dir: &Path) -> Result<Corpus, FixtureError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| FixtureError::Io { path, source }
+        };
+        let mut specs = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+            let path = entry.map_err(io(dir))?.path();
+            if path.extension().and_then(|e| e.to_str()) == Some("toml") {
+                let content = std::fs::read_to_string(&path).map_err(io(&path))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                specs.push((name, content));
+            }
+        }
+        specs.sort();
+        load(specs.into_iter(), |_, reference| {
+            std::fs::read_to_string(dir.join(reference)).ok()
+        })
+    }
+
+    /// The documents.
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+
+    /// The documents, by value.
+    pub fn into_documents(self) -> Vec<Document> {
+        self.documents
+    }
+}
+
+/// The embedded corpus, in item-id order.
+///
+/// # Panics
+///
+/// Only if the embedded corpus is invalid, which this crate's tests rule out
+/// for every build that passes them; use [`Corpus::embedded`] to handle the
+/// error instead.
+pub fn corpus() -> Vec<Document> {
+    match Corpus::embedded() {
+        Ok(corpus) => corpus.into_documents(),
+        Err(error) => panic!("the embedded corpus is invalid: {error}"),
+    }
+}
+
+/// `reference` resolved against the directory of `spec` (both `/`-separated,
+/// relative to the corpus root), with `..` applied.
+fn join_relative(spec: &str, reference: &str) -> String {
+    let mut parts: Vec<&str> = spec.split('/').collect();
+    parts.pop();
+    for part in reference.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+fn load(
+    specs: impl Iterator<Item = (String, String)>,
+    resolve: impl Fn(&str, &str) -> Option<String>,
+) -> Result<Corpus, FixtureError> {
+    let mut documents: Vec<(String, Document)> = Vec::new();
+    for (file, content) in specs {
+        let mut doc: Document = toml::from_str(&content).map_err(|source| FixtureError::Spec {
+            file: file.clone(),
+            source: Box::new(source),
+        })?;
+        if let Some(text) = &mut doc.text {
+            if let Some(reference) = &text.file {
+                let content =
+                    resolve(&file, reference).ok_or_else(|| FixtureError::MissingReference {
+                        file: file.clone(),
+                        reference: reference.clone(),
+                    })?;
+                text.lines = text_lines(&content);
+            }
+            if let Some(reference) = &text.expected {
+                let content =
+                    resolve(&file, reference).ok_or_else(|| FixtureError::MissingReference {
+                        file: file.clone(),
+                        reference: reference.clone(),
+                    })?;
+                let golden: Reply =
+                    serde_json::from_str(&content).map_err(|source| FixtureError::Golden {
+                        file: file.clone(),
+                        reference: reference.clone(),
+                        source,
+                    })?;
+                text.golden = Some(Box::new(golden));
+            }
+        }
+        let problems = doc.problems();
+        if !problems.is_empty() {
+            return Err(FixtureError::Invalid {
+                file,
+                item_id: doc.item_id.clone(),
+                problems,
+            });
+        }
+        if let Some((first, _)) = documents.iter().find(|(_, d)| d.item_id == doc.item_id) {
+            return Err(FixtureError::DuplicateItem {
+                item_id: doc.item_id.clone(),
+                first: first.clone(),
+                second: file,
+            });
+        }
+        documents.push((file, doc));
+    }
+    let mut documents: Vec<Document> = documents.into_iter().map(|(_, d)| d).collect();
+    documents.sort_by(|a, b| crate::server::compare_ids(&a.item_id, &b.item_id));
+    Ok(Corpus { documents })
+}
+
+/// The non-empty lines of an extracted text, each its own paragraph on the
+/// page (trailing carriage returns dropped, nothing else changed).
+pub fn text_lines(content: &str) -> Vec<String> {
+    content
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use govwire_model::{HandlingCategory, Level, ProposalKind, ReplyKind};
+
+    use super::*;
+    use crate::spec::{Expect, Layout, Link, Paragraph};
+
+    fn docs() -> Vec<Document> {
+        match Corpus::embedded() {
+            Ok(corpus) => corpus.into_documents(),
+            Err(error) => panic!("the embedded corpus must load: {error}"),
+        }
+    }
+
+    #[test]
+    fn references_resolve_against_the_spec_directory() {
+        assert_eq!(
+            join_relative("replies/160455.toml", "../putuo-pufu-2022-55.txt"),
+            "putuo-pufu-2022-55.txt"
+        );
+        assert_eq!(join_relative("replies/a.toml", "b.txt"), "replies/b.txt");
+    }
+
+    #[test]
+    fn the_embedded_corpus_is_in_item_id_order_and_the_real_reply_comes_first() {
+        let docs = docs();
+        let ids: Vec<u64> = docs
+            .iter()
+            .map(|d| d.item_id.parse().expect("numeric item ids"))
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        let first_reply = docs
+            .iter()
+            .filter(|d| d.is_reply())
+            .find(|d| d.reply.is_none())
+            .expect("the real reply, kept as text");
+        assert_eq!(first_reply.item_id, "160455");
+    }
+
+    #[test]
+    fn the_real_reply_keeps_its_extracted_text_and_its_contract_record() {
+        let docs = docs();
+        let real = docs
+            .iter()
+            .find(|d| d.item_id == "160455")
+            .expect("the real reply");
+        let text = real.text.as_ref().expect("kept as text");
+        assert_eq!(
+            text.lines,
+            text_lines(include_str!("../../../corpus/putuo-pufu-2022-55.txt"))
+        );
+        let expected: Reply = serde_json::from_str(include_str!(
+            "../../../corpus/putuo-pufu-2022-55.expected.json"
+        ))
+        .expect("the contract example parses");
+        assert_eq!(real.golden(), Some(expected));
+        assert_eq!(real.layout, Layout::BodyOnly);
+    }
+
+    #[test]
+    fn every_golden_record_serializes_to_json_and_back_unchanged() {
+        for doc in docs() {
+            for layout in [Layout::Current, Layout::BodyOnly] {
+                let Some(golden) = doc.golden_as(layout) else {
+                    assert!(
+                        !doc.is_reply(),
+                        "{} is a reply without a record",
+                        doc.item_id
+                    );
+                    continue;
+                };
+                let json = serde_json::to_string_pretty(&golden).expect("serializes");
+                let back: Reply = serde_json::from_str(&json).expect("deserializes");
+                assert_eq!(back, golden, "{}", doc.item_id);
+                assert!(
+                    golden.warnings.is_empty(),
+                    "{}: {:?}",
+                    doc.item_id,
+                    golden.warnings
+                );
+                let content = serde_json::to_string(&golden.content_value()).expect("serializes");
+                assert!(
+                    !content.contains("\"\""),
+                    "{}: an empty string instead of null",
+                    doc.item_id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_document_survives_a_json_round_trip_as_the_admin_api_takes_it() {
+        for doc in docs() {
+            let json = serde_json::to_string(&doc).expect("serializes");
+            let back: Document = serde_json::from_str(&json).expect("deserializes");
+            assert_eq!(back, doc);
+        }
+    }
+
+    #[test]
+    fn the_corpus_keeps_its_required_variety() {
+        let docs = docs();
+        let replies: Vec<&Document> = docs.iter().filter(|d| d.is_reply()).collect();
+        let goldens: Vec<Reply> = replies.iter().filter_map(|d| d.golden()).collect();
+        let specs: Vec<_> = replies.iter().filter_map(|d| d.reply.as_ref()).collect();
+        let count = |f: &dyn Fn(&Reply) -> bool| goldens.iter().filter(|g| f(g)).count();
+
+        assert!(
+            replies.len() >= 13,
+            "the real reply and at least 12 more: {}",
+            replies.len()
+        );
+        assert_eq!(goldens.len(), replies.len());
+        let non_replies: Vec<&Document> = docs
+            .iter()
+            .filter(|d| d.expect == Expect::NotAReply && d.is_served())
+            .collect();
+        assert!(
+            non_replies.len() >= 3,
+            "a notice, a news item, a normative document"
+        );
+
+        assert!(count(&|g| g.reply_kind == Some(ReplyKind::Answer)) >= 8);
+        assert!(count(&|g| g.reply_kind == Some(ReplyKind::CoHandlingOpinion)) >= 2);
+        assert!(count(&|g| g.reply_kind == Some(ReplyKind::FollowUp)) >= 2);
+        assert!(count(&|g| g.proposal.kind == Some(ProposalKind::DeputySuggestion)) >= 5);
+        assert!(count(&|g| g.proposal.kind == Some(ProposalKind::MemberProposal)) >= 5);
+        assert!(count(&|g| g.proposal.level == Some(Level::Municipal)) >= 3);
+        assert!(count(&|g| g.proposal.level == Some(Level::District)) >= 8);
+        assert!(
+            replies
+                .iter()
+                .filter(|d| d.layout == Layout::Current)
+                .count()
+                >= 5
+        );
+        assert!(
+            replies
+                .iter()
+                .filter(|d| d.layout == Layout::BodyOnly)
+                .count()
+                >= 5
+        );
+
+        for category in [
+            HandlingCategory::Adopted,
+            HandlingCategory::PartiallyAdopted,
+            HandlingCategory::Planned,
+            HandlingCategory::ForReference,
+            HandlingCategory::CannotSolve,
+        ] {
+            assert!(
+                count(&|g| g.handling_result.as_ref().and_then(|h| h.category) == Some(category))
+                    >= 1,
+                "no reply with {category:?}"
+            );
+        }
+        let raws: BTreeSet<&str> = goldens
+            .iter()
+            .filter_map(|g| g.handling_result.as_ref().map(|h| h.raw.as_str()))
+            .collect();
+        for raw in [
+            "解决采纳",
+            "解决或采纳",
+            "部分采纳",
+            "计划解决",
+            "列入计划拟解决",
+            "留作参考",
+            "因条件限制无法解决",
+        ] {
+            assert!(raws.contains(raw), "no reply with 办理结果 {raw}");
+        }
+        assert!(count(&|g| g.handling_result.is_none()) >= 1);
+
+        let meetings: BTreeSet<&str> = goldens
+            .iter()
+            .filter_map(|g| g.proposal.meeting.as_deref())
+            .collect();
+        for meeting in [
+            "区十五届政协五次会议",
+            "区政协十五届五次会议",
+            "普陀区政协第十四届二次会议",
+            "区十六届人大六次会议",
+            "市十五届人大六次会议",
+        ] {
+            assert!(meetings.contains(meeting), "no reply to {meeting}");
+        }
+        assert!(count(&|g| g.proposal.number.as_ref().is_some_and(|n| n.len() == 4)) >= 3);
+        assert!(count(&|g| g.proposal.number.as_ref().is_some_and(|n| n.len() == 6)) >= 3);
+        assert!(count(&|g| g.proposal.co_proposers.is_some()) >= 2);
+
+        let written_numbers: Vec<&str> = specs
+            .iter()
+            .filter_map(|s| s.doc_number.as_ref().map(|n| n.written.as_str()))
+            .collect();
+        for bracket in ["[", "（", "〔 "] {
+            assert!(
+                written_numbers.iter().any(|n| n.contains(bracket)),
+                "no doc number written with `{bracket}`"
+            );
+        }
+        assert!(count(&|g| g.doc_number.is_none()) >= 3);
+        assert!(goldens.iter().all(|g| g
+            .doc_number
+            .as_ref()
+            .is_none_or(|n| n.contains('〔') && !n.contains(' '))));
+        assert!(count(&|g| g.doc_number.as_deref() == Some("普绿容〔2019〕44号")) == 1);
+        assert!(replies.iter().any(|d| d.channel == "6"
+            && d.golden()
+                .and_then(|g| g.doc_number)
+                .is_some_and(|n| n.starts_with("普卫健委"))));
+
+        let signed: Vec<&str> = specs.iter().map(|s| s.signed.written.as_str()).collect();
+        assert!(signed.contains(&"2026年07月03日"));
+        assert!(signed.contains(&"2019年 10月14日"));
+        assert!(specs.iter().any(|s| s.title.written != s.title.normalized));
+        assert!(specs.iter().any(|s| s
+            .contact
+            .as_ref()
+            .is_some_and(|c| c.name_label == "联系人姓名:")));
+
+        assert!(count(&|g| g.contact.as_ref().is_some_and(|c| c.postcode.is_some())) >= 2);
+        assert!(count(&|g| g.contact.as_ref().is_some_and(|c| c.postcode.is_none())) >= 2);
+        assert!(count(&|g| !g.cc.is_empty()) >= 3);
+        assert!(count(&|g| g.cc.is_empty()) >= 3);
+        assert!(count(&|g| g.printed_by.is_some()) >= 3);
+        assert!(count(&|g| g.printed_by.is_none()) >= 3);
+        assert!(count(&|g| !g.notes.is_empty()) >= 1);
+        assert!(count(&|g| g.issuer_banner.is_some()) >= 3);
+        assert!(count(&|g| g.issuer_banner.is_none()) >= 3);
+
+        for ending in ["代表", "委员", "街道"] {
+            assert!(count(&|g| g.addressee.as_ref().is_some_and(|a| a.ends_with(ending))) >= 1);
+        }
+        assert!(count(&|g| g.addressee.as_deref() == Some("区建管委")) >= 1);
+
+        let splits = specs
+            .iter()
+            .filter(|s| {
+                s.sections
+                    .iter()
+                    .flat_map(|sec| &sec.paragraphs)
+                    .any(|p| matches!(p, Paragraph::Split { .. }))
+            })
+            .count();
+        assert!(splits >= 5, "page-break splits in {splits} specs");
+
+        assert!(docs.iter().filter(|d| d.channel == "3").count() >= 4);
+        assert!(docs.iter().filter(|d| d.channel == "6").count() >= 4);
+        assert!(
+            replies
+                .iter()
+                .filter(|d| d.channel == "qzxtabljg-jytabljg")
+                .count()
+                >= 3
+        );
+        assert_eq!(docs.iter().filter(|d| d.link == Link::Absolute).count(), 1);
+        assert!(docs.iter().any(|d| matches!(&d.link, Link::External(url) if url.starts_with("https://www.shanghai.gov.cn/"))));
+    }
+}

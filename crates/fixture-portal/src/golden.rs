@@ -1,0 +1,100 @@
+//! Golden records: what a correct parser makes of a structured reply's page,
+//! derived from the same spec the page is rendered from.
+
+use govwire_model::{Body, Contact, HandlingCategory, HandlingResult, Reply, Section, Warning};
+
+use crate::spec::{Document, Layout, Paragraph, ReplySpec, PORTAL_ID};
+
+/// The record of `reply` (part of `doc`) rendered in `layout`, following the
+/// contract: identity from the doc number or the item id, issuer from the
+/// banner or the signatory, metadata fields only where the layout shows them,
+/// provenance left at its defaults.
+pub(crate) fn reply_record(doc: &Document, reply: &ReplySpec, layout: Layout) -> Reply {
+    let doc_number = reply.doc_number.as_ref().map(|n| n.normalized.clone());
+    let id = match &doc_number {
+        Some(number) => format!("{PORTAL_ID}:{number}"),
+        None => format!("{PORTAL_ID}:{}", doc.item_id),
+    };
+    let issuer = match &reply.banner {
+        Some(banner) => Some(banner.strip_suffix("文件").unwrap_or(banner).to_string()),
+        None => Some(reply.signatory.clone()),
+    };
+    let mut warnings = Vec::new();
+    let handling_result = reply.handling_result.as_ref().map(|raw| {
+        let category = HandlingCategory::from_raw(raw);
+        if category.is_none() {
+            warnings.push(Warning::new(
+                "handling_result.category",
+                format!("办理结果 `{raw}` is not in the vocabulary."),
+            ));
+        }
+        HandlingResult {
+            raw: raw.clone(),
+            category,
+        }
+    });
+    let (index_number, topic, publisher, disclosure) = match layout {
+        Layout::Current => (
+            doc.meta.index_number.clone(),
+            doc.meta.topic.clone(),
+            doc.meta.publisher.clone(),
+            doc.meta
+                .disclosure
+                .clone()
+                .or_else(|| reply.disclosure_line.clone()),
+        ),
+        Layout::BodyOnly => (None, None, None, reply.disclosure_line.clone()),
+    };
+    let contact = reply.contact.as_ref().and_then(|c| {
+        let contact = Contact {
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            address: c.address.clone(),
+            postcode: c.postcode.clone(),
+        };
+        (contact != Contact::default()).then_some(contact)
+    });
+    let sections = reply
+        .sections
+        .iter()
+        .map(|s| Section {
+            heading: s.heading.clone(),
+            paragraphs: s.paragraphs.iter().map(Paragraph::joined).collect(),
+        })
+        .collect();
+    Reply {
+        id,
+        portal: PORTAL_ID.to_string(),
+        title: reply.title.normalized.clone(),
+        doc_number,
+        issuer_banner: reply.banner.clone(),
+        issuer,
+        signer: reply.signer.clone(),
+        addressee: Some(reply.addressee.clone()),
+        reply_kind: Some(reply.kind),
+        proposal: reply.proposal.clone(),
+        handling_result,
+        disclosure,
+        index_number,
+        topic,
+        publisher,
+        signatory: Some(reply.signatory.clone()),
+        signed_on: Some(reply.signed.date),
+        contact,
+        notes: reply.notes.clone(),
+        cc: reply.cc.clone(),
+        printed_by: reply.printed.as_ref().map(|p| p.by.clone()),
+        printed_on: reply.printed.as_ref().map(|p| p.on.date),
+        attachment_notes: Vec::new(),
+        attachments: Vec::new(),
+        body: Body { sections },
+        warnings,
+        url: None,
+        urls: Vec::new(),
+        published_on: None,
+        fetched_at: None,
+        content_sha256: String::new(),
+        version: 0,
+        parser_version: String::new(),
+    }
+}

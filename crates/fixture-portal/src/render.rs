@@ -1,0 +1,223 @@
+//! HTML the fixture portal serves: detail pages in both layouts of
+//! `LAYOUTS.md`, the 2020-style HTML list table, and the not-found page.
+
+use std::fmt::Write as _;
+
+use crate::spec::{cc_line, Document, Layout, ReplySpec, ResultLine};
+use crate::text::escape_html;
+
+/// Source line of the body-only layout (`2025年07月16日 来源: 上海普陀`). The
+/// real pages write an ASCII colon and a space here.
+const SOURCE: &str = "来源: 上海普陀";
+
+/// The text lines of a structured reply in `layout`, in the order of
+/// `LAYOUTS.md` ("Document text").
+pub(crate) fn reply_lines(doc: &Document, reply: &ReplySpec, layout: Layout) -> Vec<String> {
+    let mut lines = Vec::new();
+    let result_line = reply
+        .handling_result
+        .as_ref()
+        .map(|raw| format!("办理结果：{raw}"));
+    if reply.handling_result_line == ResultLine::Top {
+        lines.extend(result_line.clone());
+    }
+    if let Some(disclosure) = &reply.disclosure_line {
+        lines.push(format!("公开属性：{disclosure}"));
+    }
+    lines.extend(reply.banner.clone());
+    lines.extend(reply.doc_number.as_ref().map(|n| n.written.clone()));
+    lines.extend(reply.signer.as_ref().map(|s| format!("签发人：{s}")));
+    lines.push(reply.title.written.clone());
+    if layout == Layout::BodyOnly {
+        lines.push(format!(
+            "{} {SOURCE}",
+            doc.published_on.format("%Y年%m月%d日")
+        ));
+    }
+    lines.push(format!("{}：", reply.addressee));
+    if reply.handling_result_line == ResultLine::AfterAddressee {
+        lines.extend(result_line);
+    }
+    for section in &reply.sections {
+        lines.extend(section.heading.clone());
+        for paragraph in &section.paragraphs {
+            lines.extend(paragraph.lines());
+        }
+    }
+    lines.push(reply.signatory.clone());
+    lines.push(reply.signed.written.clone());
+    if let Some(contact) = &reply.contact {
+        if let Some(name) = &contact.name {
+            lines.push(format!("{}{name}", contact.name_label));
+        }
+        lines.extend(contact.phone.as_ref().map(|v| format!("联系电话：{v}")));
+        lines.extend(contact.address.as_ref().map(|v| format!("联系地址：{v}")));
+        lines.extend(contact.postcode.as_ref().map(|v| format!("邮政编码：{v}")));
+    }
+    lines.extend(reply.notes.iter().cloned());
+    if !reply.cc.is_empty() {
+        lines.push(cc_line(&reply.cc));
+    }
+    if let Some(printed) = &reply.printed {
+        lines.push(printed.by.clone());
+        lines.push(format!("{}印发", printed.on.written));
+    }
+    lines
+}
+
+/// Site navigation shared by every page; the parser strips it.
+const HEADER: &str = r#"<header class="site-header"><nav><a href="/">首页</a> <a href="/zhengwu/">政务公开</a> <a href="/hudong/">政民互动</a> <a href="/zhengwu/qzxtabljg-jytabljg/index.html">建议提案办理结果</a></nav></header>"#;
+
+/// Site footer shared by every page.
+const FOOTER: &str = r#"<footer class="site-footer"><p>主办：上海市普陀区人民政府办公室</p><p>地址：上海市大渡河路1668号</p></footer>"#;
+
+fn page_start(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head><meta charset=\"utf-8\"><title>{}_上海市普陀区人民政府</title></head>\n<body>\n<div class=\"skip-link\">正文内容区域请使用tab按钮切换浏览</div>\n{HEADER}\n<div class=\"container main\">\n",
+        escape_html(title)
+    );
+}
+
+fn page_end(out: &mut String) {
+    let _ = write!(
+        out,
+        "  <div class=\"aside\">特殊稿件右侧区域内容请使用tab按钮切换浏览</div>\n</div>\n{FOOTER}\n</body></html>\n"
+    );
+}
+
+/// The detail page of `doc` in `layout`.
+pub(crate) fn detail_page(doc: &Document, layout: Layout) -> String {
+    let title = doc.title();
+    let mut out = String::with_capacity(8 * 1024);
+    page_start(&mut out, title);
+    let _ = writeln!(
+        out,
+        "  <div class=\"article\">\n    <h1>{}</h1>",
+        escape_html(title)
+    );
+    if layout == Layout::Current {
+        metadata_block(&mut out, doc);
+    }
+    out.push_str("    <div class=\"share\">分享:</div>\n");
+    out.push_str("    <div class=\"article-content\">\n      <div class=\"TRS_Editor\">\n");
+    for line in doc.lines_as(layout) {
+        let _ = writeln!(out, "        <p>{}</p>", escape_html(&line));
+    }
+    out.push_str("      </div>\n    </div>\n  </div>\n");
+    page_end(&mut out);
+    out
+}
+
+fn metadata_block(out: &mut String, doc: &Document) {
+    let reply = doc.reply.as_ref();
+    let signed_on = doc
+        .meta
+        .signed_on
+        .clone()
+        .or_else(|| reply.map(|r| r.signed.date.format("%Y-%m-%d").to_string()));
+    let doc_number = doc
+        .meta
+        .doc_number
+        .clone()
+        .or_else(|| reply.and_then(|r| r.doc_number.as_ref().map(|n| n.written.clone())));
+    let published = doc.published_on.format("%Y-%m-%d").to_string();
+    let cells: [(&str, &str, Option<&str>); 7] = [
+        ("col-md-7", "索引号", doc.meta.index_number.as_deref()),
+        ("col-md-5", "主题分类", doc.meta.topic.as_deref()),
+        ("col-md-7", "公开属性", doc.meta.disclosure.as_deref()),
+        ("col-md-5", "成文日期", signed_on.as_deref()),
+        ("col-md-7", "发文字号", doc_number.as_deref()),
+        ("col-md-5", "发布日期", Some(published.as_str())),
+        ("col-md-7", "公开主体", doc.meta.publisher.as_deref()),
+    ];
+    out.push_str("    <div class=\"article-info\">\n      <div class=\"row\">\n");
+    for (class, label, value) in cells {
+        let value = escape_html(value.unwrap_or(""));
+        // The real block sometimes puts a value on the line after its label;
+        // 公开主体 does so here, so readers must trim.
+        let value = if label == "公开主体" && !value.is_empty() {
+            format!("\n          {value}\n        ")
+        } else {
+            value
+        };
+        let _ = writeln!(
+            out,
+            "        <div class=\"{class}\"><span>{label}：</span><span>{value}</span></div>"
+        );
+    }
+    out.push_str("      </div>\n    </div>\n");
+}
+
+/// One row of the HTML list table.
+pub(crate) struct ListRow {
+    /// 索引号 cell.
+    pub index_number: String,
+    /// Link target.
+    pub href: String,
+    /// Title cell and link title.
+    pub title: String,
+    /// Description cell.
+    pub description: String,
+    /// Date cell, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// Human name of an HTML list column.
+pub(crate) fn column_name(slug: &str) -> &str {
+    match slug {
+        "qzxtabljg-jytabljg" => "区政协提案办理结果",
+        other => other,
+    }
+}
+
+/// An HTML list page (2020 layout): `table.list` with one row per item.
+pub(crate) fn list_page(column: &str, rows: &[ListRow], page: usize, pages: usize) -> String {
+    let name = column_name(column);
+    let mut out = String::with_capacity(4 * 1024);
+    page_start(&mut out, name);
+    let _ = writeln!(
+        out,
+        "  <div class=\"list-wrap\">\n    <h2>{}</h2>\n    <table class=\"list\">",
+        escape_html(name)
+    );
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "      <tr><td class=\"col-20\">{}</td><td class=\"col-30\"><a href=\"{}\" title=\"{}\">{}</a></td><td class=\"col-35\">{}</td><td class=\"col-15\">{}</td></tr>",
+            escape_html(&row.index_number),
+            escape_html(&row.href),
+            escape_html(&row.title),
+            escape_html(&row.title),
+            escape_html(&row.description),
+            escape_html(&row.date),
+        );
+    }
+    out.push_str("    </table>\n    <div class=\"page\">");
+    let _ = write!(out, "第{page}页/共{pages}页");
+    if page > 1 {
+        let prev = if page == 2 {
+            "index.html".to_string()
+        } else {
+            format!("index_{}.html", page - 1)
+        };
+        let _ = write!(out, " <a href=\"{prev}\">上一页</a>");
+    }
+    if page < pages {
+        let _ = write!(out, " <a href=\"index_{}.html\">下一页</a>", page + 1);
+    }
+    out.push_str("</div>\n  </div>\n");
+    page_end(&mut out);
+    out
+}
+
+/// The not-found page.
+pub(crate) fn not_found_page() -> String {
+    let mut out = String::new();
+    page_start(&mut out, "页面不存在");
+    out.push_str(
+        "  <div class=\"error\"><h1>404</h1><p>您访问的页面不存在或已被删除。</p></div>\n",
+    );
+    page_end(&mut out);
+    out
+}

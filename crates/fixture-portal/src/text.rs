@@ -1,0 +1,218 @@
+//! Small text rules the corpus specs are checked against: how a title, a doc
+//! number and a written date normalize, how a meeting name yields its term and
+//! session, and HTML escaping. They mirror the rules of the reply contract so
+//! that a spec whose written and normalized forms disagree is caught when the
+//! corpus loads, not when a parser test fails for the wrong reason.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+
+/// Whether `c` is a CJK ideograph or CJK/full-width punctuation: whitespace
+/// between two such characters is an extraction accident, not a word break.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{3000}'..='\u{303F}'
+        | '\u{FF00}'..='\u{FFEF}'
+        | '\u{2018}'..='\u{201D}'
+        | '\u{2014}'
+        | '\u{00B7}')
+}
+
+/// A title as the record holds it: whitespace between CJK characters removed,
+/// other whitespace (around Latin letters and digits) kept, ends trimmed.
+pub fn normalize_title(written: &str) -> String {
+    let chars: Vec<char> = written.trim().chars().collect();
+    let mut out = String::with_capacity(written.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_whitespace() {
+            let start = i;
+            while i < chars.len() && chars[i].is_whitespace() {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|j| chars[j]);
+            let after = chars.get(i).copied();
+            let drop = matches!((before, after), (Some(b), Some(a)) if is_cjk(b) && is_cjk(a));
+            if !drop {
+                out.extend(&chars[start..i]);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\S+?)[〔\[（(【]([0-9]{4})[〕\]）)】]([0-9]+)号$").expect("static regex")
+});
+
+/// A doc number as the record holds it (`机关代字〔YYYY〕N号`, U+3014/U+3015, no
+/// spaces), or `None` when `written` is not shaped like a doc number.
+pub fn normalize_doc_number(written: &str) -> Option<String> {
+    let compact: String = written.chars().filter(|c| !c.is_whitespace()).collect();
+    let caps = DOC_NUMBER.captures(&compact)?;
+    Some(format!("{}〔{}〕{}号", &caps[1], &caps[2], &caps[3]))
+}
+
+static CN_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日$").expect("static regex")
+});
+
+/// The date a written Chinese date stands for (`2022年8月8日`,
+/// `2019年 10月14日`, `2026年07月03日`).
+pub fn parse_written_date(written: &str) -> Option<NaiveDate> {
+    let compact: String = written.chars().filter(|c| !c.is_whitespace()).collect();
+    let caps = CN_DATE.captures(&compact)?;
+    NaiveDate::from_ymd_opt(
+        caps[1].parse().ok()?,
+        caps[2].parse().ok()?,
+        caps[3].parse().ok()?,
+    )
+}
+
+/// The value of a Chinese numeral from 1 to 99 (`五`, `十`, `十五`, `二十一`).
+pub fn chinese_number(text: &str) -> Option<u32> {
+    fn digit(c: char) -> Option<u32> {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p as u32)
+    }
+    let chars: Vec<char> = text.chars().collect();
+    match chars.as_slice() {
+        [d] if *d != '十' => digit(*d).filter(|v| *v > 0),
+        ['十'] => Some(10),
+        ['十', u] => digit(*u).filter(|v| *v > 0).map(|u| 10 + u),
+        [t, '十'] => digit(*t).filter(|v| *v > 1).map(|t| t * 10),
+        [t, '十', u] => Some(digit(*t).filter(|v| *v > 1)? * 10 + digit(*u).filter(|v| *v > 0)?),
+        _ => None,
+    }
+}
+
+static TERM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"第?([一二三四五六七八九十]+)届").expect("static regex"));
+static SESSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([一二三四五六七八九十]+)次会议").expect("static regex"));
+
+/// Term (届) and session (次会议) of a meeting name, however it is written
+/// (`区政协十五届五次会议`, `区十五届政协五次会议`, `普陀区政协第十四届二次会议`).
+pub fn meeting_term_session(meeting: &str) -> (Option<u32>, Option<u32>) {
+    let term = TERM.captures(meeting).and_then(|c| chinese_number(&c[1]));
+    let session = SESSION
+        .captures(meeting)
+        .and_then(|c| chinese_number(&c[1]));
+    (term, session)
+}
+
+/// Whether a line ends with sentence-final punctuation, the contract's test
+/// for "this paragraph is complete" (anything else followed by another line is
+/// a page-break split).
+pub fn ends_sentence(line: &str) -> bool {
+    line.trim_end()
+        .chars()
+        .last()
+        .is_some_and(|c| "。！？：；”.!?:;\"".contains(c))
+}
+
+static HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[一二三四五六七八九十]+、").expect("static regex"));
+
+/// Whether a line has the shape of a section heading (`一、工作推进情况`).
+pub fn is_heading(line: &str) -> bool {
+    HEADING.is_match(line.trim_start())
+}
+
+/// `text` escaped for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_loses_the_stray_space_between_cjk_characters_only() {
+        assert_eq!(
+            normalize_title("对市十五届人大六次会议 第0184号代表建议的答复"),
+            "对市十五届人大六次会议第0184号代表建议的答复"
+        );
+        assert_eq!(
+            normalize_title("关于2026 年度 工作的答复"),
+            "关于2026 年度工作的答复"
+        );
+    }
+
+    #[test]
+    fn doc_numbers_in_every_bracket_style_normalize_to_u3014_brackets() {
+        for written in [
+            "普府〔2022〕55号",
+            "普府[2022]55号",
+            "普府（2022）55号",
+            "普府〔 2022 〕55号",
+        ] {
+            assert_eq!(
+                normalize_doc_number(written).as_deref(),
+                Some("普府〔2022〕55号")
+            );
+        }
+        assert_eq!(normalize_doc_number("普府55号"), None);
+    }
+
+    #[test]
+    fn written_dates_with_padding_or_stray_spaces_parse() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_written_date("2022年8月8日"), d(2022, 8, 8));
+        assert_eq!(parse_written_date("2019年 10月14日"), d(2019, 10, 14));
+        assert_eq!(parse_written_date("2026年07月03日"), d(2026, 7, 3));
+        assert_eq!(parse_written_date("2026年13月03日"), None);
+    }
+
+    #[test]
+    fn meeting_names_in_each_variant_yield_term_and_session() {
+        assert_eq!(
+            meeting_term_session("区政协十五届五次会议"),
+            (Some(15), Some(5))
+        );
+        assert_eq!(
+            meeting_term_session("区十五届政协五次会议"),
+            (Some(15), Some(5))
+        );
+        assert_eq!(
+            meeting_term_session("普陀区政协第十四届二次会议"),
+            (Some(14), Some(2))
+        );
+        assert_eq!(
+            meeting_term_session("市十五届人大六次会议"),
+            (Some(15), Some(6))
+        );
+        assert_eq!(chinese_number("二十一"), Some(21));
+        assert_eq!(chinese_number("十十"), None);
+    }
+
+    #[test]
+    fn html_special_characters_are_escaped() {
+        assert_eq!(
+            escape_html(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}
