@@ -1,0 +1,1149 @@
+//! The crawler: polls sections, fetches new items, revisits known ones.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use govwire_model::canonical::sha256_hex;
+use govwire_model::profile::{HtmlListSection, JsonApiSection, SectionProfile};
+use govwire_model::{PortalProfile, RawPage};
+use govwire_store::{CrawlItem, Store, Validators};
+use reqwest::header::HeaderValue;
+use reqwest::{Method, StatusCode};
+use tokio::sync::Mutex as AsyncMutex;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+use url::Url;
+
+use crate::error::{Chain, CrawlError, FetchError};
+use crate::http::{FetchRequest, FetchSettings, Fetcher, Tally};
+use crate::list::{self, HtmlSelectors, ListPage};
+use crate::net::AddressGuard;
+use crate::options::CrawlerOptions;
+use crate::robots::RobotsPolicy;
+use crate::sink::PageSink;
+
+/// How long a robots.txt is trusted before it is fetched again.
+const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// How long an unreadable robots.txt (5xx, unreachable) blocks the portal
+/// before it is tried again: long enough not to hammer a struggling server,
+/// short enough that one outage does not cost a day of polls.
+const ROBOTS_ERROR_TTL: Duration = Duration::from_secs(600);
+
+/// Longest sleep of [`Crawler::run`] between looks at the revisit schedule;
+/// items fall due continuously, and asking the store is cheap.
+const REVISIT_CHECK_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Failed items in a row after which a revisit round stops: the portal is
+/// struggling, and the rest of the round would only add to its load.
+const REVISIT_FAILURE_LIMIT: u32 = 3;
+
+/// What detail and HTML list requests accept.
+const HTML_ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+
+/// Why a poll of a section stopped walking list pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// A page held only known items (and the overlap pages after it were
+    /// walked): everything newer has been seen.
+    KnownItems,
+    /// A page held no items: the list ended.
+    EmptyPage,
+    /// A page repeated the previous page's items (an API past its end).
+    RepeatedPage,
+    /// The API's `pageNo` stayed below the page asked for (an API past its
+    /// end).
+    PageNumberStuck,
+    /// The section's `max_pages` were walked.
+    MaxPages,
+    /// The first list page answered 304: nothing changed since the last poll.
+    NotModified,
+    /// An HTML list has no further page (no `page_url`, or a 404 past the
+    /// end).
+    LastPage,
+    /// robots.txt disallows the section's list pages.
+    DisallowedByRobots,
+    /// The poll was cancelled; handled items are recorded.
+    Cancelled,
+}
+
+/// What one poll of a section did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollReport {
+    /// HTTP requests sent (list pages, detail pages, robots.txt, redirects).
+    pub requests: u32,
+    /// List pages received and read.
+    pub list_pages: u32,
+    /// Responses answered 304 Not Modified.
+    pub not_modified: u32,
+    /// Items not known before this poll that the crawler tried to fetch.
+    pub new_items: u32,
+    /// Pages handed to the sink.
+    pub delivered: u32,
+    /// List entries not fetched: on another host, without id or URL, or
+    /// disallowed by robots.txt.
+    pub skipped: u32,
+    /// New items whose page is gone (404/410) already.
+    pub missing: u32,
+    /// New items that could not be fetched; they are recorded and retried by
+    /// the revisits.
+    pub failed: u32,
+    /// Why the walk stopped.
+    pub stopped_because: StopReason,
+}
+
+impl PollReport {
+    fn new() -> Self {
+        Self {
+            requests: 0,
+            list_pages: 0,
+            not_modified: 0,
+            new_items: 0,
+            delivered: 0,
+            skipped: 0,
+            missing: 0,
+            failed: 0,
+            stopped_because: StopReason::MaxPages,
+        }
+    }
+}
+
+/// What one round of revisits did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisitReport {
+    /// Items the store said were due (at most the revisit batch).
+    pub due: u32,
+    /// HTTP requests sent.
+    pub requests: u32,
+    /// Items fetched again.
+    pub visited: u32,
+    /// Items answered 304 Not Modified.
+    pub not_modified: u32,
+    /// Items answered 200 with the bytes already known.
+    pub unchanged: u32,
+    /// Items whose bytes changed (or were fetched for the first time), handed
+    /// to the sink.
+    pub delivered: u32,
+    /// Items answered 404/410.
+    pub missing: u32,
+    /// Items that could not be fetched; retried later.
+    pub failed: u32,
+    /// Items not fetched: disallowed by robots.txt or with an unusable URL.
+    pub skipped: u32,
+    /// Whether the round stopped early because it was cancelled or the
+    /// portal kept failing.
+    pub stopped_early: bool,
+}
+
+/// The outcome of fetching one detail page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ItemOutcome {
+    Delivered,
+    Unchanged,
+    NotModified,
+    Missing,
+    Failed,
+    Cancelled,
+}
+
+/// The detail page to fetch and what the list said of it.
+#[derive(Debug, Clone)]
+struct ItemTarget {
+    item_id: String,
+    url: Url,
+    title: Option<String>,
+    published_on: Option<NaiveDate>,
+}
+
+/// A robots.txt as read, with its expiry.
+#[derive(Debug)]
+struct CachedRobots {
+    fetched: Instant,
+    ttl: Duration,
+    policy: Arc<RobotsPolicy>,
+}
+
+/// State of one walk over a section's list pages.
+#[derive(Debug, Default)]
+struct Walk {
+    /// Ids met in this poll, so an item that moves between pages while the
+    /// list is walked is fetched once.
+    seen: HashSet<String>,
+    /// Ids of the previous page, to notice an API repeating its last page.
+    previous_ids: Option<Vec<String>>,
+    /// Pages still to walk after the first page of known items.
+    overlap_left: Option<u32>,
+}
+
+/// Polls a portal's sections and revisits known items. One per portal; all
+/// methods take `&self` and may be called from one task at a time or several
+/// (requests to a host are serialized and paced either way).
+pub struct Crawler<S: PageSink> {
+    /// The portal as the profile describes it.
+    profile: PortalProfile,
+    /// Where relative URLs resolve: the override, or the profile's base URL.
+    base_url: Url,
+    /// The profile's own base URL; absolute URLs on its host are moved onto
+    /// `base_url` when an override is set.
+    profile_base: Url,
+    /// Crawl state: known items, validators, revisit schedule.
+    store: Store,
+    /// Where fetched pages go.
+    sink: S,
+    /// Deployment settings.
+    options: CrawlerOptions,
+    /// HTTP with politeness and guards.
+    fetcher: Fetcher,
+    /// Compiled selectors of the HTML list sections, by section id.
+    selectors: HashMap<String, HtmlSelectors>,
+    /// Our product token in robots.txt (`govwire`).
+    robots_token: String,
+    /// robots.txt by origin (`https://www.shpt.gov.cn`).
+    robots: AsyncMutex<HashMap<String, CachedRobots>>,
+}
+
+impl<S: PageSink> std::fmt::Debug for Crawler<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crawler")
+            .field("portal", &self.profile.id)
+            .field("base_url", &self.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: PageSink> Crawler<S> {
+    /// Checks the profile and options and builds the HTTP client. Nothing is
+    /// fetched yet.
+    pub fn new(
+        profile: PortalProfile,
+        store: Store,
+        sink: S,
+        options: CrawlerOptions,
+    ) -> Result<Self, CrawlError> {
+        let profile_error = |message: String| CrawlError::Profile {
+            portal: profile.id.clone(),
+            message,
+        };
+        profile.validate().map_err(|e| profile_error(e.message))?;
+
+        let user_agent = options.user_agent.trim();
+        if user_agent.is_empty() || HeaderValue::from_str(user_agent).is_err() {
+            return Err(CrawlError::Options(
+                "user_agent must be a non-empty header value naming the operator".into(),
+            ));
+        }
+        let robots_token = user_agent
+            .split(['/', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+
+        let profile_base = Url::parse(&profile.base_url).map_err(|e| {
+            profile_error(format!("base_url `{}` is not a URL: {e}", profile.base_url))
+        })?;
+        let mut guard = AddressGuard::new(profile.allow_private.iter().map(String::as_str))
+            .map_err(profile_error)?;
+        let base_url = match &options.base_url_override {
+            Some(raw) => {
+                let url = Url::parse(raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                    .ok_or_else(|| {
+                        CrawlError::Options(format!(
+                            "base_url_override `{raw}` is not an http(s) URL"
+                        ))
+                    })?;
+                guard.allow_url(&url);
+                url
+            }
+            None => profile_base.clone(),
+        };
+
+        let mut selectors = HashMap::new();
+        for section in &profile.sections {
+            if let Some(api) = &section.json_api {
+                list::render_request(&api.request, &api.channel, 1, api.page_size)
+                    .map_err(|m| profile_error(format!("section `{}`: {m}", section.id)))?;
+                base_url.join(&api.endpoint).map_err(|e| {
+                    profile_error(format!("section `{}`: endpoint: {e}", section.id))
+                })?;
+            }
+            if let Some(html) = &section.html_list {
+                let compiled = HtmlSelectors::compile(html)
+                    .map_err(|m| profile_error(format!("section `{}`: {m}", section.id)))?;
+                selectors.insert(section.id.clone(), compiled);
+                base_url
+                    .join(&html.url)
+                    .map_err(|e| profile_error(format!("section `{}`: url: {e}", section.id)))?;
+                if let Some(page_url) = &html.page_url {
+                    if !page_url.contains("{page}") {
+                        return Err(profile_error(format!(
+                            "section `{}`: page_url must contain {{page}}",
+                            section.id
+                        )));
+                    }
+                }
+            }
+        }
+
+        let politeness = &profile.politeness;
+        let settings = FetchSettings {
+            user_agent: user_agent.to_owned(),
+            min_delay: options.min_delay.unwrap_or_else(|| politeness.min_delay()),
+            max_body_bytes: politeness.max_body_bytes,
+            connect_timeout: Duration::from_secs(politeness.connect_timeout_secs.max(1)),
+            request_timeout: Duration::from_secs(politeness.request_timeout_secs.max(1)),
+            backoff_base: options.backoff_base,
+            backoff_cap: options.backoff_cap,
+        };
+        let fetcher = Fetcher::new(settings, guard).map_err(CrawlError::Client)?;
+
+        Ok(Self {
+            profile,
+            base_url,
+            profile_base,
+            store,
+            sink,
+            options,
+            fetcher,
+            selectors,
+            robots_token,
+            robots: AsyncMutex::new(HashMap::new()),
+        })
+    }
+
+    /// The sink pages are delivered to.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// The portal profile this crawler polls.
+    pub fn profile(&self) -> &PortalProfile {
+        &self.profile
+    }
+
+    /// One poll of one section: walk list pages, fetch new items, deliver
+    /// them. Returns what happened.
+    pub async fn poll_section(&self, section_id: &str) -> Result<PollReport, CrawlError> {
+        let section = self.section(section_id)?;
+        self.poll(section, &CancellationToken::new()).await
+    }
+
+    /// Revisits known items whose next visit is due (conditional GET; a
+    /// changed body is delivered again; 304 updates timestamps only).
+    pub async fn revisit_due(&self) -> Result<RevisitReport, CrawlError> {
+        self.revisit(&CancellationToken::new()).await
+    }
+
+    /// Runs until `cancel`: polls every section every poll interval and
+    /// revisits due items; stops promptly and cleanly on cancel (finishes the
+    /// in-flight page). Errors of single polls are logged and tried again at
+    /// the next interval; it returns `Ok` once cancelled.
+    pub async fn run(&self, cancel: CancellationToken) -> Result<(), CrawlError> {
+        let poll_every = self.poll_interval();
+        info!(
+            portal = %self.profile.id,
+            base_url = %self.base_url,
+            sections = self.profile.sections.len(),
+            poll_interval_secs = poll_every.as_secs(),
+            "Crawler started."
+        );
+        let mut next_poll = vec![Instant::now(); self.profile.sections.len()];
+        'outer: loop {
+            for (section, due) in self.profile.sections.iter().zip(next_poll.iter_mut()) {
+                if cancel.is_cancelled() {
+                    break 'outer;
+                }
+                if Instant::now() < *due {
+                    continue;
+                }
+                if let Err(error) = self.poll(section, &cancel).await {
+                    warn!(error = %Chain(&error), portal = %self.profile.id, section = %section.id, "Poll failed.");
+                }
+                *due = Instant::now() + poll_every;
+            }
+            if cancel.is_cancelled() {
+                break;
+            }
+            let more_due = match self.revisit(&cancel).await {
+                Ok(report) => {
+                    report.due == self.options.revisit_batch
+                        && !report.stopped_early
+                        && report.failed == 0
+                        && report.skipped < report.due
+                }
+                Err(error) => {
+                    warn!(error = %Chain(&error), portal = %self.profile.id, "Revisit round failed.");
+                    false
+                }
+            };
+            if more_due {
+                continue;
+            }
+            let now = Instant::now();
+            let wake = next_poll
+                .iter()
+                .copied()
+                .min()
+                .unwrap_or(now + poll_every)
+                .min(now + REVISIT_CHECK_INTERVAL.min(poll_every));
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = tokio::time::sleep_until(wake) => {}
+            }
+        }
+        info!(portal = %self.profile.id, "Crawler stopped.");
+        Ok(())
+    }
+
+    fn section(&self, section_id: &str) -> Result<&SectionProfile, CrawlError> {
+        self.profile
+            .sections
+            .iter()
+            .find(|s| s.id == section_id)
+            .ok_or_else(|| CrawlError::UnknownSection {
+                portal: self.profile.id.clone(),
+                section: section_id.to_owned(),
+            })
+    }
+
+    fn poll_interval(&self) -> Duration {
+        self.options
+            .poll_interval
+            .unwrap_or_else(|| Duration::from_secs(self.profile.politeness.poll_interval_secs))
+    }
+
+    /// When a failed item is tried again: the next poll or the next revisit,
+    /// whichever comes first.
+    fn retry_delay(&self) -> Duration {
+        self.options.revisit_interval.min(self.poll_interval())
+    }
+
+    async fn poll(
+        &self,
+        section: &SectionProfile,
+        cancel: &CancellationToken,
+    ) -> Result<PollReport, CrawlError> {
+        let tally = Tally::default();
+        let mut report = PollReport::new();
+        let walked = match (&section.json_api, &section.html_list) {
+            (Some(api), _) => {
+                self.walk_json(section, api, cancel, &tally, &mut report)
+                    .await
+            }
+            (None, Some(html)) => {
+                self.walk_html(section, html, cancel, &tally, &mut report)
+                    .await
+            }
+            (None, None) => Err(CrawlError::Profile {
+                portal: self.profile.id.clone(),
+                message: format!("section `{}` has no list source", section.id),
+            }),
+        };
+        report.requests = tally.requests();
+        report.not_modified = tally.not_modified();
+        report.stopped_because = walked?;
+        info!(
+            portal = %self.profile.id,
+            section = %section.id,
+            requests = report.requests,
+            list_pages = report.list_pages,
+            new_items = report.new_items,
+            delivered = report.delivered,
+            skipped = report.skipped,
+            failed = report.failed,
+            stopped_because = ?report.stopped_because,
+            "Polled section."
+        );
+        Ok(report)
+    }
+
+    async fn walk_json(
+        &self,
+        section: &SectionProfile,
+        api: &JsonApiSection,
+        cancel: &CancellationToken,
+        tally: &Tally,
+        report: &mut PollReport,
+    ) -> Result<StopReason, CrawlError> {
+        let endpoint = self.portal_url(&api.endpoint)?;
+        let Some(robots) = self.robots(&endpoint, cancel, tally).await else {
+            return Ok(StopReason::Cancelled);
+        };
+        if !robots.allows(&path_and_query(&endpoint)) {
+            warn!(portal = %self.profile.id, section = %section.id, url = %endpoint, "robots.txt disallows the section's list; not polling it.");
+            return Ok(StopReason::DisallowedByRobots);
+        }
+        let mut walk = Walk::default();
+        for page in 1..=section.max_pages {
+            if cancel.is_cancelled() {
+                return Ok(StopReason::Cancelled);
+            }
+            let body = list::render_request(&api.request, &api.channel, page, api.page_size)
+                .map_err(|message| CrawlError::Profile {
+                    portal: self.profile.id.clone(),
+                    message,
+                })?;
+            let request = FetchRequest {
+                method: Method::POST,
+                url: endpoint.clone(),
+                json_body: Some(body),
+                accept: "application/json",
+                etag: None,
+                last_modified: None,
+            };
+            let response = match self.fetcher.fetch(request, cancel, tally).await {
+                Ok(response) => response,
+                Err(FetchError::Cancelled) => return Ok(StopReason::Cancelled),
+                Err(source) => return Err(self.list_fetch_error(section, source)),
+            };
+            if response.status != StatusCode::OK {
+                let source = FetchError::Status {
+                    url: response.url.to_string(),
+                    status: response.status.as_u16(),
+                };
+                return Err(self.list_fetch_error(section, source));
+            }
+            let list_page =
+                list::parse_json_list(&response.body, &api.fields).map_err(|message| {
+                    let error = CrawlError::ListFormat {
+                        section: section.id.clone(),
+                        url: response.url.to_string(),
+                        message,
+                    };
+                    warn!(error = %error, portal = %self.profile.id, "Failed to read list page.");
+                    error
+                })?;
+            report.list_pages += 1;
+            if list_page.entries.is_empty() && list_page.invalid == 0 {
+                return Ok(StopReason::EmptyPage);
+            }
+            if list_page.page_no.is_some_and(|no| no < u64::from(page)) {
+                debug!(section = %section.id, page, page_no = ?list_page.page_no, "The API's page number is stuck; the list ended.");
+                return Ok(StopReason::PageNumberStuck);
+            }
+            let base = self.base_url.clone();
+            if let Some(stop) = self
+                .take_page(
+                    section, &base, list_page, &robots, &mut walk, cancel, tally, report,
+                )
+                .await?
+            {
+                return Ok(stop);
+            }
+        }
+        Ok(StopReason::MaxPages)
+    }
+
+    async fn walk_html(
+        &self,
+        section: &SectionProfile,
+        html: &HtmlListSection,
+        cancel: &CancellationToken,
+        tally: &Tally,
+        report: &mut PollReport,
+    ) -> Result<StopReason, CrawlError> {
+        let selectors = self
+            .selectors
+            .get(&section.id)
+            .ok_or_else(|| CrawlError::Profile {
+                portal: self.profile.id.clone(),
+                message: format!("section `{}` has no compiled selectors", section.id),
+            })?;
+        let first_url = self.portal_url(&html.url)?;
+        let Some(robots) = self.robots(&first_url, cancel, tally).await else {
+            return Ok(StopReason::Cancelled);
+        };
+        let mut walk = Walk::default();
+        // The first page's validators are stored only once the whole walk
+        // has recorded every new item, so a 304 never hides an item.
+        let mut first_page_validators: Option<Validators> = None;
+        let mut stop = StopReason::MaxPages;
+        for page in 1..=section.max_pages {
+            if cancel.is_cancelled() {
+                return Ok(StopReason::Cancelled);
+            }
+            let url = if page == 1 {
+                first_url.clone()
+            } else {
+                match &html.page_url {
+                    Some(template) => {
+                        self.portal_url(&template.replace("{page}", &page.to_string()))?
+                    }
+                    None => {
+                        stop = StopReason::LastPage;
+                        break;
+                    }
+                }
+            };
+            if !robots.allows(&path_and_query(&url)) {
+                warn!(portal = %self.profile.id, section = %section.id, url = %url, "robots.txt disallows this list page; not fetching it.");
+                if page == 1 {
+                    return Ok(StopReason::DisallowedByRobots);
+                }
+                stop = StopReason::DisallowedByRobots;
+                break;
+            }
+            let stored = if page == 1 {
+                self.store.http_validators(url.as_str()).await?
+            } else {
+                None
+            };
+            let request = FetchRequest::get(url.clone(), HTML_ACCEPT).conditional(
+                stored.as_ref().and_then(|v| v.etag.as_deref()),
+                stored.as_ref().and_then(|v| v.last_modified.as_deref()),
+            );
+            let response = match self.fetcher.fetch(request, cancel, tally).await {
+                Ok(response) => response,
+                Err(FetchError::Cancelled) => return Ok(StopReason::Cancelled),
+                Err(source) => return Err(self.list_fetch_error(section, source)),
+            };
+            match response.status {
+                StatusCode::NOT_MODIFIED if page == 1 && stored.is_some() => {
+                    debug!(section = %section.id, url = %url, "List unchanged since the last poll.");
+                    return Ok(StopReason::NotModified);
+                }
+                StatusCode::NOT_FOUND | StatusCode::GONE if page > 1 => {
+                    stop = StopReason::LastPage;
+                    break;
+                }
+                StatusCode::OK => {}
+                other => {
+                    let source = FetchError::Status {
+                        url: response.url.to_string(),
+                        status: other.as_u16(),
+                    };
+                    return Err(self.list_fetch_error(section, source));
+                }
+            }
+            if page == 1 && (response.etag.is_some() || response.last_modified.is_some()) {
+                first_page_validators = Some(Validators {
+                    etag: response.etag.clone(),
+                    last_modified: response.last_modified.clone(),
+                });
+            }
+            let list_page = list::parse_html_list(
+                &response.body,
+                response.content_type.as_deref(),
+                &response.url,
+                selectors,
+            );
+            report.list_pages += 1;
+            if let Some(reason) = self
+                .take_page(
+                    section,
+                    &response.url,
+                    list_page,
+                    &robots,
+                    &mut walk,
+                    cancel,
+                    tally,
+                    report,
+                )
+                .await?
+            {
+                stop = reason;
+                break;
+            }
+        }
+        if stop == StopReason::Cancelled {
+            return Ok(stop);
+        }
+        if let Some(validators) = first_page_validators {
+            self.store
+                .set_http_validators(first_url.as_str(), &validators)
+                .await?;
+        }
+        Ok(stop)
+    }
+
+    /// Handles the entries of one list page; returns why the walk stops, if
+    /// it does.
+    #[allow(clippy::too_many_arguments)]
+    async fn take_page(
+        &self,
+        section: &SectionProfile,
+        page_url: &Url,
+        page: ListPage,
+        robots: &RobotsPolicy,
+        walk: &mut Walk,
+        cancel: &CancellationToken,
+        tally: &Tally,
+        report: &mut PollReport,
+    ) -> Result<Option<StopReason>, CrawlError> {
+        if page.entries.is_empty() && page.invalid == 0 {
+            return Ok(Some(StopReason::EmptyPage));
+        }
+        let ids: Vec<String> = page.entries.iter().map(|e| e.id.clone()).collect();
+        if walk.previous_ids.as_ref() == Some(&ids) {
+            debug!(section = %section.id, "The list repeats its previous page; the list ended.");
+            return Ok(Some(StopReason::RepeatedPage));
+        }
+        walk.previous_ids = Some(ids);
+        if page.invalid > 0 {
+            debug!(section = %section.id, url = %page_url, invalid = page.invalid, "Skipping list entries without an id or a URL.");
+            report.skipped += page.invalid;
+        }
+
+        let mut known_here = 0u32;
+        let mut candidates = Vec::new();
+        for entry in page.entries {
+            let Some(url) = self.item_url(page_url, &entry.href) else {
+                debug!(section = %section.id, item_id = %entry.id, href = %entry.href, "Skipping an item on another host.");
+                report.skipped += 1;
+                continue;
+            };
+            if !walk.seen.insert(entry.id.clone()) {
+                known_here += 1;
+                continue;
+            }
+            candidates.push(ItemTarget {
+                item_id: entry.id,
+                url,
+                title: entry.title,
+                published_on: entry.published_on,
+            });
+        }
+        let ids: Vec<String> = candidates.iter().map(|c| c.item_id.clone()).collect();
+        let known = self.store.known_items(&self.profile.id, &ids).await?;
+
+        let mut new_here = 0u32;
+        for target in candidates {
+            if known.contains(&target.item_id) {
+                known_here += 1;
+                continue;
+            }
+            if cancel.is_cancelled() {
+                return Ok(Some(StopReason::Cancelled));
+            }
+            if !robots.allows(&path_and_query(&target.url)) {
+                info!(portal = %self.profile.id, section = %section.id, item_id = %target.item_id, url = %target.url, "robots.txt disallows this item; skipping it.");
+                report.skipped += 1;
+                continue;
+            }
+            new_here += 1;
+            report.new_items += 1;
+            info!(portal = %self.profile.id, section = %section.id, item_id = %target.item_id, url = %target.url, "New item.");
+            match self
+                .fetch_item(&section.id, target, None, cancel, tally)
+                .await?
+            {
+                ItemOutcome::Delivered => report.delivered += 1,
+                ItemOutcome::Missing => report.missing += 1,
+                ItemOutcome::Failed => report.failed += 1,
+                ItemOutcome::Unchanged | ItemOutcome::NotModified => {}
+                ItemOutcome::Cancelled => {
+                    report.new_items -= 1;
+                    return Ok(Some(StopReason::Cancelled));
+                }
+            }
+        }
+
+        match walk.overlap_left.as_mut() {
+            None if new_here == 0 && known_here > 0 => {
+                walk.overlap_left = Some(section.overlap_pages)
+            }
+            Some(left) => *left = left.saturating_sub(1),
+            None => {}
+        }
+        Ok((walk.overlap_left == Some(0)).then_some(StopReason::KnownItems))
+    }
+
+    /// Fetches one detail page (conditionally when it was fetched before),
+    /// delivers it when its bytes are new, and records the outcome. Errors
+    /// of the fetch are recorded for a retry and reported as
+    /// [`ItemOutcome::Failed`]; only store and sink failures are errors.
+    async fn fetch_item(
+        &self,
+        section: &str,
+        target: ItemTarget,
+        stored: Option<CrawlItem>,
+        cancel: &CancellationToken,
+        tally: &Tally,
+    ) -> Result<ItemOutcome, CrawlError> {
+        let now = Utc::now();
+        let mut record = stored.unwrap_or_else(|| CrawlItem {
+            portal: self.profile.id.clone(),
+            section: section.to_owned(),
+            item_id: target.item_id.clone(),
+            url: target.url.to_string(),
+            title: target.title.clone(),
+            published_on: target.published_on,
+            etag: None,
+            last_modified: None,
+            body_sha256: None,
+            first_seen_at: now,
+            last_fetched_at: None,
+            last_changed_at: None,
+            next_visit_at: None,
+            last_status: None,
+            consecutive_missing: 0,
+        });
+        // Validators only help when we hold the bytes they describe.
+        let (etag, last_modified) = if record.body_sha256.is_some() {
+            (record.etag.clone(), record.last_modified.clone())
+        } else {
+            (None, None)
+        };
+        let request = FetchRequest::get(target.url.clone(), HTML_ACCEPT)
+            .conditional(etag.as_deref(), last_modified.as_deref());
+        let response = match self.fetcher.fetch(request, cancel, tally).await {
+            Ok(response) => response,
+            Err(FetchError::Cancelled) => return Ok(ItemOutcome::Cancelled),
+            Err(error) => {
+                warn!(error = %Chain(&error), portal = %self.profile.id, section, item_id = %target.item_id, url = %target.url, "Failed to fetch page.");
+                self.record_retry(record, error.status(), now).await?;
+                return Ok(ItemOutcome::Failed);
+            }
+        };
+        let status = response.status;
+        match status {
+            StatusCode::OK => {
+                let sha = sha256_hex(&response.body);
+                let changed = record.body_sha256.as_deref() != Some(sha.as_str());
+                if changed {
+                    let page = RawPage {
+                        portal: self.profile.id.clone(),
+                        section: record.section.clone(),
+                        item_id: record.item_id.clone(),
+                        url: response.url.to_string(),
+                        list_title: target.title.clone().or_else(|| record.title.clone()),
+                        published_on: target.published_on.or(record.published_on),
+                        fetched_at: now,
+                        content_type: response.content_type.clone(),
+                        body: response.body,
+                    };
+                    if let Err(error) = self.sink.deliver(page).await {
+                        warn!(error = %Chain(&error), portal = %self.profile.id, section, item_id = %target.item_id, url = %target.url, "Failed to hand a page on; it will be fetched again.");
+                        if let Err(store_error) = self.record_retry(record, None, now).await {
+                            warn!(error = %Chain(&store_error), item_id = %target.item_id, "Failed to record the page for a retry.");
+                        }
+                        return Err(CrawlError::Sink(error));
+                    }
+                    debug!(portal = %self.profile.id, section, item_id = %target.item_id, sha256 = %sha, "Delivered page.");
+                    record.last_changed_at = Some(now);
+                }
+                record.etag = response.etag;
+                record.last_modified = response.last_modified;
+                record.body_sha256 = Some(sha);
+                record.last_fetched_at = Some(now);
+                record.next_visit_at = Some(after(now, self.options.revisit_interval));
+                record.last_status = Some(status.as_u16());
+                record.consecutive_missing = 0;
+                if target.title.is_some() {
+                    record.title = target.title;
+                }
+                if target.published_on.is_some() {
+                    record.published_on = target.published_on;
+                }
+                self.store.upsert_crawl_item(&record).await?;
+                Ok(if changed {
+                    ItemOutcome::Delivered
+                } else {
+                    ItemOutcome::Unchanged
+                })
+            }
+            StatusCode::NOT_MODIFIED if record.body_sha256.is_some() => {
+                record.last_fetched_at = Some(now);
+                record.next_visit_at = Some(after(now, self.options.revisit_interval));
+                record.last_status = Some(status.as_u16());
+                record.consecutive_missing = 0;
+                self.store.upsert_crawl_item(&record).await?;
+                Ok(ItemOutcome::NotModified)
+            }
+            StatusCode::NOT_FOUND | StatusCode::GONE => {
+                record.consecutive_missing = record.consecutive_missing.saturating_add(1);
+                record.last_status = Some(status.as_u16());
+                record.next_visit_at = Some(after(now, self.options.revisit_interval));
+                info!(portal = %self.profile.id, section, item_id = %record.item_id, url = %target.url, status = status.as_u16(), consecutive_missing = record.consecutive_missing, "Page is gone.");
+                self.store.upsert_crawl_item(&record).await?;
+                Ok(ItemOutcome::Missing)
+            }
+            other => {
+                let error = FetchError::Status {
+                    url: response.url.to_string(),
+                    status: other.as_u16(),
+                };
+                warn!(error = %error, portal = %self.profile.id, section, item_id = %record.item_id, "Failed to fetch page.");
+                self.record_retry(record, Some(other.as_u16()), now).await?;
+                Ok(ItemOutcome::Failed)
+            }
+        }
+    }
+
+    /// Records a failed item so it is tried again soon, keeping what was
+    /// known of its last good fetch.
+    async fn record_retry(
+        &self,
+        mut record: CrawlItem,
+        status: Option<u16>,
+        now: DateTime<Utc>,
+    ) -> Result<(), CrawlError> {
+        record.last_status = status.or(record.last_status);
+        record.next_visit_at = Some(after(now, self.retry_delay()));
+        self.store.upsert_crawl_item(&record).await?;
+        Ok(())
+    }
+
+    async fn revisit(&self, cancel: &CancellationToken) -> Result<RevisitReport, CrawlError> {
+        let tally = Tally::default();
+        let mut report = RevisitReport::default();
+        let now = Utc::now();
+        let due = self
+            .store
+            .items_due(&self.profile.id, now, self.options.revisit_batch)
+            .await?;
+        report.due = u32::try_from(due.len()).unwrap_or(u32::MAX);
+        let mut failures_in_a_row = 0u32;
+        for item in due {
+            if cancel.is_cancelled() {
+                report.stopped_early = true;
+                break;
+            }
+            let url = match Url::parse(&item.url) {
+                Ok(url) => self.rebase(url),
+                Err(error) => {
+                    warn!(%error, portal = %self.profile.id, item_id = %item.item_id, url = %item.url, "Stored item URL is unusable; skipping it until the next revisit.");
+                    report.skipped += 1;
+                    self.postpone(item, now).await?;
+                    continue;
+                }
+            };
+            let Some(robots) = self.robots(&url, cancel, &tally).await else {
+                report.stopped_early = true;
+                break;
+            };
+            if !robots.allows(&path_and_query(&url)) {
+                info!(portal = %self.profile.id, item_id = %item.item_id, url = %url, "robots.txt disallows this item; not revisiting it now.");
+                report.skipped += 1;
+                self.postpone(item, now).await?;
+                continue;
+            }
+            let target = ItemTarget {
+                item_id: item.item_id.clone(),
+                url,
+                title: None,
+                published_on: None,
+            };
+            let section = item.section.clone();
+            let outcome = self
+                .fetch_item(&section, target, Some(item), cancel, &tally)
+                .await?;
+            if outcome != ItemOutcome::Cancelled {
+                report.visited += 1;
+            }
+            match outcome {
+                ItemOutcome::Delivered => report.delivered += 1,
+                ItemOutcome::Unchanged => report.unchanged += 1,
+                ItemOutcome::NotModified => report.not_modified += 1,
+                ItemOutcome::Missing => report.missing += 1,
+                ItemOutcome::Failed => report.failed += 1,
+                ItemOutcome::Cancelled => {
+                    report.stopped_early = true;
+                    break;
+                }
+            }
+            if outcome == ItemOutcome::Failed {
+                failures_in_a_row += 1;
+                if failures_in_a_row >= REVISIT_FAILURE_LIMIT {
+                    warn!(portal = %self.profile.id, failures = failures_in_a_row, "Portal keeps failing; ending this revisit round early.");
+                    report.stopped_early = true;
+                    break;
+                }
+            } else {
+                failures_in_a_row = 0;
+            }
+        }
+        report.requests = tally.requests();
+        if report.due > 0 {
+            info!(
+                portal = %self.profile.id,
+                due = report.due,
+                visited = report.visited,
+                not_modified = report.not_modified,
+                unchanged = report.unchanged,
+                delivered = report.delivered,
+                missing = report.missing,
+                failed = report.failed,
+                "Revisited items."
+            );
+        }
+        Ok(report)
+    }
+
+    /// Moves an item's next visit one revisit interval on, without fetching.
+    async fn postpone(&self, mut item: CrawlItem, now: DateTime<Utc>) -> Result<(), CrawlError> {
+        item.next_visit_at = Some(after(
+            now,
+            self.options.revisit_interval.max(self.retry_delay()),
+        ));
+        self.store.upsert_crawl_item(&item).await?;
+        Ok(())
+    }
+
+    /// The robots.txt policy of `url`'s origin, fetched when not cached or
+    /// expired. `None` when cancelled before it could be read.
+    async fn robots(
+        &self,
+        url: &Url,
+        cancel: &CancellationToken,
+        tally: &Tally,
+    ) -> Option<Arc<RobotsPolicy>> {
+        let origin = url.origin().ascii_serialization();
+        let mut cache = self.robots.lock().await;
+        if let Some(cached) = cache.get(&origin) {
+            if cached.fetched.elapsed() < cached.ttl {
+                return Some(Arc::clone(&cached.policy));
+            }
+        }
+        let robots_url = url.join("/robots.txt").ok()?;
+        let request = FetchRequest::get(robots_url.clone(), "text/plain,*/*;q=0.5");
+        let (policy, ttl) = match self.fetcher.fetch(request, cancel, tally).await {
+            Err(FetchError::Cancelled) => return None,
+            Err(error) => {
+                warn!(error = %Chain(&error), url = %robots_url, "Failed to fetch robots.txt; treating every path as disallowed for now.");
+                (RobotsPolicy::DisallowAll, ROBOTS_ERROR_TTL)
+            }
+            Ok(response) if response.status.is_success() => {
+                let text = String::from_utf8_lossy(&response.body);
+                (RobotsPolicy::parse(&text, &self.robots_token), ROBOTS_TTL)
+            }
+            Ok(response)
+                if response.status.is_client_error()
+                    && response.status != StatusCode::TOO_MANY_REQUESTS =>
+            {
+                debug!(url = %robots_url, status = response.status.as_u16(), "No robots.txt; everything is allowed.");
+                (RobotsPolicy::AllowAll, ROBOTS_TTL)
+            }
+            Ok(response) => {
+                warn!(url = %robots_url, status = response.status.as_u16(), "robots.txt is unavailable; treating every path as disallowed for now.");
+                (RobotsPolicy::DisallowAll, ROBOTS_ERROR_TTL)
+            }
+        };
+        // Set every time, so a Crawl-delay the portal dropped stops applying.
+        let crawl_delay = policy.crawl_delay().unwrap_or(Duration::ZERO);
+        if !crawl_delay.is_zero() {
+            info!(url = %robots_url, crawl_delay_ms = u64::try_from(crawl_delay.as_millis()).unwrap_or(u64::MAX), "robots.txt asks for a crawl delay.");
+        }
+        self.fetcher.set_crawl_delay(url, crawl_delay).await;
+        let policy = Arc::new(policy);
+        cache.insert(
+            origin,
+            CachedRobots {
+                fetched: Instant::now(),
+                ttl,
+                policy: Arc::clone(&policy),
+            },
+        );
+        Some(policy)
+    }
+
+    fn list_fetch_error(&self, section: &SectionProfile, source: FetchError) -> CrawlError {
+        let error = CrawlError::ListFetch {
+            section: section.id.clone(),
+            source,
+        };
+        warn!(error = %Chain(&error), portal = %self.profile.id, "Failed to fetch list page.");
+        error
+    }
+
+    /// A URL of the portal from the profile (endpoint, list URL), resolved
+    /// against the effective base URL.
+    fn portal_url(&self, reference: &str) -> Result<Url, CrawlError> {
+        self.base_url
+            .join(reference)
+            .map(|u| self.rebase(u))
+            .map_err(|e| CrawlError::Profile {
+                portal: self.profile.id.clone(),
+                message: format!("`{reference}` does not resolve against the base URL: {e}"),
+            })
+    }
+
+    /// The absolute URL of a list entry, if it is on the portal's host.
+    fn item_url(&self, page_url: &Url, href: &str) -> Option<Url> {
+        let url = self.rebase(page_url.join(href).ok()?);
+        (matches!(url.scheme(), "http" | "https") && same_site(&url, &self.base_url)).then_some(url)
+    }
+
+    /// Moves a URL on the profile's own host onto the override base URL, so
+    /// absolute links of the real site lead to the portal actually polled.
+    fn rebase(&self, mut url: Url) -> Url {
+        if self.base_url == self.profile_base || !same_site(&url, &self.profile_base) {
+            return url;
+        }
+        let original = url.clone();
+        let moved = url.set_scheme(self.base_url.scheme()).is_ok()
+            && url.set_host(self.base_url.host_str()).is_ok()
+            && url.set_port(self.base_url.port()).is_ok();
+        if moved {
+            url
+        } else {
+            original
+        }
+    }
+}
+
+/// Whether two URLs are on one site: the same host, and the same port or
+/// both on their scheme's default port.
+fn same_site(a: &Url, b: &Url) -> bool {
+    let host = |u: &Url| u.host_str().map(str::to_ascii_lowercase);
+    host(a).is_some()
+        && host(a) == host(b)
+        && (a.port_or_known_default() == b.port_or_known_default()
+            || (a.port().is_none() && b.port().is_none()))
+}
+
+/// The path and query of a URL, as robots.txt rules match them.
+fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// Longest schedule step: a century is "never" for a crawler, and keeps
+/// timestamps in the range every database stores.
+const FAR_FUTURE: TimeDelta = TimeDelta::days(36_525);
+
+/// `now + d`, at most a century ahead.
+fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    let delta = TimeDelta::from_std(d).unwrap_or(FAR_FUTURE).min(FAR_FUTURE);
+    now + delta
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_on_one_host_and_default_ports_are_one_site() {
+        let u = |s: &str| Url::parse(s).expect("url");
+        assert!(same_site(
+            &u("https://www.shpt.gov.cn/a"),
+            &u("http://www.shpt.gov.cn/b")
+        ));
+        assert!(same_site(
+            &u("http://127.0.0.1:8080/a"),
+            &u("http://127.0.0.1:8080/")
+        ));
+        assert!(!same_site(
+            &u("http://127.0.0.1:8081/a"),
+            &u("http://127.0.0.1:8080/")
+        ));
+        assert!(!same_site(
+            &u("https://www.gov.cn/a"),
+            &u("https://www.shpt.gov.cn/")
+        ));
+    }
+
+    #[test]
+    fn far_future_instants_saturate() {
+        let now = Utc::now();
+        assert_eq!(after(now, Duration::from_secs(u64::MAX)), now + FAR_FUTURE);
+        assert_eq!(after(now, Duration::ZERO), now);
+    }
+}

@@ -1,0 +1,191 @@
+//! The crawler's errors: [`CrawlError`] for callers of the crawler,
+//! [`FetchError`] for one HTTP exchange, [`SinkError`] for a page sink that
+//! could not hand a page on.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use govwire_store::StoreError;
+
+/// What can go wrong in a crawler operation. The variants are what a caller
+/// decides on: a broken configuration stops the service, everything else is
+/// logged and tried again at the next poll.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CrawlError {
+    /// The portal profile cannot be used (an invalid selector, URL or
+    /// `allow_private` entry). Fix the profile; retrying will not help.
+    #[error("portal profile `{portal}` cannot be used: {message}")]
+    Profile {
+        /// The profile's id.
+        portal: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The crawler options cannot be used (an empty or invalid user agent, an
+    /// unusable base URL override). Fix the configuration.
+    #[error("crawler options cannot be used: {0}")]
+    Options(String),
+    /// The HTTP client could not be built (TLS backend unavailable).
+    #[error("the HTTP client could not be built")]
+    Client(#[source] reqwest::Error),
+    /// The caller named a section the profile does not have.
+    #[error("portal `{portal}` has no section `{section}`")]
+    UnknownSection {
+        /// The profile's id.
+        portal: String,
+        /// The section asked for.
+        section: String,
+    },
+    /// A list page could not be fetched; the poll stopped there. Items handled
+    /// before it are recorded, so the next poll loses nothing.
+    #[error("list page of section `{section}` could not be fetched")]
+    ListFetch {
+        /// The section being polled.
+        section: String,
+        /// Why the fetch failed.
+        #[source]
+        source: FetchError,
+    },
+    /// A list page arrived but is not what the profile describes (not JSON,
+    /// no list at the configured path, an unexpected status).
+    #[error("list page {url} of section `{section}` is unusable: {message}")]
+    ListFormat {
+        /// The section being polled.
+        section: String,
+        /// The list page's URL.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The crawl state could not be read or written.
+    #[error("the crawl state store failed")]
+    Store(#[from] StoreError),
+    /// A fetched page could not be handed on; it is recorded as due, so it is
+    /// fetched and delivered again later.
+    #[error("a fetched page could not be handed on")]
+    Sink(#[from] SinkError),
+}
+
+/// Why one HTTP exchange failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The URL may not be fetched: not http/https, or its host resolves to a
+    /// loopback, private or otherwise non-public address that the profile does
+    /// not allow.
+    #[error("refused to fetch {url}: {reason}")]
+    Refused {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The request failed on the wire (connect, TLS, reset, timeout).
+    #[error("request to {url} failed{}", if *.timed_out { " (timed out)" } else { "" })]
+    Transport {
+        /// The URL.
+        url: String,
+        /// Whether a connect or total timeout expired.
+        timed_out: bool,
+        /// The client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The body, after decompression, is larger than the profile's
+    /// `politeness.max_body_bytes`.
+    #[error("body of {url} exceeds {limit} bytes")]
+    BodyTooLarge {
+        /// The URL.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// More redirects than the crawler follows.
+    #[error("too many redirects from {url}")]
+    TooManyRedirects {
+        /// The URL first asked for.
+        url: String,
+    },
+    /// A redirect without a usable `Location`.
+    #[error("redirect from {url} has no usable Location header")]
+    BadRedirect {
+        /// The URL that answered with the redirect.
+        url: String,
+    },
+    /// The server answered with a status the caller cannot use.
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// The host asked us to wait (Retry-After) or is in back-off after
+    /// errors, for longer than the crawler waits inline.
+    #[error("host {host} is backing off for another {}s", .remaining.as_secs())]
+    BackingOff {
+        /// `host:port` of the portal.
+        host: String,
+        /// How long until requests may resume.
+        remaining: Duration,
+    },
+    /// The operation was cancelled before the request was sent.
+    #[error("cancelled before the request was sent")]
+    Cancelled,
+}
+
+impl FetchError {
+    /// The HTTP status behind the error, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A page sink could not hand a page on (the broker refused or is away).
+#[derive(Debug)]
+pub struct SinkError {
+    /// The underlying failure, kept for the cause chain.
+    source: Box<dyn StdError + Send + Sync>,
+}
+
+impl SinkError {
+    /// Wraps the failure of a sink.
+    pub fn new(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self {
+            source: source.into(),
+        }
+    }
+}
+
+impl fmt::Display for SinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the page sink failed")
+    }
+}
+
+impl StdError for SinkError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(self.source.as_ref())
+    }
+}
+
+/// Displays an error with its whole cause chain (`a: b: c`), for log lines.
+pub(crate) struct Chain<'a>(pub &'a (dyn StdError + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            write!(f, ": {text}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,485 @@
+//! HTTP for the crawler: one client, polite pacing per host, bounded bodies,
+//! guarded redirects, and back-off when a portal struggles.
+//!
+//! Every request goes through [`Fetcher::fetch`]. It holds the host's slot for
+//! the whole exchange (one request at a time per host), waits out the
+//! host's minimum delay and any back-off, checks the address of every hop
+//! against the [`AddressGuard`], follows at most [`MAX_REDIRECTS`] redirects
+//! itself, and reads the body as a stream, stopping at the size limit.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use rand::Rng;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use tokio::sync::Mutex as AsyncMutex;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+use url::Url;
+
+use crate::error::FetchError;
+use crate::net::AddressGuard;
+
+/// Redirects followed for one fetch. Five is what RFC 9309 asks for robots.txt
+/// and more than any portal page needs; a longer chain is a loop or a trap.
+pub(crate) const MAX_REDIRECTS: usize = 5;
+
+/// Longest wait for a host's slot before a request fails instead. A
+/// Retry-After or back-off longer than this ends the current poll (the next
+/// poll tries again) rather than blocking a caller for an unbounded time.
+pub(crate) const MAX_INLINE_WAIT: Duration = Duration::from_secs(300);
+
+/// Longest Retry-After honoured; a server asking for more is treated as
+/// asking for an hour, after which the crawler tries again.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// How the fetcher paces and limits requests.
+#[derive(Debug, Clone)]
+pub(crate) struct FetchSettings {
+    /// The `User-Agent` header, naming the operator.
+    pub(crate) user_agent: String,
+    /// Minimum delay between two requests to one host.
+    pub(crate) min_delay: Duration,
+    /// Largest body accepted, after decompression.
+    pub(crate) max_body_bytes: u64,
+    /// Connect timeout.
+    pub(crate) connect_timeout: Duration,
+    /// Total timeout of one request, body included.
+    pub(crate) request_timeout: Duration,
+    /// First back-off step after an error.
+    pub(crate) backoff_base: Duration,
+    /// Longest back-off after repeated errors.
+    pub(crate) backoff_cap: Duration,
+}
+
+/// One request to make.
+#[derive(Debug, Clone)]
+pub(crate) struct FetchRequest<'a> {
+    /// GET or POST.
+    pub(crate) method: Method,
+    /// Absolute URL.
+    pub(crate) url: Url,
+    /// JSON body (POST only).
+    pub(crate) json_body: Option<String>,
+    /// The `Accept` header.
+    pub(crate) accept: &'static str,
+    /// `If-None-Match` value, from a stored `ETag`.
+    pub(crate) etag: Option<&'a str>,
+    /// `If-Modified-Since` value, from a stored `Last-Modified`.
+    pub(crate) last_modified: Option<&'a str>,
+}
+
+impl<'a> FetchRequest<'a> {
+    /// A plain GET.
+    pub(crate) fn get(url: Url, accept: &'static str) -> Self {
+        Self {
+            method: Method::GET,
+            url,
+            json_body: None,
+            accept,
+            etag: None,
+            last_modified: None,
+        }
+    }
+
+    /// The same request, conditional on the given validators.
+    pub(crate) fn conditional(
+        mut self,
+        etag: Option<&'a str>,
+        last_modified: Option<&'a str>,
+    ) -> Self {
+        self.etag = etag;
+        self.last_modified = last_modified;
+        self
+    }
+}
+
+/// A final (non-redirect) response.
+#[derive(Debug, Clone)]
+pub(crate) struct FetchResponse {
+    /// Its status.
+    pub(crate) status: StatusCode,
+    /// The URL that answered, after redirects.
+    pub(crate) url: Url,
+    /// `Content-Type` as sent.
+    pub(crate) content_type: Option<String>,
+    /// `ETag` as sent.
+    pub(crate) etag: Option<String>,
+    /// `Last-Modified` as sent.
+    pub(crate) last_modified: Option<String>,
+    /// The decompressed body (empty for a 304).
+    pub(crate) body: Vec<u8>,
+}
+
+/// Counts requests made during one crawler operation, for its report.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    /// HTTP requests sent (every redirect hop counts).
+    requests: AtomicU32,
+    /// Responses with status 304.
+    not_modified: AtomicU32,
+}
+
+impl Tally {
+    /// Requests sent so far.
+    pub(crate) fn requests(&self) -> u32 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// 304 answers so far.
+    pub(crate) fn not_modified(&self) -> u32 {
+        self.not_modified.load(Ordering::Relaxed)
+    }
+}
+
+/// Pacing state of one host.
+#[derive(Debug, Default)]
+struct HostState {
+    /// When the last request to the host finished.
+    last_request: Option<Instant>,
+    /// No request before this instant (Retry-After, back-off).
+    not_before: Option<Instant>,
+    /// Errors in a row, for the exponential back-off.
+    failures: u32,
+    /// The host's robots.txt `Crawl-delay`, if it asks for one.
+    crawl_delay: Duration,
+}
+
+/// The crawler's HTTP side.
+#[derive(Debug)]
+pub(crate) struct Fetcher {
+    /// The one client of this crawler (connection pool, TLS, decompression).
+    client: reqwest::Client,
+    /// Which addresses may be reached.
+    guard: AddressGuard,
+    /// Pacing and limits.
+    settings: FetchSettings,
+    /// Per-host slots; holding a slot's lock is holding the right to send.
+    hosts: Mutex<HashMap<String, Arc<AsyncMutex<HostState>>>>,
+}
+
+impl Fetcher {
+    /// Builds the client. Proxies from the environment are ignored: the
+    /// address guard must see the real destination of every request.
+    pub(crate) fn new(
+        settings: FetchSettings,
+        guard: AddressGuard,
+    ) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .no_proxy()
+            .dns_resolver(Arc::new(guard.resolver()))
+            .build()?;
+        Ok(Self {
+            client,
+            guard,
+            settings,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Records a host's robots.txt `Crawl-delay`.
+    pub(crate) async fn set_crawl_delay(&self, url: &Url, delay: Duration) {
+        let slot = self.slot(&host_key(url));
+        slot.lock().await.crawl_delay = delay;
+    }
+
+    /// Sends the request, following redirects, and returns the final response
+    /// whatever its status.
+    pub(crate) async fn fetch(
+        &self,
+        request: FetchRequest<'_>,
+        cancel: &CancellationToken,
+        tally: &Tally,
+    ) -> Result<FetchResponse, FetchError> {
+        let first_url = request.url.to_string();
+        let mut url = request.url.clone();
+        let mut method = request.method.clone();
+        let mut body = request.json_body.clone();
+        for hop in 0..=MAX_REDIRECTS {
+            self.guard.check(&url).await?;
+            let response = self
+                .send_once(&url, &method, body.as_deref(), &request, cancel, tally)
+                .await?;
+            if !response.status.is_redirection() || response.status == StatusCode::NOT_MODIFIED {
+                return Ok(response.into());
+            }
+            if hop == MAX_REDIRECTS {
+                break;
+            }
+            let next = response
+                .location
+                .as_deref()
+                .and_then(|loc| url.join(loc).ok())
+                .ok_or_else(|| FetchError::BadRedirect {
+                    url: url.to_string(),
+                })?;
+            let status = response.status;
+            if status == StatusCode::SEE_OTHER
+                || (method == Method::POST
+                    && (status == StatusCode::MOVED_PERMANENTLY || status == StatusCode::FOUND))
+            {
+                method = Method::GET;
+                body = None;
+            }
+            debug!(from = %url, to = %next, status = status.as_u16(), "Following redirect.");
+            url = next;
+        }
+        Err(FetchError::TooManyRedirects { url: first_url })
+    }
+
+    fn slot(&self, key: &str) -> Arc<AsyncMutex<HostState>> {
+        let mut hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(hosts.entry(key.to_owned()).or_default())
+    }
+
+    async fn send_once(
+        &self,
+        url: &Url,
+        method: &Method,
+        body: Option<&str>,
+        request: &FetchRequest<'_>,
+        cancel: &CancellationToken,
+        tally: &Tally,
+    ) -> Result<OneResponse, FetchError> {
+        let key = host_key(url);
+        let slot = self.slot(&key);
+        let mut state = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return Err(FetchError::Cancelled),
+            state = slot.lock() => state,
+        };
+
+        // Politeness: the minimum delay (or the portal's Crawl-delay) since
+        // the last request, and any back-off in force.
+        let now = Instant::now();
+        let delay = self.settings.min_delay.max(state.crawl_delay);
+        let mut ready = state.last_request.map_or(now, |t| t + delay);
+        if let Some(not_before) = state.not_before {
+            ready = ready.max(not_before);
+        }
+        if ready > now {
+            let remaining = ready - now;
+            if remaining > MAX_INLINE_WAIT {
+                return Err(FetchError::BackingOff {
+                    host: key,
+                    remaining,
+                });
+            }
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => return Err(FetchError::Cancelled),
+                () = tokio::time::sleep_until(ready) => {}
+            }
+        }
+
+        let mut builder = self
+            .client
+            .request(method.clone(), url.clone())
+            .header(header::ACCEPT, request.accept);
+        if let Some(body) = body {
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_owned());
+        }
+        if let Some(etag) = request.etag.and_then(|v| HeaderValue::from_str(v).ok()) {
+            builder = builder.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = request
+            .last_modified
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            builder = builder.header(header::IF_MODIFIED_SINCE, lm);
+        }
+
+        tally.requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let result = self.exchange(builder, url).await;
+        state.last_request = Some(Instant::now());
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+
+        match &result {
+            Ok(response) => {
+                debug!(
+                    method = %method,
+                    url = %url,
+                    status = response.status.as_u16(),
+                    bytes = response.body.len(),
+                    elapsed_ms,
+                    "Fetched."
+                );
+                if response.status == StatusCode::NOT_MODIFIED {
+                    tally.not_modified.fetch_add(1, Ordering::Relaxed);
+                }
+                let status = response.status;
+                if status == StatusCode::TOO_MANY_REQUESTS
+                    || status == StatusCode::SERVICE_UNAVAILABLE
+                {
+                    let wait = match response.retry_after {
+                        Some(asked) => {
+                            state.failures = state.failures.saturating_add(1);
+                            asked.min(MAX_RETRY_AFTER)
+                        }
+                        None => self.next_backoff(&mut state),
+                    };
+                    state.not_before = Some(Instant::now() + wait);
+                    warn!(host = %key, status = status.as_u16(), wait_secs = wait.as_secs(), "Portal asks us to slow down; backing off.");
+                } else if status.is_server_error() || status == StatusCode::FORBIDDEN {
+                    let wait = self.next_backoff(&mut state);
+                    state.not_before = Some(Instant::now() + wait);
+                    warn!(host = %key, status = status.as_u16(), wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "Portal answered with an error; backing off.");
+                } else {
+                    state.failures = 0;
+                    state.not_before = None;
+                }
+            }
+            Err(FetchError::Transport { .. }) => {
+                let wait = self.next_backoff(&mut state);
+                state.not_before = Some(Instant::now() + wait);
+                debug!(method = %method, url = %url, elapsed_ms, "Request failed; backing off.");
+            }
+            Err(_) => {
+                debug!(method = %method, url = %url, elapsed_ms, "Response rejected.");
+            }
+        }
+        result
+    }
+
+    /// Exponential back-off with full jitter: a random wait between zero and
+    /// `base * 2^failures`, capped. Counts the failure.
+    fn next_backoff(&self, state: &mut HostState) -> Duration {
+        let exp = state.failures.min(20);
+        state.failures = state.failures.saturating_add(1);
+        let ceiling = self
+            .settings
+            .backoff_base
+            .saturating_mul(1u32 << exp)
+            .min(self.settings.backoff_cap);
+        let ceiling_ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rand::rng().random_range(0..=ceiling_ms))
+    }
+
+    async fn exchange(
+        &self,
+        builder: reqwest::RequestBuilder,
+        url: &Url,
+    ) -> Result<OneResponse, FetchError> {
+        let transport = |source: reqwest::Error| FetchError::Transport {
+            url: url.to_string(),
+            timed_out: source.is_timeout(),
+            source,
+        };
+        let mut response = builder.send().await.map_err(transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let limit = self.settings.max_body_bytes;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(FetchError::BodyTooLarge {
+                    url: url.to_string(),
+                    limit,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = |name: header::HeaderName| header_text(&headers, name);
+        Ok(OneResponse {
+            status,
+            url: response.url().clone(),
+            content_type: text(header::CONTENT_TYPE),
+            etag: text(header::ETAG),
+            last_modified: text(header::LAST_MODIFIED),
+            location: text(header::LOCATION),
+            retry_after: headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now())),
+            body,
+        })
+    }
+}
+
+/// One response, before redirects are decided.
+#[derive(Debug)]
+struct OneResponse {
+    status: StatusCode,
+    url: Url,
+    content_type: Option<String>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    location: Option<String>,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
+
+impl From<OneResponse> for FetchResponse {
+    fn from(r: OneResponse) -> Self {
+        FetchResponse {
+            status: r.status,
+            url: r.url,
+            content_type: r.content_type,
+            etag: r.etag,
+            last_modified: r.last_modified,
+            body: r.body,
+        }
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `host:port` of a URL: the unit of pacing.
+pub(crate) fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default().to_ascii_lowercase(),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// Reads `Retry-After`: delay seconds or an HTTP date.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(90))
+        );
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(90));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+}

@@ -1,0 +1,311 @@
+//! Which addresses the crawler may reach.
+//!
+//! A portal's list can point anywhere, and a redirect can too. Without a
+//! guard, a crafted list entry could make govwire fetch from the operator's
+//! own network (a metadata service, an admin page). So every request and
+//! every redirect hop is checked: its host must resolve to public addresses
+//! only, unless its `host:port` is allowed explicitly (the profile's
+//! `allow_private`, or the host and port of the operator's base URL
+//! override, which is how the fixture portal on 127.0.0.1 is reached).
+//!
+//! Two layers enforce this. [`AddressGuard::check`] runs before each request
+//! and handles IP literals (which the HTTP client connects to without
+//! resolving) and names allowed on another port. [`GuardedResolver`] is the
+//! HTTP client's resolver: it drops non-public addresses of names that are not
+//! allowed at connect time, so a name cannot pass the check and then resolve
+//! elsewhere.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use url::{Host, Url};
+
+use crate::error::FetchError;
+
+/// The hosts and ports allowed to be non-public, and the check of a URL.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AddressGuard {
+    /// `(host, port)` pairs allowed whatever they resolve to; host lowercase
+    /// as the URL parser writes it (`127.0.0.1`, `[::1]`, `localhost`).
+    allowed: HashSet<(String, u16)>,
+    /// Host names among `allowed`, shared with the resolver.
+    allowed_names: Arc<HashSet<String>>,
+}
+
+impl AddressGuard {
+    /// Builds the guard from `host:port` entries.
+    pub(crate) fn new<'a>(entries: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let mut allowed = HashSet::new();
+        let mut names = HashSet::new();
+        for entry in entries {
+            let (host, port) = parse_authority(entry)?;
+            if !host.starts_with('[') && host.parse::<IpAddr>().is_err() {
+                names.insert(host.clone());
+            }
+            allowed.insert((host, port));
+        }
+        Ok(Self {
+            allowed,
+            allowed_names: Arc::new(names),
+        })
+    }
+
+    /// Adds the host and port of `url` to the allowed pairs.
+    pub(crate) fn allow_url(&mut self, url: &Url) {
+        if let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) {
+            let host = host.to_ascii_lowercase();
+            if let Some(Host::Domain(_)) = url.host() {
+                Arc::make_mut(&mut self.allowed_names).insert(host.clone());
+            }
+            self.allowed.insert((host, port));
+        }
+    }
+
+    /// The resolver the HTTP client must use with this guard.
+    pub(crate) fn resolver(&self) -> GuardedResolver {
+        GuardedResolver {
+            allowed_names: Arc::clone(&self.allowed_names),
+        }
+    }
+
+    /// Checks that `url` may be fetched: http or https, and a host that is
+    /// public or allowed.
+    pub(crate) async fn check(&self, url: &Url) -> Result<(), FetchError> {
+        let refuse = |reason: String| FetchError::Refused {
+            url: url.to_string(),
+            reason,
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refuse(format!(
+                "scheme `{}` is not http or https",
+                url.scheme()
+            )));
+        }
+        let (Some(host), Some(port)) = (url.host(), url.port_or_known_default()) else {
+            return Err(refuse("the URL has no host".into()));
+        };
+        let host_str = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        if self.allowed.contains(&(host_str.clone(), port)) {
+            return Ok(());
+        }
+        match host {
+            Host::Ipv4(ip) if !is_public(IpAddr::V4(ip)) => {
+                Err(refuse(format!("{ip} is not a public address")))
+            }
+            Host::Ipv6(ip) if !is_public(IpAddr::V6(ip)) => {
+                Err(refuse(format!("{ip} is not a public address")))
+            }
+            Host::Ipv4(_) | Host::Ipv6(_) => Ok(()),
+            Host::Domain(name) => {
+                if !self.allowed_names.contains(&host_str) {
+                    // The resolver filters this name's addresses at connect time.
+                    return Ok(());
+                }
+                // The name is allowed on another port only: the resolver lets
+                // its private addresses through, so check them here.
+                let addrs = tokio::net::lookup_host((name, port))
+                    .await
+                    .map_err(|e| refuse(format!("{name} could not be resolved: {e}")))?;
+                for addr in addrs {
+                    if !is_public(addr.ip()) {
+                        return Err(refuse(format!(
+                            "{name} resolves to {} which is not public, and only other ports of it are allowed",
+                            addr.ip()
+                        )));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Splits `host:port` (`127.0.0.1:8080`, `[::1]:8080`, `portal.local:80`)
+/// into the host as a URL writes it and the port.
+fn parse_authority(entry: &str) -> Result<(String, u16), String> {
+    let url = Url::parse(&format!("http://{}/", entry.trim()))
+        .map_err(|e| format!("allow_private entry `{entry}` is not host:port: {e}"))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| format!("allow_private entry `{entry}` has no host"))?
+        .to_ascii_lowercase();
+    // The URL parser drops an explicit :80, so an entry without a port is the
+    // only case where `port()` tells nothing we can trust.
+    let has_port = entry
+        .trim()
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !has_port {
+        return Err(format!(
+            "allow_private entry `{entry}` must name a port (host:port)"
+        ));
+    }
+    let port = url.port_or_known_default().unwrap_or(80);
+    Ok((host, port))
+}
+
+/// The HTTP client's resolver: system resolution, then every non-public
+/// address dropped unless the name is allowed.
+#[derive(Debug, Clone)]
+pub(crate) struct GuardedResolver {
+    /// Names whose private addresses are allowed (on the ports the guard
+    /// checks).
+    allowed_names: Arc<HashSet<String>>,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allowed = Arc::clone(&self.allowed_names);
+        Box::pin(async move {
+            let host = name.as_str().to_ascii_lowercase();
+            let resolved: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let keep_private = allowed.contains(&host);
+            let addrs: Vec<SocketAddr> = resolved
+                .into_iter()
+                .filter(|a| keep_private || is_public(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} resolves to no public address").into());
+            }
+            let addrs: Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// Whether `ip` is a public unicast address: not loopback, private,
+/// link-local, CGNAT, unique-local, multicast, documentation or reserved.
+pub(crate) fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_unspecified()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64.0.0/10
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (18..20).contains(&b)) // benchmarking 198.18.0.0/15
+        || a >= 240) // reserved 240.0.0.0/4
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let seg = ip.segments();
+    // NAT64 64:ff9b::/96 embeds an IPv4 address.
+    if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6] == [0, 0, 0, 0] {
+        let o = ip.octets();
+        return is_public_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+    }
+    // 6to4 2002::/16 embeds an IPv4 address.
+    if seg[0] == 0x2002 {
+        let o = ip.octets();
+        return is_public_v4(Ipv4Addr::new(o[2], o[3], o[4], o[5]));
+    }
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+        || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (seg[0] & 0xffc0) == 0xfec0 // site-local fec0::/10
+        || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
+        || seg[..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible, deprecated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_and_special_addresses_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:c0a8:0101::1",
+        ] {
+            let parsed: IpAddr = ip.parse().expect("test address parses");
+            assert!(!is_public(parsed), "{ip} must not count as public");
+        }
+        for ip in ["101.226.4.6", "8.8.8.8", "2400:3200::1", "::ffff:8.8.8.8"] {
+            let parsed: IpAddr = ip.parse().expect("test address parses");
+            assert!(is_public(parsed), "{ip} must count as public");
+        }
+    }
+
+    #[tokio::test]
+    async fn loopback_is_refused_unless_its_host_and_port_are_allowed() {
+        let guard = AddressGuard::new(["127.0.0.1:8080"]).expect("valid entry");
+        let allowed = Url::parse("http://127.0.0.1:8080/a").expect("url");
+        let other_port = Url::parse("http://127.0.0.1:8081/a").expect("url");
+        let metadata = Url::parse("http://169.254.169.254/latest").expect("url");
+        let ftp = Url::parse("ftp://example.org/").expect("url");
+        assert!(guard.check(&allowed).await.is_ok());
+        assert!(matches!(
+            guard.check(&other_port).await,
+            Err(FetchError::Refused { .. })
+        ));
+        assert!(matches!(
+            guard.check(&metadata).await,
+            Err(FetchError::Refused { .. })
+        ));
+        assert!(matches!(
+            guard.check(&ftp).await,
+            Err(FetchError::Refused { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_allowed_name_on_another_port_must_still_resolve_publicly() {
+        let guard = AddressGuard::new(["localhost:8080"]).expect("valid entry");
+        let other_port = Url::parse("http://localhost:9999/").expect("url");
+        assert!(matches!(
+            guard.check(&other_port).await,
+            Err(FetchError::Refused { .. })
+        ));
+    }
+
+    #[test]
+    fn allow_private_entries_must_name_a_port() {
+        assert!(AddressGuard::new(["127.0.0.1"]).is_err());
+        assert!(AddressGuard::new(["[::1]:80"]).is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_resolver_drops_private_addresses_of_names_not_allowed() {
+        let guard = AddressGuard::new(std::iter::empty()).expect("no entries");
+        let name: Name = "localhost".parse().expect("name");
+        let result = guard.resolver().resolve(name).await;
+        assert!(
+            result.is_err(),
+            "localhost must not resolve for the crawler"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! The crawler against real servers: the fixture portal (and, for what it
+//! does not do, a small scriptable portal) on port 0, and a fresh store.
+
+mod limits;
+mod polling;
+mod revisits;
+mod robots;
+mod run;
+mod support;
