@@ -1,1 +1,43 @@
-//! placeholder
+//! govwire's only door to RabbitMQ. No other govwire crate imports lapin.
+//!
+//! Layout, from the wire up:
+//!
+//! - [`BusConfig`] (`config`): the URL (a secret, only ever shown redacted),
+//!   exchange names, queue prefix, prefetch, delivery limit, confirm timeout.
+//! - [`Bus`] (`connection`): one auto-recovering connection per service, and
+//!   the topology: the public topic exchange `govwire.events`, the direct
+//!   exchange `govwire.pipeline` between stages, the dead-letter exchange
+//!   `<prefix>.dlx`, and durable quorum work queues `<prefix>.<name>`, each
+//!   with a delivery limit and a dead-letter queue `<prefix>.<name>.dlq`.
+//! - [`Publisher`] (`publisher`): persistent, mandatory publishing that
+//!   waits for the broker's confirm, so `Ok` means the broker has the
+//!   message and an unroutable message is an error, not a silent loss.
+//! - [`Consumer`] and [`Delivery`] (`consumer`): manual acknowledgement;
+//!   settling takes the delivery by value, so it happens at most once.
+//! - [`run_consumer`] and [`HandlerError`] (`runner`): the single place that
+//!   maps a handler's outcome to ack, requeue or dead-letter.
+//!
+//! Errors are [`BusError`]; none of their texts contains the password.
+
+#![warn(missing_docs)]
+
+mod config;
+mod connection;
+mod consumer;
+mod error;
+mod publisher;
+mod runner;
+
+pub use config::{
+    dead_letter_queue_name, BusConfig, DEFAULT_CONFIRM_TIMEOUT, DEFAULT_DELIVERY_LIMIT,
+    DEFAULT_EVENTS_EXCHANGE, DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH, DEFAULT_QUEUE_PREFIX,
+    DEFAULT_URL,
+};
+pub use connection::Bus;
+pub use consumer::{
+    Consumer, Delivery, ORIGINAL_DELIVERY_COUNT_HEADER, ORIGINAL_EXCHANGE_HEADER,
+    ORIGINAL_QUEUE_HEADER, ORIGINAL_ROUTING_KEY_HEADER, REASON_HEADER,
+};
+pub use error::{AmqpError, BusError, PublishError};
+pub use publisher::{Message, Publisher};
+pub use runner::{run_consumer, HandlerError};

@@ -1,0 +1,550 @@
+//! The connection to RabbitMQ and the topology govwire declares on it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lapin::options::{
+    BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions, QueueBindOptions,
+    QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
+use secrecy::ExposeSecret;
+use tracing::{debug, info, warn};
+
+use crate::config::{dead_letter_queue_name, scrub, BusConfig};
+use crate::consumer::Consumer;
+use crate::error::{short, AmqpError, BusError};
+use crate::publisher::Publisher;
+
+/// How long the first TCP connection to the broker may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the AMQP handshake (login included) may take before
+/// [`Bus::connect`] gives up rather than hang a starting service.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long closing a channel or the connection may wait for the broker;
+/// closing is best effort (the broker cleans up after a dropped socket).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection to RabbitMQ for one govwire service. Cheap to clone: clones
+/// share the connection. Each [`Publisher`] and [`Consumer`] gets its own
+/// channel on it, so a failure in one does not close the others.
+#[derive(Clone)]
+pub struct Bus {
+    /// Shared by every clone, publisher and consumer of this bus.
+    pub(crate) inner: Arc<BusInner>,
+}
+
+/// What clones of a [`Bus`] share.
+pub(crate) struct BusInner {
+    /// The AMQP connection.
+    pub(crate) connection: Connection,
+    /// The configuration the bus was connected with.
+    pub(crate) config: BusConfig,
+    /// The service name, for logs and the broker's connection list.
+    pub(crate) service: String,
+}
+
+impl fmt::Debug for Bus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bus")
+            .field("url", &self.inner.config.redacted_url())
+            .field("service", &self.inner.service)
+            .finish()
+    }
+}
+
+impl Bus {
+    /// Connects to the broker as `service` (shown by the broker as
+    /// `govwire:<service>` in its connection list).
+    ///
+    /// The connection recovers by itself after a network failure or a broker
+    /// restart: channels, consumers, QoS and confirm mode are restored, and
+    /// [`Consumer::next`] waits for the recovery instead of failing.
+    pub async fn connect(config: &BusConfig, service: &str) -> Result<Bus, BusError> {
+        let url = config.redacted_url();
+        let password = config.password();
+        let uri: lapin::uri::AMQPUri =
+            config
+                .url
+                .expose_secret()
+                .parse()
+                .map_err(|reason: String| BusError::InvalidUrl {
+                    url: url.clone(),
+                    // The parser echoes the whole URL in some messages.
+                    reason: scrub(&reason, password.as_deref()),
+                })?;
+        let properties = ConnectionProperties::default()
+            .with_connection_name(LongString::from(format!("govwire:{service}")))
+            .with_client_property("product".into(), LongString::from("govwire"))
+            .enable_auto_recover()
+            // Recovery after the connection was established keeps trying for a
+            // while; the first connection attempt fails fast (see below) so a
+            // service that cannot reach the broker at start says so at once.
+            .configure_backoff(|backoff| {
+                backoff
+                    .with_min_delay(Duration::from_millis(500))
+                    .with_max_delay(Duration::from_secs(30))
+                    .with_max_times(20)
+            });
+        let connect_error = |reason: String| {
+            let error = BusError::Connect {
+                url: url.clone(),
+                service: service.to_owned(),
+                reason: scrub(&reason, password.as_deref()),
+            };
+            warn!(%error, "Failed to connect to RabbitMQ.");
+            error
+        };
+        // lapin retries the first TCP connection with the recovery backoff
+        // (minutes); a quick probe makes an unreachable broker fail at once.
+        probe(&uri.authority.host, uri.authority.port)
+            .await
+            .map_err(connect_error)?;
+        let connection =
+            match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect_uri(uri, properties))
+                .await
+            {
+                Ok(Ok(connection)) => connection,
+                Ok(Err(error)) => return Err(connect_error(error.to_string())),
+                Err(_) => {
+                    return Err(connect_error(format!(
+                        "no AMQP handshake within {CONNECT_TIMEOUT:?}"
+                    )))
+                }
+            };
+        info!(url = %url, service, "Connected to RabbitMQ.");
+        Ok(Bus {
+            inner: Arc::new(BusInner {
+                connection,
+                config: config.clone(),
+                service: service.to_owned(),
+            }),
+        })
+    }
+
+    /// The configuration this bus was connected with.
+    pub fn config(&self) -> &BusConfig {
+        &self.inner.config
+    }
+
+    /// Declares the public events exchange (topic), the pipeline exchange
+    /// (direct) and the dead-letter exchange `<prefix>.dlx` (direct), all
+    /// durable. Idempotent.
+    pub async fn declare_exchanges(&self) -> Result<(), BusError> {
+        self.within("declaring exchanges", async {
+            let config = &self.inner.config;
+            let channel = self.open_channel().await?;
+            let result = async {
+                declare_exchange(&channel, &config.events_exchange, ExchangeKind::Topic).await?;
+                declare_exchange(&channel, &config.pipeline_exchange, ExchangeKind::Direct).await?;
+                declare_exchange(
+                    &channel,
+                    &config.dead_letter_exchange(),
+                    ExchangeKind::Direct,
+                )
+                .await
+            }
+            .await;
+            close_channel(&channel).await;
+            result
+        })
+        .await
+    }
+
+    /// Declares the durable quorum work queue `<prefix>.<name>` and its
+    /// dead-letter queue `<prefix>.<name>.dlq`, and binds the work queue to
+    /// `exchange` with each routing key. Returns the full queue name.
+    ///
+    /// The work queue carries `x-delivery-limit` (a message that keeps
+    /// failing is dead-lettered instead of looping), `x-dead-letter-exchange`
+    /// `<prefix>.dlx` with its own name as `x-dead-letter-routing-key`, and
+    /// `x-expires` when configured. The dead-letter queue is bound on the
+    /// dead-letter exchange with the work queue's name. Declaring the same
+    /// queue again with the same configuration is a no-op; declaring it with
+    /// different arguments fails with [`BusError::Declare`].
+    pub async fn declare_work_queue(
+        &self,
+        name: &str,
+        exchange: &str,
+        routing_keys: &[&str],
+    ) -> Result<String, BusError> {
+        self.within("declaring a work queue", async {
+            if name.is_empty() {
+                return Err(BusError::InvalidName {
+                    what: "queue name",
+                    value: String::new(),
+                    reason: "a work queue needs a name".to_owned(),
+                });
+            }
+            let config = &self.inner.config;
+            let queue = config.queue_name(name);
+            let dlq = dead_letter_queue_name(&queue);
+            let dlx = config.dead_letter_exchange();
+            // Validate every name before touching the broker.
+            short("queue name", &dlq)?;
+            short("exchange name", exchange)?;
+            for key in routing_keys {
+                short("routing key", key)?;
+            }
+
+            let channel = self.open_channel().await?;
+            let result = async {
+                // The dead-letter exchange may not be declared yet by this service.
+                declare_exchange(&channel, &dlx, ExchangeKind::Direct).await?;
+
+                let mut dlq_args = FieldTable::default();
+                dlq_args.insert(
+                    "x-queue-type".into(),
+                    AMQPValue::LongString("quorum".into()),
+                );
+                if let Some(expires) = config.queue_expires_ms {
+                    dlq_args.insert("x-expires".into(), AMQPValue::LongLongInt(expires.into()));
+                }
+                declare_queue(&channel, &dlq, dlq_args).await?;
+                bind_queue(&channel, &dlq, &dlx, &queue).await?;
+
+                let mut args = FieldTable::default();
+                args.insert(
+                    "x-queue-type".into(),
+                    AMQPValue::LongString("quorum".into()),
+                );
+                args.insert(
+                    "x-delivery-limit".into(),
+                    AMQPValue::LongLongInt(config.delivery_limit.into()),
+                );
+                args.insert(
+                    "x-dead-letter-exchange".into(),
+                    AMQPValue::LongString(dlx.as_str().into()),
+                );
+                args.insert(
+                    "x-dead-letter-routing-key".into(),
+                    AMQPValue::LongString(queue.as_str().into()),
+                );
+                if let Some(expires) = config.queue_expires_ms {
+                    args.insert("x-expires".into(), AMQPValue::LongLongInt(expires.into()));
+                }
+                declare_queue(&channel, &queue, args).await?;
+                for key in routing_keys {
+                    bind_queue(&channel, &queue, exchange, key).await?;
+                }
+                Ok::<(), BusError>(())
+            }
+            .await;
+            close_channel(&channel).await;
+            result?;
+            info!(
+                queue = %queue,
+                exchange,
+                routing_keys = ?routing_keys,
+                "Declared work queue."
+            );
+            Ok(queue)
+        })
+        .await
+    }
+
+    /// Opens a publisher: its own channel in confirm mode.
+    pub async fn publisher(&self) -> Result<Publisher, BusError> {
+        Publisher::open(self.clone()).await
+    }
+
+    /// Starts consuming `queue` (a full name, as returned by
+    /// [`Bus::declare_work_queue`]) on its own channel, with the configured
+    /// prefetch and manual acknowledgement. `tag` names the consumer in the
+    /// broker's consumer list.
+    pub async fn consumer(&self, queue: &str, tag: &str) -> Result<Consumer, BusError> {
+        self.within("starting a consumer", async {
+            let queue_name = short("queue name", queue)?;
+            let tag_name = short("consumer tag", tag)?;
+            let channel = self.open_channel().await?;
+            let consume_error = |source: lapin::Error| BusError::Consume {
+                queue: queue.to_owned(),
+                source: AmqpError::from(source),
+            };
+            let started = async {
+                channel
+                    .basic_qos(self.inner.config.prefetch, BasicQosOptions::default())
+                    .await
+                    .map_err(consume_error)?;
+                channel
+                    .basic_consume(
+                        queue_name,
+                        tag_name,
+                        BasicConsumeOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await
+                    .map_err(consume_error)
+            }
+            .await;
+            match started {
+                Ok(inner) => {
+                    info!(
+                        queue,
+                        tag,
+                        prefetch = self.inner.config.prefetch,
+                        "Started consuming."
+                    );
+                    Ok(Consumer::new(inner, channel, queue.to_owned()))
+                }
+                Err(error) => {
+                    close_channel(&channel).await;
+                    Err(error)
+                }
+            }
+        })
+        .await
+    }
+
+    /// For `govwire tail`: a server-named, exclusive, auto-delete (classic)
+    /// queue bound to the events exchange with `binding` (`#` for
+    /// everything, `shpt.reply.*` for one portal's replies), and a consumer
+    /// on it. The queue disappears with the consumer.
+    pub async fn tail(&self, binding: &str) -> Result<Consumer, BusError> {
+        self.within("starting a tail consumer", async {
+            let config = &self.inner.config;
+            short("binding key", binding)?;
+            let channel = self.open_channel().await?;
+            let started = async {
+                let declared = channel
+                    .queue_declare(
+                        "".into(),
+                        QueueDeclareOptions::exclusive().auto_delete(),
+                        FieldTable::default(),
+                    )
+                    .await
+                    .map_err(|source| BusError::Declare {
+                        what: "queue",
+                        name: "(server-named tail queue)".to_owned(),
+                        source: AmqpError::from(source),
+                    })?;
+                let queue = declared.name().as_str().to_owned();
+                bind_queue(&channel, &queue, &config.events_exchange, binding).await?;
+                let consume_error = |source: lapin::Error| BusError::Consume {
+                    queue: queue.clone(),
+                    source: AmqpError::from(source),
+                };
+                channel
+                    .basic_qos(config.prefetch, BasicQosOptions::default())
+                    .await
+                    .map_err(consume_error)?;
+                let inner = channel
+                    .basic_consume(
+                        declared.name().clone(),
+                        format!("govwire-tail:{}", self.inner.service)
+                            .as_str()
+                            .into(),
+                        BasicConsumeOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await
+                    .map_err(consume_error)?;
+                Ok::<_, BusError>((inner, queue))
+            }
+            .await;
+            match started {
+                Ok((inner, queue)) => {
+                    info!(queue = %queue, exchange = %config.events_exchange, binding, "Tailing events.");
+                    Ok(Consumer::new(inner, channel, queue))
+                }
+                Err(error) => {
+                    close_channel(&channel).await;
+                    Err(error)
+                }
+            }
+        })
+        .await
+    }
+
+    /// How many messages are ready in `queue` (a full name), by a passive
+    /// declare. Fails with [`BusError::Declare`] if the queue does not exist.
+    /// For health checks, operators and tests.
+    pub async fn queue_message_count(&self, queue: &str) -> Result<u32, BusError> {
+        self.within("inspecting a queue", async {
+            let name = short("queue name", queue)?;
+            let channel = self.open_channel().await?;
+            let result = channel
+                .queue_declare(
+                    name,
+                    QueueDeclareOptions::default().passive(),
+                    FieldTable::default(),
+                )
+                .await
+                .map(|declared| declared.message_count())
+                .map_err(|source| BusError::Declare {
+                    what: "queue",
+                    name: queue.to_owned(),
+                    source: AmqpError::from(source),
+                });
+            close_channel(&channel).await;
+            result
+        })
+        .await
+    }
+
+    /// Whether the connection is currently up (false while it recovers and
+    /// after [`Bus::close`]).
+    pub fn is_connected(&self) -> bool {
+        self.inner.connection.status().connected()
+    }
+
+    /// Closes the connection gracefully (code 200), which closes every
+    /// channel: unacknowledged deliveries go back to their queues. Safe to
+    /// call more than once.
+    pub async fn close(&self) {
+        let status = self.inner.connection.status();
+        if !status.connected() {
+            debug!(service = %self.inner.service, "RabbitMQ connection already closed.");
+            return;
+        }
+        let closing = self.inner.connection.close(200, "govwire shutdown".into());
+        match tokio::time::timeout(CLOSE_TIMEOUT, closing).await {
+            Ok(Ok(())) => info!(service = %self.inner.service, "Closed the RabbitMQ connection."),
+            Ok(Err(error)) => {
+                warn!(%error, service = %self.inner.service, "Failed to close the RabbitMQ connection cleanly.")
+            }
+            Err(_) => warn!(
+                service = %self.inner.service,
+                "The broker did not confirm closing the connection in time."
+            ),
+        }
+    }
+
+    /// Runs a request to the broker, giving up after the configured
+    /// timeout (a channel left behind is closed in the background).
+    pub(crate) async fn within<T>(
+        &self,
+        operation: &'static str,
+        request: impl std::future::Future<Output = Result<T, BusError>>,
+    ) -> Result<T, BusError> {
+        let timeout = self.inner.config.confirm_timeout;
+        match tokio::time::timeout(timeout, request).await {
+            Ok(result) => result,
+            Err(_) => {
+                let error = BusError::Timeout { operation, timeout };
+                warn!(%error, "RabbitMQ request timed out.");
+                Err(error)
+            }
+        }
+    }
+
+    /// Opens a fresh channel on the connection.
+    pub(crate) async fn open_channel(&self) -> Result<Channel, BusError> {
+        self.inner
+            .connection
+            .create_channel()
+            .await
+            .map_err(|source| BusError::Channel {
+                operation: "channel.open",
+                source: AmqpError::from(source),
+            })
+    }
+}
+
+/// Declares a durable exchange.
+async fn declare_exchange(
+    channel: &Channel,
+    name: &str,
+    kind: ExchangeKind,
+) -> Result<(), BusError> {
+    let exchange = short("exchange name", name)?;
+    channel
+        .exchange_declare(
+            exchange,
+            kind,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|source| {
+            let error = BusError::Declare {
+                what: "exchange",
+                name: name.to_owned(),
+                source: AmqpError::from(source),
+            };
+            warn!(%error, "Failed to declare exchange.");
+            error
+        })
+}
+
+/// Declares a durable queue with `args`.
+async fn declare_queue(channel: &Channel, name: &str, args: FieldTable) -> Result<(), BusError> {
+    let queue = short("queue name", name)?;
+    channel
+        .queue_declare(queue, QueueDeclareOptions::durable(), args)
+        .await
+        .map(|_| ())
+        .map_err(|source| {
+            let error = BusError::Declare {
+                what: "queue",
+                name: name.to_owned(),
+                source: AmqpError::from(source),
+            };
+            warn!(%error, "Failed to declare queue.");
+            error
+        })
+}
+
+/// Binds `queue` to `exchange` with `key`.
+async fn bind_queue(
+    channel: &Channel,
+    queue: &str,
+    exchange: &str,
+    key: &str,
+) -> Result<(), BusError> {
+    channel
+        .queue_bind(
+            short("queue name", queue)?,
+            short("exchange name", exchange)?,
+            short("routing key", key)?,
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|source| {
+            let error = BusError::Declare {
+                what: "binding",
+                name: format!("{queue} <- {exchange}/{key}"),
+                source: AmqpError::from(source),
+            };
+            warn!(%error, "Failed to bind queue.");
+            error
+        })
+}
+
+/// Closes a short-lived channel; a channel the broker already closed (after
+/// an error) needs nothing more.
+pub(crate) async fn close_channel(channel: &Channel) {
+    if !channel.status().connected() {
+        return;
+    }
+    match tokio::time::timeout(CLOSE_TIMEOUT, channel.close(200, "done".into())).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => debug!(%error, channel = channel.id(), "Failed to close AMQP channel."),
+        Err(_) => debug!(
+            channel = channel.id(),
+            "The broker did not confirm closing an AMQP channel."
+        ),
+    }
+}
+
+/// Opens (and drops) a TCP connection to the broker, so that an unreachable
+/// broker is reported at once instead of after lapin's reconnect backoff.
+async fn probe(host: &str, port: u16) -> Result<(), String> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect((host, port))).await {
+        Ok(Ok(_stream)) => Ok(()),
+        Ok(Err(error)) => Err(format!(
+            "cannot open a TCP connection to {host}:{port}: {error}"
+        )),
+        Err(_) => Err(format!(
+            "no TCP connection to {host}:{port} within {PROBE_TIMEOUT:?}"
+        )),
+    }
+}

@@ -1,0 +1,438 @@
+//! Consuming with explicit settlement: every delivery is acknowledged,
+//! requeued or dead-lettered exactly once, by value.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicNackOptions};
+use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::Channel;
+use tracing::{debug, info, warn};
+
+use crate::connection::close_channel;
+use crate::error::{short, AmqpError, BusError};
+use crate::publisher::Publisher;
+
+/// The header a quorum queue sets on redelivered messages: how many times
+/// the message was delivered before and not acknowledged.
+const DELIVERY_COUNT_HEADER: &str = "x-delivery-count";
+/// How long cancelling a consumer may wait for the broker; the channel is
+/// closed afterwards either way, which also stops deliveries.
+const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Why a message was dead-lettered by govwire.
+pub const REASON_HEADER: &str = "x-govwire-reason";
+/// The queue a dead-lettered message was taken from.
+pub const ORIGINAL_QUEUE_HEADER: &str = "x-govwire-original-queue";
+/// The routing key a dead-lettered message was first published with.
+pub const ORIGINAL_ROUTING_KEY_HEADER: &str = "x-govwire-original-routing-key";
+/// The exchange a dead-lettered message was first published to.
+pub const ORIGINAL_EXCHANGE_HEADER: &str = "x-govwire-original-exchange";
+/// The quorum delivery count of a message when govwire dead-lettered it.
+pub const ORIGINAL_DELIVERY_COUNT_HEADER: &str = "x-govwire-delivery-count";
+
+/// Deliveries from one queue, on the consumer's own channel. Dropping it
+/// (or [`Consumer::cancel`]) returns every unsettled delivery to the queue.
+pub struct Consumer {
+    /// lapin's delivery stream.
+    inner: lapin::Consumer,
+    /// The consumer's own channel (closed with the consumer).
+    channel: Channel,
+    /// The queue consumed, for settlement, dead-lettering and logs.
+    queue: String,
+}
+
+impl fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("queue", &self.queue)
+            .field("tag", &self.inner.tag().as_str())
+            .finish()
+    }
+}
+
+impl Consumer {
+    /// Wraps a started lapin consumer.
+    pub(crate) fn new(inner: lapin::Consumer, channel: Channel, queue: String) -> Self {
+        Self {
+            inner,
+            channel,
+            queue,
+        }
+    }
+
+    /// The queue this consumer reads (a full name).
+    pub fn queue(&self) -> &str {
+        &self.queue
+    }
+
+    /// The next delivery. `None` when the consumer was cancelled (by
+    /// [`Consumer::cancel`] or by the broker, e.g. because the queue was
+    /// deleted). If the connection drops, this waits for the connection to
+    /// recover and goes on; it returns an error only when recovery is
+    /// impossible. Deliveries received before a recovery can no longer be
+    /// settled; the broker redelivers them.
+    pub async fn next(&mut self) -> Option<Result<Delivery, BusError>> {
+        loop {
+            match self.inner.next().await? {
+                Ok(delivery) => {
+                    return Some(Ok(Delivery {
+                        inner: delivery,
+                        queue: self.queue.clone(),
+                    }))
+                }
+                Err(error) => {
+                    warn!(%error, queue = %self.queue, "Consumer lost its channel; waiting for the connection to recover.");
+                    match self.channel.wait_for_recovery(error).await {
+                        Ok(()) => {
+                            info!(queue = %self.queue, "Consumer recovered.");
+                            continue;
+                        }
+                        Err(error) => {
+                            return Some(Err(BusError::Consume {
+                                queue: self.queue.clone(),
+                                source: AmqpError::from(error),
+                            }))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops consuming and closes the consumer's channel: deliveries not yet
+    /// settled go back to the queue.
+    pub async fn cancel(self) -> Result<(), BusError> {
+        let tag = self.inner.tag();
+        let result = if self.channel.status().connected() {
+            let cancelling = self
+                .channel
+                .basic_cancel(tag.clone(), BasicCancelOptions::default());
+            match tokio::time::timeout(CANCEL_TIMEOUT, cancelling).await {
+                Ok(result) => result.map_err(|source| BusError::Consume {
+                    queue: self.queue.clone(),
+                    source: AmqpError::from(source),
+                }),
+                Err(_) => Err(BusError::Timeout {
+                    operation: "cancelling a consumer",
+                    timeout: CANCEL_TIMEOUT,
+                }),
+            }
+        } else {
+            Ok(())
+        };
+        close_channel(&self.channel).await;
+        debug!(queue = %self.queue, tag = %tag, "Cancelled consumer.");
+        result
+    }
+}
+
+/// One message taken from a queue. Settling ([`Delivery::ack`],
+/// [`Delivery::requeue`], [`Delivery::dead_letter`]) consumes it, so a
+/// message cannot be settled twice; a delivery dropped unsettled is
+/// redelivered when its consumer's channel closes.
+pub struct Delivery {
+    /// lapin's delivery (body, properties, acker).
+    inner: lapin::message::Delivery,
+    /// The queue it came from.
+    queue: String,
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("queue", &self.queue)
+            .field("message_id", &self.message_id())
+            .field("kind", &self.kind())
+            .field("exchange", &self.exchange())
+            .field("routing_key", &self.routing_key())
+            .field("redelivered", &self.redelivered())
+            .field("delivery_count", &self.delivery_count())
+            .field("body_len", &self.inner.data.len())
+            .finish()
+    }
+}
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        // A usable acker means nobody settled the message: it now holds a
+        // prefetch slot until the consumer's channel closes.
+        if self.inner.acker.usable() {
+            warn!(
+                queue = %self.queue,
+                message_id = self.message_id().unwrap_or("-"),
+                "Delivery dropped without being settled; it is redelivered when its consumer closes."
+            );
+        }
+    }
+}
+
+impl Delivery {
+    /// The payload.
+    pub fn body(&self) -> &[u8] {
+        &self.inner.data
+    }
+
+    /// The AMQP `message_id`, if the publisher set one.
+    pub fn message_id(&self) -> Option<&str> {
+        self.inner
+            .properties
+            .message_id()
+            .as_ref()
+            .map(|id| id.as_str())
+    }
+
+    /// The AMQP `type` property, if set.
+    pub fn kind(&self) -> Option<&str> {
+        self.inner
+            .properties
+            .kind()
+            .as_ref()
+            .map(|kind| kind.as_str())
+    }
+
+    /// The AMQP `content_type`, if set.
+    pub fn content_type(&self) -> Option<&str> {
+        self.inner
+            .properties
+            .content_type()
+            .as_ref()
+            .map(|content_type| content_type.as_str())
+    }
+
+    /// The AMQP `app_id`, if set (`govwire` for everything govwire publishes).
+    pub fn app_id(&self) -> Option<&str> {
+        self.inner
+            .properties
+            .app_id()
+            .as_ref()
+            .map(|id| id.as_str())
+    }
+
+    /// The AMQP `timestamp` (whole seconds), if set.
+    pub fn timestamp(&self) -> Option<DateTime<Utc>> {
+        self.inner
+            .properties
+            .timestamp()
+            .and_then(|seconds| i64::try_from(seconds).ok())
+            .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+    }
+
+    /// Whether the publisher marked the message persistent (delivery mode 2).
+    pub fn is_persistent(&self) -> bool {
+        *self.inner.properties.delivery_mode() == Some(2)
+    }
+
+    /// The routing key it was published with.
+    pub fn routing_key(&self) -> &str {
+        self.inner.routing_key.as_str()
+    }
+
+    /// The exchange it was published to (empty for the default exchange).
+    pub fn exchange(&self) -> &str {
+        self.inner.exchange.as_str()
+    }
+
+    /// The queue it was taken from.
+    pub fn queue(&self) -> &str {
+        &self.queue
+    }
+
+    /// Whether the broker delivered it before (to this or another consumer).
+    pub fn redelivered(&self) -> bool {
+        self.inner.redelivered
+    }
+
+    /// How many times the message was delivered before without being
+    /// acknowledged (the quorum queue's `x-delivery-count`; 0 if absent).
+    pub fn delivery_count(&self) -> u32 {
+        self.headers_table()
+            .and_then(|headers| headers.inner().get(DELIVERY_COUNT_HEADER))
+            .and_then(amqp_integer)
+            .and_then(|count| u32::try_from(count).ok())
+            .unwrap_or(0)
+    }
+
+    /// A header as text: strings as they are, numbers and booleans printed;
+    /// `None` if absent or a table/array (such as `x-death`).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers_table()
+            .and_then(|headers| headers.inner().get(name))
+            .and_then(amqp_text)
+    }
+
+    /// Every header that has a text form (see [`Delivery::header`]).
+    pub fn headers(&self) -> Vec<(String, String)> {
+        self.headers_table()
+            .map(|headers| {
+                headers
+                    .inner()
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        amqp_text(value).map(|text| (name.as_str().to_owned(), text))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Acknowledges the message: the broker forgets it.
+    pub async fn ack(self) -> Result<(), BusError> {
+        let done = self.inner.acker.ack(BasicAckOptions::default()).await;
+        self.settled("ack", done)
+    }
+
+    /// Returns the message to its queue for another try (`basic.nack` with
+    /// requeue). A quorum queue counts this toward its delivery limit and
+    /// dead-letters the message once the limit is passed.
+    pub async fn requeue(self) -> Result<(), BusError> {
+        let done = self
+            .inner
+            .acker
+            .nack(BasicNackOptions {
+                multiple: false,
+                requeue: true,
+            })
+            .await;
+        self.settled("requeue", done)
+    }
+
+    /// Moves the message to its queue's dead-letter queue (`<queue>.dlq`):
+    /// publishes a copy (same body and properties, plus the headers
+    /// `x-govwire-reason`, `x-govwire-original-queue`,
+    /// `x-govwire-original-routing-key`, `x-govwire-original-exchange`) to
+    /// `<prefix>.dlx` with the queue name as routing key, waits for the
+    /// broker's confirm, and only then acknowledges the original.
+    ///
+    /// If the copy cannot be published, the original is requeued instead
+    /// (never lost: the queue's delivery limit still bounds the retries) and
+    /// the publish error is returned.
+    pub async fn dead_letter(self, publisher: &Publisher, reason: &str) -> Result<(), BusError> {
+        let dlx = publisher.bus().config().dead_letter_exchange();
+        let message_id = self.message_id().unwrap_or("-").to_owned();
+        let copy = self.dead_letter_properties(reason);
+        let published = match copy {
+            Ok(properties) => {
+                publisher
+                    .publish_raw(&dlx, &self.queue, self.body(), properties, &message_id)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        match published {
+            Ok(()) => {
+                let queue = self.queue.clone();
+                let routing_key = self.routing_key().to_owned();
+                self.ack().await?;
+                warn!(
+                    queue = %queue,
+                    message_id = %message_id,
+                    routing_key = %routing_key,
+                    reason,
+                    "Dead-lettered message."
+                );
+                Ok(())
+            }
+            Err(error) => {
+                let queue = self.queue.clone();
+                let requeued = self.requeue().await;
+                let outcome = match requeued {
+                    Ok(()) => "requeued instead",
+                    Err(_) => "left for redelivery",
+                };
+                warn!(%error, queue = %queue, message_id = %message_id, outcome, "Failed to dead-letter message.");
+                Err(BusError::Settle {
+                    action: "dead-letter",
+                    queue,
+                    message_id,
+                    reason: format!("{error} (message {outcome})"),
+                })
+            }
+        }
+    }
+
+    /// The properties of the dead-letter copy: the original ones plus the
+    /// govwire headers; the quorum delivery count is kept under a govwire
+    /// name so the dead-letter queue's own count starts afresh.
+    fn dead_letter_properties(&self, reason: &str) -> Result<lapin::BasicProperties, BusError> {
+        let mut headers = FieldTable::default();
+        let original_count = self.delivery_count();
+        if let Some(existing) = self.headers_table() {
+            for (name, value) in existing.inner() {
+                if name.as_str() != DELIVERY_COUNT_HEADER {
+                    headers.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        let text = |value: &str| AMQPValue::LongString(LongString::from(value));
+        headers.insert(short("header name", REASON_HEADER)?, text(reason));
+        headers.insert(
+            short("header name", ORIGINAL_QUEUE_HEADER)?,
+            text(&self.queue),
+        );
+        headers.insert(
+            short("header name", ORIGINAL_ROUTING_KEY_HEADER)?,
+            text(self.routing_key()),
+        );
+        headers.insert(
+            short("header name", ORIGINAL_EXCHANGE_HEADER)?,
+            text(self.exchange()),
+        );
+        headers.insert(
+            short("header name", ORIGINAL_DELIVERY_COUNT_HEADER)?,
+            text(&original_count.to_string()),
+        );
+        Ok(self.inner.properties.clone().with_headers(headers))
+    }
+
+    /// The raw header table.
+    fn headers_table(&self) -> Option<&FieldTable> {
+        self.inner.properties.headers().as_ref()
+    }
+
+    /// Maps lapin's settle result to ours: `Ok(false)` means the acker was
+    /// already used or its channel is gone, so the broker will redeliver.
+    fn settled(&self, action: &'static str, done: lapin::Result<bool>) -> Result<(), BusError> {
+        let reason = match done {
+            Ok(true) => return Ok(()),
+            Ok(false) => "the consumer's channel was closed; the broker will redeliver the message"
+                .to_owned(),
+            Err(error) => error.to_string(),
+        };
+        Err(BusError::Settle {
+            action,
+            queue: self.queue.clone(),
+            message_id: self.message_id().unwrap_or("-").to_owned(),
+            reason,
+        })
+    }
+}
+
+/// An integer header value, whatever its AMQP width.
+fn amqp_integer(value: &AMQPValue) -> Option<i64> {
+    match value {
+        AMQPValue::ShortShortInt(v) => Some((*v).into()),
+        AMQPValue::ShortShortUInt(v) => Some((*v).into()),
+        AMQPValue::ShortInt(v) => Some((*v).into()),
+        AMQPValue::ShortUInt(v) => Some((*v).into()),
+        AMQPValue::LongInt(v) => Some((*v).into()),
+        AMQPValue::LongUInt(v) => Some((*v).into()),
+        AMQPValue::LongLongInt(v) => Some(*v),
+        AMQPValue::Timestamp(v) => i64::try_from(*v).ok(),
+        AMQPValue::LongString(s) => std::str::from_utf8(s.as_bytes()).ok()?.parse().ok(),
+        AMQPValue::ShortString(s) => s.as_str().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The text form of a scalar header value.
+fn amqp_text(value: &AMQPValue) -> Option<String> {
+    match value {
+        AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
+        AMQPValue::Boolean(b) => Some(b.to_string()),
+        AMQPValue::Float(f) => Some(f.to_string()),
+        AMQPValue::Double(d) => Some(d.to_string()),
+        other => amqp_integer(other).map(|n| n.to_string()),
+    }
+}

@@ -1,0 +1,12 @@
+//! The bus against the real RabbitMQ (127.0.0.1:5672, or
+//! `GOVWIRE_TEST_AMQP_URL`). Every test uses its own exchanges and queue
+//! prefix; queues expire on their own and exchanges are deleted at the end.
+
+mod consume;
+mod helpers;
+mod publish;
+mod recovery;
+mod runner;
+mod secrets;
+mod stall;
+mod topology;
