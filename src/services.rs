@@ -269,11 +269,10 @@ async fn run_crawlers(bus: Bus, store: Store, plan: &RunPlan, cancel: Cancellati
         };
         let options = CrawlerOptions {
             base_url_override: base_url.clone(),
-            user_agent: config.user_agent.clone(),
             min_delay: config.min_delay_ms.map(Duration::from_millis),
             revisit_interval: Duration::from_secs(config.revisit_interval_secs),
             poll_interval: config.poll_interval_secs.map(Duration::from_secs),
-            ..CrawlerOptions::default()
+            ..CrawlerOptions::new(config.user_agent.clone())
         };
         let crawler = Crawler::new(profile.clone(), store.clone(), sink, options)
             .with_context(|| format!("cannot set up the crawler for portal `{}`", profile.id))?;
