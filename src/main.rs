@@ -171,7 +171,7 @@ async fn run_services(config_path: &std::path::Path, args: &RunArgs, which: &[Se
         services::shutdown_signal().await;
         stop.cancel();
     });
-    services::run(plan, which, cancel, services::Reports::default()).await
+    services::run(plan, which.to_vec(), cancel, services::Reports::default()).await
 }
 
 async fn fixture_portal(addr: SocketAddr) -> Result<()> {

@@ -104,17 +104,17 @@ pub fn plan(
 /// others and returns the first failure.
 pub async fn run(
     plan: RunPlan,
-    services: &[Service],
+    services: Vec<Service>,
     cancel: CancellationToken,
     mut reports: Reports,
 ) -> Result<()> {
-    let config = &plan.config;
+    let config = plan.config.clone();
     let bus_config = config.bus();
     let needs_store = services
         .iter()
         .any(|s| matches!(s, Service::Crawler | Service::Notifier));
     let store = if needs_store {
-        Some(open_store(&config.store.url).await?)
+        Some(open_store(config.store.url.clone()).await?)
     } else {
         None
     };
@@ -126,14 +126,14 @@ pub async fn run(
             {
                 s.clone()
             }
-            _ => open_store(&url).await?,
+            _ => open_store(url).await?,
         })
     } else {
         None
     };
 
     let mut tasks: JoinSet<(Service, Result<()>)> = JoinSet::new();
-    for &service in services {
+    for service in services {
         let bus = Bus::connect(&bus_config, service.name())
             .await
             .with_context(|| format!("the {} cannot reach RabbitMQ at {}", service.name(), bus_config.redacted_url()))?;
@@ -221,10 +221,11 @@ pub async fn run(
     }
 }
 
-async fn open_store(url: &SecretString) -> Result<Store> {
-    Store::connect(url)
+async fn open_store(url: SecretString) -> Result<Store> {
+    let shown = govwire_store::redact_url(secrecy::ExposeSecret::expose_secret(&url));
+    Store::connect(&url)
         .await
-        .with_context(|| format!("cannot open the store at {}", govwire_store::redact_url(secrecy::ExposeSecret::expose_secret(url))))
+        .with_context(|| format!("cannot open the store at {shown}"))
 }
 
 /// Hands fetched pages to the parser stage over the pipeline exchange, each

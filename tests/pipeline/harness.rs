@@ -18,7 +18,6 @@ use govwire_model::Reply;
 use govwire_store::testing::TestDb;
 use secrecy::ExposeSecret;
 use serde_json::Value;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// Exchange, queue and prefix names no other test uses.
@@ -73,7 +72,7 @@ pub struct Pipeline {
     pub portal: RunningPortal,
     recorder: Recorder,
     cancel: CancellationToken,
-    handle: JoinHandle<anyhow::Result<()>>,
+    handle: std::thread::JoinHandle<anyhow::Result<()>>,
     archive: String,
     http: reqwest::Client,
 }
@@ -171,19 +170,29 @@ pub async fn spawn_pipeline(
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     let cancel = CancellationToken::new();
-    let handle = tokio::spawn(services::run(
-        plan,
-        &Service::ALL,
-        cancel.clone(),
-        Reports {
-            archive_bound: Some(tx),
-        },
-    ));
+    // The pipeline runs on its own thread and runtime, as the binary runs
+    // it, so the test's runtime only drives the test.
+    let token = cancel.clone();
+    let handle = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the pipeline");
+        runtime.block_on(services::run(
+            plan,
+            Service::ALL.to_vec(),
+            token,
+            Reports {
+                archive_bound: Some(tx),
+            },
+        ))
+    });
     let archive = match tokio::time::timeout(Duration::from_secs(60), rx).await {
         Ok(Ok(addr)) => format!("http://{addr}"),
         _ => {
             cancel.cancel();
-            let outcome = handle.await;
+            let outcome = tokio::task::spawn_blocking(move || handle.join()).await;
             panic!("the pipeline did not start: {outcome:?}");
         }
     };
@@ -275,10 +284,13 @@ impl Pipeline {
     /// Stops every stage and checks they stopped cleanly.
     pub async fn stop(self) {
         self.cancel.cancel();
-        match tokio::time::timeout(Duration::from_secs(30), self.handle).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => panic!("the pipeline stopped with an error: {e:#}"),
-            Ok(Err(e)) => panic!("the pipeline task failed: {e}"),
+        let handle = self.handle;
+        let joined = tokio::task::spawn_blocking(move || handle.join());
+        match tokio::time::timeout(Duration::from_secs(30), joined).await {
+            Ok(Ok(Ok(Ok(())))) => {}
+            Ok(Ok(Ok(Err(e)))) => panic!("the pipeline stopped with an error: {e:#}"),
+            Ok(Ok(Err(_))) => panic!("the pipeline thread panicked"),
+            Ok(Err(e)) => panic!("joining the pipeline thread failed: {e}"),
             Err(_) => panic!("the pipeline did not stop within 30 s of the signal"),
         }
     }
