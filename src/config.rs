@@ -170,7 +170,10 @@ impl Config {
     }
 
     /// Parses configuration text and applies environment overrides.
-    pub fn from_toml(text: &str, env: impl IntoIterator<Item = (String, String)>) -> Result<Config> {
+    pub fn from_toml(
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config> {
         let mut value: toml::Value = toml::from_str(text).context("the file is not valid TOML")?;
         apply_env_overrides(&mut value, env)?;
         let config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
@@ -187,7 +190,9 @@ impl Config {
             bail!("configuration key `amqp.url`: must start with amqp:// or amqps://");
         }
         let store = self.store.url.expose_secret();
-        if !(store.starts_with("sqlite:") || store.starts_with("postgres://") || store.starts_with("postgresql://"))
+        if !(store.starts_with("sqlite:")
+            || store.starts_with("postgres://")
+            || store.starts_with("postgresql://"))
         {
             bail!("configuration key `store.url`: must start with sqlite:, postgres:// or postgresql://");
         }
@@ -268,8 +273,14 @@ impl Config {
                     profile.id
                 );
             }
-            let env_key = format!("GOVWIRE_PORTAL_{}_BASE_URL", id.to_uppercase().replace('-', "_"));
-            let base = overrides.get(id).cloned().or_else(|| env.get(&env_key).cloned());
+            let env_key = format!(
+                "GOVWIRE_PORTAL_{}_BASE_URL",
+                id.to_uppercase().replace('-', "_")
+            );
+            let base = overrides
+                .get(id)
+                .cloned()
+                .or_else(|| env.get(&env_key).cloned());
             if let Some(base) = &base {
                 if !(base.starts_with("http://") || base.starts_with("https://")) {
                     bail!("base URL override for portal `{id}` must be an http or https URL, got `{base}`");
@@ -328,20 +339,32 @@ fn apply_env_overrides(
                 .entry(part.clone())
                 .or_insert_with(|| toml::Value::Table(Default::default()))
                 .as_table_mut()
-                .with_context(|| format!("environment variable {key}: `{part}` is not a section"))?;
+                .with_context(|| {
+                    format!("environment variable {key}: `{part}` is not a section")
+                })?;
         }
         let leaf = path.last().expect("path has at least one part").clone();
         let value = match table.get(&leaf) {
             Some(toml::Value::String(_)) => toml::Value::String(raw),
-            Some(toml::Value::Integer(_)) => toml::Value::Integer(raw.trim().parse().with_context(|| {
-                format!("environment variable {key}: `{dotted}` must be an integer, got `{raw}`")
-            })?),
-            Some(toml::Value::Float(_)) => toml::Value::Float(raw.trim().parse().with_context(|| {
-                format!("environment variable {key}: `{dotted}` must be a number, got `{raw}`")
-            })?),
-            Some(toml::Value::Boolean(_)) => toml::Value::Boolean(raw.trim().parse().with_context(|| {
-                format!("environment variable {key}: `{dotted}` must be true or false, got `{raw}`")
-            })?),
+            Some(toml::Value::Integer(_)) => {
+                toml::Value::Integer(raw.trim().parse().with_context(|| {
+                    format!(
+                        "environment variable {key}: `{dotted}` must be an integer, got `{raw}`"
+                    )
+                })?)
+            }
+            Some(toml::Value::Float(_)) => {
+                toml::Value::Float(raw.trim().parse().with_context(|| {
+                    format!("environment variable {key}: `{dotted}` must be a number, got `{raw}`")
+                })?)
+            }
+            Some(toml::Value::Boolean(_)) => {
+                toml::Value::Boolean(raw.trim().parse().with_context(|| {
+                    format!(
+                        "environment variable {key}: `{dotted}` must be true or false, got `{raw}`"
+                    )
+                })?)
+            }
             Some(toml::Value::Array(_)) => parse_literal(&raw)
                 .filter(|v| v.is_array())
                 .or_else(|| {
@@ -372,7 +395,10 @@ mod tests {
     const SHIPPED: &str = include_str!("../config/govwire.toml");
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -443,7 +469,10 @@ mod tests {
         )
         .unwrap();
         let debug = format!("{c:?}");
-        assert!(!debug.contains("amqp-s3cret") && !debug.contains("db-s3cret"), "{debug}");
+        assert!(
+            !debug.contains("amqp-s3cret") && !debug.contains("db-s3cret"),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -464,7 +493,10 @@ mod tests {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("config/portals/shpt.toml"),
         )
         .unwrap()
-        .replace("max_pages = 20\noverlap_pages = 0", "max_pages = 20\noverlap_pagez = 0");
+        .replace(
+            "max_pages = 20\noverlap_pages = 0",
+            "max_pages = 20\noverlap_pagez = 0",
+        );
         std::fs::write(&path, text).unwrap();
         let err = format!("{:#}", load_profile(&path).unwrap_err());
         assert!(err.contains("overlap_pagez"), "{err}");

@@ -15,10 +15,19 @@ use govwire::services::{self, Service};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
-#[command(name = "govwire", version, about = "Watches government portals for replies to deputies' suggestions and members' proposals.")]
+#[command(
+    name = "govwire",
+    version,
+    about = "Watches government portals for replies to deputies' suggestions and members' proposals."
+)]
 struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, env = "GOVWIRE_CONFIG", default_value = "config/govwire.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "GOVWIRE_CONFIG",
+        default_value = "config/govwire.toml"
+    )]
     config: PathBuf,
     /// Log line format (overrides `[log] format`).
     #[arg(long, global = true, value_enum)]
@@ -96,7 +105,10 @@ impl RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("govwire: cannot start the async runtime: {e}");
@@ -127,7 +139,10 @@ async fn run(cli: Cli) -> Result<()> {
     }
     let env: Vec<(String, String)> = std::env::vars().collect();
     let config = Config::load(&cli.config, env)?;
-    govwire::telemetry::init(cli.log_format.unwrap_or(config.log.format), &config.log.level);
+    govwire::telemetry::init(
+        cli.log_format.unwrap_or(config.log.format),
+        &config.log.level,
+    );
     match cli.command {
         Command::Crawler(a) => run_services(&cli.config, &a, &[Service::Crawler]).await,
         Command::Parser(a) => run_services(&cli.config, &a, &[Service::Parser]).await,
@@ -147,10 +162,16 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Tail { json, binding, limit } => {
+        Command::Tail {
+            json,
+            binding,
+            limit,
+        } => {
             let bus = govwire_bus::Bus::connect(&config.bus(), "tail")
                 .await
-                .with_context(|| format!("cannot reach RabbitMQ at {}", config.bus().redacted_url()))?;
+                .with_context(|| {
+                    format!("cannot reach RabbitMQ at {}", config.bus().redacted_url())
+                })?;
             let cancel = CancellationToken::new();
             let stop = cancel.clone();
             tokio::spawn(async move {
@@ -163,7 +184,11 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn run_services(config_path: &std::path::Path, args: &RunArgs, which: &[Service]) -> Result<()> {
+async fn run_services(
+    config_path: &std::path::Path,
+    args: &RunArgs,
+    which: &[Service],
+) -> Result<()> {
     let plan = services::plan(config_path, &args.base_urls()?)?;
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
@@ -176,9 +201,13 @@ async fn run_services(config_path: &std::path::Path, args: &RunArgs, which: &[Se
 
 async fn fixture_portal(addr: SocketAddr) -> Result<()> {
     let cancel = CancellationToken::new();
-    let portal = govwire_fixture_portal::FixturePortal::start(addr, govwire_fixture_portal::corpus(), cancel.clone())
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
+    let portal = govwire_fixture_portal::FixturePortal::start(
+        addr,
+        govwire_fixture_portal::corpus(),
+        cancel.clone(),
+    )
+    .await
+    .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(base_url = %portal.base_url(), "Fixture portal serving.");
     println!("fixture portal at {}", portal.base_url());
     services::shutdown_signal().await;
@@ -199,12 +228,16 @@ fn schemas(out: &std::path::Path, check: bool) -> Result<()> {
             }
         } else {
             std::fs::create_dir_all(out)?;
-            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             println!("wrote {}", path.display());
         }
     }
     if !stale.is_empty() {
-        bail!("schemas out of date (run `govwire schemas`): {}", stale.join(", "));
+        bail!(
+            "schemas out of date (run `govwire schemas`): {}",
+            stale.join(", ")
+        );
     }
     Ok(())
 }

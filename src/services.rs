@@ -121,8 +121,9 @@ pub async fn run(
     let archive_store = if services.contains(&Service::Archive) {
         let url = config.archive_store_url();
         Some(match &store {
-            Some(s) if secrecy::ExposeSecret::expose_secret(&url)
-                == secrecy::ExposeSecret::expose_secret(&config.store.url) =>
+            Some(s)
+                if secrecy::ExposeSecret::expose_secret(&url)
+                    == secrecy::ExposeSecret::expose_secret(&config.store.url) =>
             {
                 s.clone()
             }
@@ -136,7 +137,13 @@ pub async fn run(
     for service in services {
         let bus = Bus::connect(&bus_config, service.name())
             .await
-            .with_context(|| format!("the {} cannot reach RabbitMQ at {}", service.name(), bus_config.redacted_url()))?;
+            .with_context(|| {
+                format!(
+                    "the {} cannot reach RabbitMQ at {}",
+                    service.name(),
+                    bus_config.redacted_url()
+                )
+            })?;
         let token = cancel.clone();
         let span = tracing::info_span!("service", service = service.name());
         match service {
@@ -159,11 +166,14 @@ pub async fn run(
             Service::Notifier => {
                 let store = store.clone().expect("opened above");
                 let settings = govwire_notifier::NotifierSettings {
-                    outbox_interval: Duration::from_millis(config.notifier.outbox_interval_ms.max(10)),
+                    outbox_interval: Duration::from_millis(
+                        config.notifier.outbox_interval_ms.max(10),
+                    ),
                 };
                 tasks.spawn(
                     async move {
-                        let result = govwire_notifier::run(bus.clone(), store, settings, token).await;
+                        let result =
+                            govwire_notifier::run(bus.clone(), store, settings, token).await;
                         bus.close().await;
                         (service, result)
                     }
@@ -178,7 +188,8 @@ pub async fn run(
                 let bound = reports.archive_bound.take();
                 tasks.spawn(
                     async move {
-                        let result = govwire_archive::run(bus.clone(), store, settings, token, bound).await;
+                        let result =
+                            govwire_archive::run(bus.clone(), store, settings, token, bound).await;
                         bus.close().await;
                         (service, result)
                     }
@@ -193,7 +204,10 @@ pub async fn run(
         match joined {
             Ok((service, Ok(()))) => {
                 if !cancel.is_cancelled() {
-                    warn!(service = service.name(), "Service stopped on its own; stopping the others.");
+                    warn!(
+                        service = service.name(),
+                        "Service stopped on its own; stopping the others."
+                    );
                     cancel.cancel();
                 }
             }
@@ -237,7 +251,8 @@ pub struct BusPageSink {
 
 impl PageSink for BusPageSink {
     async fn deliver(&self, page: RawPage) -> Result<(), SinkError> {
-        let body = serde_json::to_vec(&page).map_err(|e| SinkError::new(format!("cannot serialize page: {e}")))?;
+        let body = serde_json::to_vec(&page)
+            .map_err(|e| SinkError::new(format!("cannot serialize page: {e}")))?;
         let message = Message {
             exchange: self.exchange.clone(),
             routing_key: PAGES_ROUTING_KEY.into(),
@@ -255,12 +270,18 @@ impl PageSink for BusPageSink {
     }
 }
 
-async fn run_crawlers(bus: Bus, store: Store, plan: &RunPlan, cancel: CancellationToken) -> Result<()> {
+async fn run_crawlers(
+    bus: Bus,
+    store: Store,
+    plan: &RunPlan,
+    cancel: CancellationToken,
+) -> Result<()> {
     bus.declare_exchanges().await?;
     let pipeline = bus.config().pipeline_exchange.clone();
     // The parser's queue must exist before the first page is published, or the
     // mandatory publish would come back unroutable.
-    bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY]).await?;
+    bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
+        .await?;
     let config = &plan.config.crawler;
     let mut crawlers = JoinSet::new();
     for (profile, base_url) in &plan.portals {
@@ -293,7 +314,9 @@ async fn run_crawlers(bus: Bus, store: Store, plan: &RunPlan, cancel: Cancellati
             Ok((_, Ok(()))) => {}
             Ok((portal, Err(e))) => {
                 cancel.cancel();
-                failure.get_or_insert(anyhow::Error::new(e).context(format!("crawling portal `{portal}`")));
+                failure.get_or_insert(
+                    anyhow::Error::new(e).context(format!("crawling portal `{portal}`")),
+                );
             }
             Err(e) => {
                 cancel.cancel();
@@ -306,7 +329,11 @@ async fn run_crawlers(bus: Bus, store: Store, plan: &RunPlan, cancel: Cancellati
     failure.map_or(Ok(()), Err)
 }
 
-async fn run_parser(bus: Bus, profiles: Vec<PortalProfile>, cancel: CancellationToken) -> Result<()> {
+async fn run_parser(
+    bus: Bus,
+    profiles: Vec<PortalProfile>,
+    cancel: CancellationToken,
+) -> Result<()> {
     bus.declare_exchanges().await?;
     let pipeline = bus.config().pipeline_exchange.clone();
     let queue = bus

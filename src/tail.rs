@@ -54,7 +54,12 @@ pub fn describe(body: &[u8], routing_key: &str) -> String {
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
         return format!("{routing_key}  (not JSON, {} bytes)", body.len());
     };
-    let s = |p: &str| v.pointer(p).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let s = |p: &str| {
+        v.pointer(p)
+            .and_then(|x| x.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     let time = s("/time");
     let kind = s("/type");
     let subject = s("/subject");

@@ -36,7 +36,10 @@ fn an_unknown_configuration_key_stops_start_up_naming_it() {
 fn an_invalid_value_stops_start_up_without_printing_the_password() {
     let out = govwire()
         .args(["check-config"])
-        .env("GOVWIRE__AMQP__URL", "http://guest:hunter2-s3cret@127.0.0.1/")
+        .env(
+            "GOVWIRE__AMQP__URL",
+            "http://guest:hunter2-s3cret@127.0.0.1/",
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -49,25 +52,49 @@ fn an_invalid_value_stops_start_up_without_printing_the_password() {
 fn the_shipped_configuration_checks_out() {
     let out = govwire().args(["check-config"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("portal shpt"), "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
-    let portal = FixturePortal::start("127.0.0.1:0".parse().unwrap(), corpus(), CancellationToken::new())
-        .await
-        .unwrap();
-    let dir = std::env::temp_dir().join(format!("govwire-cli-{}-{:x}", std::process::id(), rand::random::<u32>()));
+    let portal = FixturePortal::start(
+        "127.0.0.1:0".parse().unwrap(),
+        corpus(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "govwire-cli-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let suffix = format!("cli-{}-{:x}", std::process::id(), rand::random::<u32>());
     let mut child = govwire()
         .args(["all", "--base-url", &format!("shpt={}", portal.base_url())])
-        .env("GOVWIRE__AMQP__EVENTS_EXCHANGE", format!("govwire.test.{suffix}.events"))
-        .env("GOVWIRE__AMQP__PIPELINE_EXCHANGE", format!("govwire.test.{suffix}.pipeline"))
-        .env("GOVWIRE__AMQP__QUEUE_PREFIX", format!("govwire.test.{suffix}"))
+        .env(
+            "GOVWIRE__AMQP__EVENTS_EXCHANGE",
+            format!("govwire.test.{suffix}.events"),
+        )
+        .env(
+            "GOVWIRE__AMQP__PIPELINE_EXCHANGE",
+            format!("govwire.test.{suffix}.pipeline"),
+        )
+        .env(
+            "GOVWIRE__AMQP__QUEUE_PREFIX",
+            format!("govwire.test.{suffix}"),
+        )
         .env("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "300")
-        .env("GOVWIRE__STORE__URL", format!("sqlite://{}/govwire.db", dir.display()))
+        .env(
+            "GOVWIRE__STORE__URL",
+            format!("sqlite://{}/govwire.db", dir.display()),
+        )
         .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0")
         .env("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0")
         .stderr(Stdio::piped())
@@ -87,29 +114,50 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
     });
     let mut lines = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(90);
-    while !lines.iter().any(|l: &String| l.contains("Reply version archived.")) {
+    while !lines
+        .iter()
+        .any(|l: &String| l.contains("Reply version archived."))
+    {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(line) => lines.push(line),
             Err(_) => {
                 let _ = child.kill();
-                panic!("no reply archived within 90 s; log so far:\n{}", lines.join("\n"));
+                panic!(
+                    "no reply archived within 90 s; log so far:\n{}",
+                    lines.join("\n")
+                );
             }
         }
     }
 
     for line in &lines {
-        let v: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
-        assert!(v.get("level").is_some() && v.get("timestamp").is_some(), "{line}");
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(
+            v.get("level").is_some() && v.get("timestamp").is_some(),
+            "{line}"
+        );
     }
-    let archived = lines.iter().find(|l| l.contains("Reply version archived.")).unwrap();
+    let archived = lines
+        .iter()
+        .find(|l| l.contains("Reply version archived."))
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(archived).unwrap();
     let text = v.to_string();
-    assert!(text.contains("\"service\":\"archive\""), "the line names its service: {archived}");
-    assert!(text.contains("event_id") && text.contains("reply_id"), "{archived}");
+    assert!(
+        text.contains("\"service\":\"archive\""),
+        "the line names its service: {archived}"
+    );
+    assert!(
+        text.contains("event_id") && text.contains("reply_id"),
+        "{archived}"
+    );
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(30);
     let exit = loop {

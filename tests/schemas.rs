@@ -49,11 +49,20 @@ fn a_published_event_validates_and_a_broken_one_does_not() {
     let mut reply = real_reply();
     reply.version = 1;
     reply.content_sha256 = reply.compute_content_sha256();
-    let event = ReplyEvent::for_reply(EventType::ReplyPublished, reply, None, None, chrono::Utc::now());
+    let event = ReplyEvent::for_reply(
+        EventType::ReplyPublished,
+        reply,
+        None,
+        None,
+        chrono::Utc::now(),
+    );
     let mut instance = serde_json::to_value(&event).unwrap();
     assert!(v.is_valid(&instance));
     instance["data"]["reply"]["reply_kind"] = "reply".into();
-    assert!(!v.is_valid(&instance), "an unknown reply_kind must not validate");
+    assert!(
+        !v.is_valid(&instance),
+        "an unknown reply_kind must not validate"
+    );
 }
 
 #[test]

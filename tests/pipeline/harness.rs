@@ -90,7 +90,8 @@ fn repo_root() -> &'static Path {
 }
 
 fn test_amqp_url() -> String {
-    std::env::var("GOVWIRE_TEST_AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("GOVWIRE_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
 fn config_for(names: &Names, db: &TestDb) -> Config {
@@ -116,7 +117,12 @@ fn config_for(names: &Names, db: &TestDb) -> Config {
 async fn start_recorder(bus_config: &BusConfig) -> Recorder {
     let bus = Bus::connect(bus_config, "test-recorder")
         .await
-        .unwrap_or_else(|e| panic!("cannot reach RabbitMQ at {} (is it running?): {e}", bus_config.redacted_url()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot reach RabbitMQ at {} (is it running?): {e}",
+                bus_config.redacted_url()
+            )
+        });
     bus.declare_exchanges().await.unwrap();
     let mut consumer = bus.tail("#").await.unwrap();
     let recorder = Recorder::default();
@@ -232,7 +238,12 @@ impl Pipeline {
             .unwrap()
             .join(&urlencode(id))
             .unwrap();
-        let response = self.http.get(url).send().await.expect("the archive API answers");
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("the archive API answers");
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return None;
         }
@@ -253,7 +264,9 @@ impl Pipeline {
         self.portal
             .requests()
             .iter()
-            .filter(|r| r.path.starts_with("/front/api/data/affair") || r.path.ends_with("/index.html"))
+            .filter(|r| {
+                r.path.starts_with("/front/api/data/affair") || r.path.ends_with("/index.html")
+            })
             .count()
     }
 
@@ -261,23 +274,31 @@ impl Pipeline {
     pub async fn wait_for_full_polls(&self, n: usize) {
         let sections = 3; // the shipped shpt profile: two API channels, one HTML list
         let start = self.list_requests();
-        wait_until(Duration::from_secs(60), "the crawler polls again", || async {
-            self.list_requests() >= start + n * sections
-        })
+        wait_until(
+            Duration::from_secs(60),
+            "the crawler polls again",
+            || async { self.list_requests() >= start + n * sections },
+        )
         .await;
     }
 
     fn detail_requests(&self, item: &str) -> usize {
         let tail = format!("/{item}.html");
-        self.portal.requests().iter().filter(|r| r.path.ends_with(&tail)).count()
+        self.portal
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with(&tail))
+            .count()
     }
 
     /// Waits until the crawler has requested item `item`'s page `n` more times.
     pub async fn wait_for_revisits(&self, item: &str, n: usize) {
         let start = self.detail_requests(item);
-        wait_until(Duration::from_secs(60), "the crawler revisits the page", || async {
-            self.detail_requests(item) >= start + n
-        })
+        wait_until(
+            Duration::from_secs(60),
+            "the crawler revisits the page",
+            || async { self.detail_requests(item) >= start + n },
+        )
         .await;
     }
 
@@ -322,7 +343,11 @@ pub fn assert_same_content(golden: &Reply, archived: &Value) {
         expected.as_object_mut().unwrap().remove(*key);
         actual.as_object_mut().unwrap().remove(*key);
     }
-    assert_eq!(actual, expected, "archived record of {} differs from its golden record", golden.id);
+    assert_eq!(
+        actual, expected,
+        "archived record of {} differs from its golden record",
+        golden.id
+    );
 }
 
 /// Polls `condition` until it holds, failing the test after `deadline`.

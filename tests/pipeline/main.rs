@@ -27,11 +27,25 @@ async fn every_reply_reaches_the_archive_exactly_once(db: TestDb) {
     assert_eq!(stats.versions as usize, goldens.len(), "one version each");
 
     let events = pipeline.events();
-    let published: Vec<_> = events.iter().filter(|e| e.kind == "govwire.reply.published").collect();
-    assert_eq!(published.len(), goldens.len(), "one published event per reply: {events:#?}");
-    assert!(events.iter().all(|e| e.kind == "govwire.reply.published"), "{events:#?}");
+    let published: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == "govwire.reply.published")
+        .collect();
+    assert_eq!(
+        published.len(),
+        goldens.len(),
+        "one published event per reply: {events:#?}"
+    );
+    assert!(
+        events.iter().all(|e| e.kind == "govwire.reply.published"),
+        "{events:#?}"
+    );
     for event in &published {
-        assert_eq!(event.message_id, event.body["id"].as_str().unwrap(), "message_id is the event id");
+        assert_eq!(
+            event.message_id,
+            event.body["id"].as_str().unwrap(),
+            "message_id is the event id"
+        );
         assert_eq!(event.content_type, "application/cloudevents+json");
         assert_eq!(event.body["specversion"], "1.0");
         assert_eq!(event.body["source"], "/portals/shpt");
@@ -66,11 +80,16 @@ async fn an_edit_yields_exactly_one_update_naming_the_changed_field(db: TestDb) 
         .expect("the real reply is in the corpus");
     let item = pipeline.item_id_of(&real.id);
     assert!(
-        pipeline.portal.edit(&item, |doc| doc.set_handling_result("部分采纳")),
+        pipeline
+            .portal
+            .edit(&item, |doc| doc.set_handling_result("部分采纳")),
         "the fixture knows item {item}"
     );
     wait_until(DEADLINE, "an updated event", || async {
-        pipeline.events().iter().any(|e| e.kind == "govwire.reply.updated")
+        pipeline
+            .events()
+            .iter()
+            .any(|e| e.kind == "govwire.reply.updated")
     })
     .await;
     // The crawler revisits the page twice more; still one update.
@@ -93,8 +112,14 @@ async fn an_edit_yields_exactly_one_update_naming_the_changed_field(db: TestDb) 
         .iter()
         .map(|c| c["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, vec!["handling_result.category", "handling_result.raw"]);
-    assert_eq!(update.body["data"]["reply"]["handling_result"]["raw"], "部分采纳");
+    assert_eq!(
+        fields,
+        vec!["handling_result.category", "handling_result.raw"]
+    );
+    assert_eq!(
+        update.body["data"]["reply"]["handling_result"]["raw"],
+        "部分采纳"
+    );
 
     wait_until(DEADLINE, "the archive holds version 2", || async {
         pipeline
@@ -133,7 +158,10 @@ async fn restarting_the_pipeline_publishes_nothing_new(db: TestDb) {
         "no event after the restart: {:#?}",
         &recorder.all()[before..]
     );
-    assert_eq!(restarted.archive_stats().await.versions as usize, goldens.len());
+    assert_eq!(
+        restarted.archive_stats().await.versions as usize,
+        goldens.len()
+    );
     restarted.stop().await;
     db.cleanup().await;
 }
@@ -158,4 +186,3 @@ on_both_backends!(
     an_edit_yields_exactly_one_update_naming_the_changed_field,
     restarting_the_pipeline_publishes_nothing_new,
 );
-

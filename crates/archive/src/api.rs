@@ -65,7 +65,11 @@ async fn stats(State(store): State<Store>) -> Response {
 }
 
 fn not_found(what: &str) -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({"error": format!("no archived reply {what}")}))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": format!("no archived reply {what}")})),
+    )
+        .into_response()
 }
 
 fn internal(e: govwire_store::StoreError) -> Response {

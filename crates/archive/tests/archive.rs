@@ -7,8 +7,10 @@ use govwire_model::Reply;
 use govwire_store::testing::{fresh_postgres, fresh_sqlite, TestDb};
 
 fn version(n: u32, handling: &str) -> Reply {
-    let mut r: Reply =
-        serde_json::from_str(include_str!("../../../corpus/putuo-pufu-2022-55.expected.json")).unwrap();
+    let mut r: Reply = serde_json::from_str(include_str!(
+        "../../../corpus/putuo-pufu-2022-55.expected.json"
+    ))
+    .unwrap();
     r.handling_result.as_mut().unwrap().raw = handling.into();
     r.version = n;
     r.content_sha256 = r.compute_content_sha256();
@@ -20,7 +22,14 @@ fn event(kind: EventType, reply: Reply) -> Vec<u8> {
         version: reply.version - 1,
         content_sha256: "x".into(),
     });
-    serde_json::to_vec(&ReplyEvent::for_reply(kind, reply, previous, None, chrono::Utc::now())).unwrap()
+    serde_json::to_vec(&ReplyEvent::for_reply(
+        kind,
+        reply,
+        previous,
+        None,
+        chrono::Utc::now(),
+    ))
+    .unwrap()
 }
 
 async fn redelivered_events_change_nothing_and_versions_accumulate(db: &TestDb) {
@@ -44,16 +53,40 @@ async fn redelivered_events_change_nothing_and_versions_accumulate(db: &TestDb) 
     let http = reqwest::Client::new();
     let base = format!("http://{addr}");
     let id = "shpt:%E6%99%AE%E5%BA%9C%E3%80%942022%E3%80%9555%E5%8F%B7";
-    let reply: serde_json::Value = http.get(format!("{base}/replies/{id}")).send().await.unwrap().json().await.unwrap();
+    let reply: serde_json::Value = http
+        .get(format!("{base}/replies/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(reply["current"]["version"], 2);
     assert_eq!(reply["current"]["handling_result"]["raw"], "部分采纳");
     assert_eq!(reply["versions"].as_array().unwrap().len(), 2);
-    let v1: serde_json::Value =
-        http.get(format!("{base}/replies/{id}/versions/1")).send().await.unwrap().json().await.unwrap();
+    let v1: serde_json::Value = http
+        .get(format!("{base}/replies/{id}/versions/1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v1["handling_result"]["raw"], "解决采纳");
-    let missing = http.get(format!("{base}/replies/shpt:nope")).send().await.unwrap();
+    let missing = http
+        .get(format!("{base}/replies/shpt:nope"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), reqwest::StatusCode::NOT_FOUND);
-    let list: serde_json::Value = http.get(format!("{base}/replies?portal=shpt")).send().await.unwrap().json().await.unwrap();
+    let list: serde_json::Value = http
+        .get(format!("{base}/replies?portal=shpt"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
     server.abort();
 }
@@ -76,10 +109,13 @@ async fn redelivered_events_change_nothing_on_postgres() {
 async fn a_message_that_is_not_a_reply_event_is_poison() {
     let db = fresh_sqlite().await;
     match handle_event(&db.store, b"{not json").await {
-        Err(HandlerError::Poison(reason)) => assert!(reason.contains("not a reply CloudEvent"), "{reason}"),
+        Err(HandlerError::Poison(reason)) => {
+            assert!(reason.contains("not a reply CloudEvent"), "{reason}")
+        }
         other => panic!("expected poison, got {other:?}"),
     }
-    let mut ev: serde_json::Value = serde_json::from_slice(&event(EventType::ReplyPublished, version(1, "解决采纳"))).unwrap();
+    let mut ev: serde_json::Value =
+        serde_json::from_slice(&event(EventType::ReplyPublished, version(1, "解决采纳"))).unwrap();
     ev["subject"] = "shpt:other".into();
     match handle_event(&db.store, &serde_json::to_vec(&ev).unwrap()).await {
         Err(HandlerError::Poison(reason)) => assert!(reason.contains("does not match"), "{reason}"),

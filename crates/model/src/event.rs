@@ -152,7 +152,10 @@ pub type PortalEvent = CloudEvent<PortalEventData>;
 /// discriminator (the content hash; for `withdrawn`/`restored` also how many
 /// times the reply was withdrawn before), separated by newlines.
 pub fn event_id(event_type: EventType, subject: &str, discriminator: &str) -> String {
-    sha256_hex(format!("{}\n{subject}\n{discriminator}", event_type.as_str()))
+    sha256_hex(format!(
+        "{}\n{subject}\n{discriminator}",
+        event_type.as_str()
+    ))
 }
 
 impl ReplyEvent {

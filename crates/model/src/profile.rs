@@ -257,7 +257,10 @@ impl PortalProfile {
                 }
             }
             if s.max_pages == 0 {
-                return Err(err(format!("section `{}`: max_pages must be at least 1", s.id)));
+                return Err(err(format!(
+                    "section `{}`: max_pages must be at least 1",
+                    s.id
+                )));
             }
         }
         if self.politeness.max_body_bytes == 0 {

@@ -140,7 +140,12 @@ impl Reply {
     /// one field.
     pub fn changes_since(&self, previous: &Reply) -> Vec<FieldChange> {
         let mut changes = Vec::new();
-        diff_values("", &previous.content_value(), &self.content_value(), &mut changes);
+        diff_values(
+            "",
+            &previous.content_value(),
+            &self.content_value(),
+            &mut changes,
+        );
         changes
     }
 }
@@ -356,8 +361,10 @@ mod tests {
     use super::*;
 
     fn sample() -> Reply {
-        serde_json::from_str(include_str!("../../../corpus/putuo-pufu-2022-55.expected.json"))
-            .expect("the real reply's record deserializes")
+        serde_json::from_str(include_str!(
+            "../../../corpus/putuo-pufu-2022-55.expected.json"
+        ))
+        .expect("the real reply's record deserializes")
     }
 
     #[test]
@@ -404,7 +411,10 @@ mod tests {
 
     #[test]
     fn handling_results_map_to_the_contract_vocabulary() {
-        assert_eq!(HandlingCategory::from_raw("解决或采纳"), Some(HandlingCategory::Adopted));
+        assert_eq!(
+            HandlingCategory::from_raw("解决或采纳"),
+            Some(HandlingCategory::Adopted)
+        );
         assert_eq!(
             HandlingCategory::from_raw("列入计划拟解决"),
             Some(HandlingCategory::Planned)

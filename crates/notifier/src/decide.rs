@@ -39,7 +39,13 @@ pub fn decide(
             candidate.version = 1;
             candidate.urls = vec![page.url.clone()];
             candidate.url = Some(page.url.clone());
-            let event = ReplyEvent::for_reply(EventType::ReplyPublished, candidate.clone(), None, None, now);
+            let event = ReplyEvent::for_reply(
+                EventType::ReplyPublished,
+                candidate.clone(),
+                None,
+                None,
+                now,
+            );
             Decision {
                 reply_id: Some(candidate.id.clone()),
                 new_version: Some(candidate),
@@ -50,7 +56,8 @@ pub fn decide(
         }
         Some(known) => {
             let add_url = (!known.urls.contains(&page.url)).then(|| page.url.clone());
-            let map_item_id = (!known.item_ids.contains(&page.item_id)).then(|| page.item_id.clone());
+            let map_item_id =
+                (!known.item_ids.contains(&page.item_id)).then(|| page.item_id.clone());
             if known.content_sha256 == candidate.content_sha256 {
                 return Decision {
                     reply_id: Some(known.id),
@@ -107,7 +114,10 @@ mod tests {
     use govwire_model::{HandlingCategory, HandlingResult, PageOutcome};
 
     fn real() -> Reply {
-        serde_json::from_str(include_str!("../../../corpus/putuo-pufu-2022-55.expected.json")).unwrap()
+        serde_json::from_str(include_str!(
+            "../../../corpus/putuo-pufu-2022-55.expected.json"
+        ))
+        .unwrap()
     }
 
     fn page(url: &str, item: &str, reply: &Reply) -> ParsedPage {
@@ -138,7 +148,12 @@ mod tests {
     #[test]
     fn first_sight_is_version_one_and_one_published_event() {
         let r = real();
-        let d = decide(&page("http://p/1.html", "1", &r), r.clone(), None, Utc::now());
+        let d = decide(
+            &page("http://p/1.html", "1", &r),
+            r.clone(),
+            None,
+            Utc::now(),
+        );
         let v = d.new_version.unwrap();
         assert_eq!(v.version, 1);
         assert_eq!(v.urls, vec!["http://p/1.html"]);
@@ -161,8 +176,18 @@ mod tests {
     #[test]
     fn the_same_reply_at_a_second_url_joins_its_urls_without_an_event() {
         let r = real();
-        let first = decide(&page("http://p/1.html", "1", &r), r.clone(), None, Utc::now());
-        let d = decide(&page("http://p/2.html", "2", &r), r, Some(known_from(&first, "1")), Utc::now());
+        let first = decide(
+            &page("http://p/1.html", "1", &r),
+            r.clone(),
+            None,
+            Utc::now(),
+        );
+        let d = decide(
+            &page("http://p/2.html", "2", &r),
+            r,
+            Some(known_from(&first, "1")),
+            Utc::now(),
+        );
         assert!(d.events.is_empty());
         assert_eq!(d.add_url.as_deref(), Some("http://p/2.html"));
         assert_eq!(d.map_item_id.as_deref(), Some("2"));
@@ -191,7 +216,10 @@ mod tests {
             .iter()
             .map(|c| c["field"].as_str().unwrap())
             .collect();
-        assert_eq!(fields, vec!["handling_result.category", "handling_result.raw"]);
+        assert_eq!(
+            fields,
+            vec!["handling_result.category", "handling_result.raw"]
+        );
     }
 
     #[test]

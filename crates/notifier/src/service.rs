@@ -152,7 +152,11 @@ async fn relay_outbox(
 }
 
 /// One sweep; returns how many events were published.
-pub(crate) async fn relay_once(publisher: &Publisher, exchange: &str, store: &Store) -> anyhow::Result<usize> {
+pub(crate) async fn relay_once(
+    publisher: &Publisher,
+    exchange: &str,
+    store: &Store,
+) -> anyhow::Result<usize> {
     let mut total = 0;
     loop {
         let pending = store.pending_outbox(OUTBOX_BATCH).await?;
@@ -173,7 +177,9 @@ pub(crate) async fn relay_once(publisher: &Publisher, exchange: &str, store: &St
             };
             match publisher.publish(&message).await {
                 Ok(()) => {
-                    store.mark_outbox_published(&row.event_id, Utc::now()).await?;
+                    store
+                        .mark_outbox_published(&row.event_id, Utc::now())
+                        .await?;
                     info!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, app_id = APP_ID, "Event published.");
                     total += 1;
                 }
@@ -190,4 +196,3 @@ pub(crate) async fn relay_once(publisher: &Publisher, exchange: &str, store: &St
         }
     }
 }
-

@@ -27,12 +27,20 @@ fn bus_config() -> BusConfig {
 fn rand_suffix() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
     h.finish() as u32
 }
 
 fn real_reply() -> Reply {
-    serde_json::from_str(include_str!("../../../corpus/putuo-pufu-2022-55.expected.json")).unwrap()
+    serde_json::from_str(include_str!(
+        "../../../corpus/putuo-pufu-2022-55.expected.json"
+    ))
+    .unwrap()
 }
 
 fn parsed(reply: Reply) -> ParsedPage {
@@ -42,14 +50,21 @@ fn parsed(reply: Reply) -> ParsedPage {
         item_id: "160455".into(),
         url: "http://portal.test/zhengwu/x/2022/1/160455.html".into(),
         page_sha256: "0".repeat(64),
-        outcome: PageOutcome::Reply { reply: Box::new(reply) },
+        outcome: PageOutcome::Reply {
+            reply: Box::new(reply),
+        },
     }
 }
 
 async fn connect(cfg: &BusConfig) -> Bus {
     Bus::connect(cfg, "notifier-test")
         .await
-        .unwrap_or_else(|e| panic!("cannot reach RabbitMQ at {} (is it running?): {e}", cfg.redacted_url()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot reach RabbitMQ at {} (is it running?): {e}",
+                cfg.redacted_url()
+            )
+        })
 }
 
 async fn send(bus: &Bus, page: &ParsedPage, id: &str) {
@@ -86,35 +101,50 @@ async fn a_page_delivered_twice_gives_one_published_event_and_an_edit_one_update
     let db = fresh_sqlite().await;
     let bus = connect(&cfg).await;
     bus.declare_exchanges().await.unwrap();
-    bus.declare_work_queue(QUEUE, &cfg.pipeline_exchange, &[PARSED_ROUTING_KEY]).await.unwrap();
+    bus.declare_work_queue(QUEUE, &cfg.pipeline_exchange, &[PARSED_ROUTING_KEY])
+        .await
+        .unwrap();
     let mut events = bus.tail("#").await.unwrap();
 
     let cancel = CancellationToken::new();
     let daemon = tokio::spawn(run(
         connect(&cfg).await,
         db.store.clone(),
-        NotifierSettings { outbox_interval: Duration::from_millis(100) },
+        NotifierSettings {
+            outbox_interval: Duration::from_millis(100),
+        },
         cancel.clone(),
     ));
 
     let page = parsed(real_reply());
     send(&bus, &page, "m1").await;
     send(&bus, &page, "m1").await; // a redelivery as the broker would make it
-    let first = next_event(&mut events, Duration::from_secs(30)).await.expect("a published event");
+    let first = next_event(&mut events, Duration::from_secs(30))
+        .await
+        .expect("a published event");
     assert_eq!(first["type"], "govwire.reply.published");
     assert_eq!(first["data"]["reply"]["version"], 1);
 
     let mut edited = real_reply();
     edited.cc.push("区人大常委会办公室".into());
     send(&bus, &parsed(edited), "m2").await;
-    let second = next_event(&mut events, Duration::from_secs(30)).await.expect("an updated event");
+    let second = next_event(&mut events, Duration::from_secs(30))
+        .await
+        .expect("an updated event");
     assert_eq!(second["type"], "govwire.reply.updated");
     assert_eq!(second["data"]["changes"][0]["field"], "cc");
     // The duplicate produced nothing: the next event after the first was the update.
 
     cancel.cancel();
-    tokio::time::timeout(Duration::from_secs(30), daemon).await.unwrap().unwrap().unwrap();
-    assert!(db.store.pending_outbox(10).await.unwrap().is_empty(), "the outbox is drained");
+    tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        db.store.pending_outbox(10).await.unwrap().is_empty(),
+        "the outbox is drained"
+    );
     db.cleanup().await;
 }
 
@@ -131,7 +161,9 @@ async fn events_committed_before_a_stop_are_published_at_the_next_start() {
     let keys = govwire_notifier::reply_keys(&page, &real_reply());
     let now = chrono::Utc::now();
     db.store
-        .apply_reply(&keys, |known| govwire_notifier::decide(&page, real_reply(), known, now))
+        .apply_reply(&keys, |known| {
+            govwire_notifier::decide(&page, real_reply(), known, now)
+        })
         .await
         .unwrap();
     assert_eq!(db.store.pending_outbox(10).await.unwrap().len(), 1);
@@ -140,13 +172,21 @@ async fn events_committed_before_a_stop_are_published_at_the_next_start() {
     let daemon = tokio::spawn(run(
         connect(&cfg).await,
         db.store.clone(),
-        NotifierSettings { outbox_interval: Duration::from_millis(100) },
+        NotifierSettings {
+            outbox_interval: Duration::from_millis(100),
+        },
         cancel.clone(),
     ));
-    let event = next_event(&mut events, Duration::from_secs(30)).await.expect("the pending event");
+    let event = next_event(&mut events, Duration::from_secs(30))
+        .await
+        .expect("the pending event");
     assert_eq!(event["type"], "govwire.reply.published");
     cancel.cancel();
-    tokio::time::timeout(Duration::from_secs(30), daemon).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert!(db.store.pending_outbox(10).await.unwrap().is_empty());
     db.cleanup().await;
 }
