@@ -51,9 +51,10 @@ replies=$(curl -sf "$portal/_admin/documents" | python3 -c 'import json,sys; d=j
 echo "   it serves $replies replies (and a few pages that are not replies)"
 
 echo "== following events (govwire tail)"
+: >"$work/events.txt"
 "$bin" tail >"$work/events.txt" 2>"$work/tail.log" &
 pids+=($!)
-tail -n +1 -f "$work/events.txt" | sed 's/^/   event: /' &
+tail -n +1 -f "$work/events.txt" | sed -u 's/^/   event: /' &
 pids+=($!)
 wait_for 20 "govwire tail to bind its queue" grep -q "Following" "$work/tail.log"
 
