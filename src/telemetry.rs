@@ -28,7 +28,7 @@ pub fn init(format: LogFormat, level: &str) {
                 fmt::layer()
                     .json()
                     .with_writer(std::io::stderr)
-                    .with_current_span(true)
+                    .with_current_span(false)
                     .with_span_list(true)
                     .flatten_event(true),
             )
