@@ -1,0 +1,345 @@
+//! Bytes to text, by the web's rules: a byte-order mark wins, then the HTTP
+//! `Content-Type` charset, then a `<meta charset>` / `http-equiv` declaration,
+//! then detection. Older Shanghai government pages were GBK and sometimes
+//! mislabelled, so a declaration the bytes contradict is not trusted blindly:
+//! the bytes are detected instead and the record says so in a warning.
+
+use std::sync::LazyLock;
+
+use encoding_rs::{Encoding, UTF_8};
+use govwire_model::Warning;
+use regex::bytes::Regex as BytesRegex;
+
+use crate::ParseError;
+
+/// How far into the page a `<meta>` charset declaration is looked for.
+/// Browsers prescan 1024 bytes and then switch encodings if the tree builder
+/// meets a later declaration; portal pages with long inline scripts in
+/// `<head>` push the declaration further, so the prescan here reads further
+/// to reach the same verdict without a second parse.
+const META_PRESCAN_BYTES: usize = 8 * 1024;
+
+/// Share of replacement or control characters above which decoded text is
+/// taken to be binary (an image or archive served as a page), not a page in
+/// an encoding govwire failed to guess.
+const MAX_GARBAGE_RATIO: f64 = 0.05;
+
+/// A page's text and what was learnt while decoding it.
+#[derive(Debug)]
+pub(crate) struct Decoded {
+    /// The page as text.
+    pub text: String,
+    /// The encoding the text was decoded with (for logs).
+    pub encoding: &'static Encoding,
+    /// Guesses made on the way (detected or overridden charsets).
+    pub warnings: Vec<Warning>,
+}
+
+/// Where a charset declaration came from, for warnings.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// The `charset` parameter of the HTTP `Content-Type` header.
+    Http,
+    /// A `<meta charset>` or `<meta http-equiv>` in the page's head.
+    Meta,
+}
+
+impl Source {
+    fn describe(self) -> &'static str {
+        match self {
+            Source::Http => "the HTTP Content-Type header",
+            Source::Meta => "a <meta> declaration",
+        }
+    }
+}
+
+/// Decodes `bytes` fetched with `content_type` from `url`.
+pub(crate) fn decode(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    url: &str,
+) -> Result<Decoded, ParseError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ParseError::Empty);
+    }
+    let mut warnings = Vec::new();
+
+    let (text, encoding) = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let rest = bytes.get(bom_len..).unwrap_or_default();
+        let (text, had_errors) = encoding.decode_without_bom_handling(rest);
+        if had_errors {
+            warnings.push(Warning::new(
+                "page",
+                format!(
+                    "The page starts with a {} byte-order mark but holds bytes that are not valid {}; they were replaced.",
+                    encoding.name(),
+                    encoding.name()
+                ),
+            ));
+        }
+        (text.into_owned(), encoding)
+    } else {
+        let mut declared = None;
+        if let Some(label) = content_type.and_then(charset_param) {
+            match Encoding::for_label_no_replacement(label.as_bytes()) {
+                Some(encoding) => declared = Some((encoding, Source::Http)),
+                None => warnings.push(Warning::new(
+                    "page",
+                    format!("The HTTP Content-Type header names an unknown charset `{label}`; it was ignored."),
+                )),
+            }
+        }
+        if declared.is_none() {
+            if let Some(label) = meta_charset(bytes) {
+                match Encoding::for_label_no_replacement(&label) {
+                    // A page cannot declare UTF-16 from inside itself (the
+                    // declaration would not be readable); browsers read UTF-8.
+                    Some(encoding) => declared = Some((encoding.output_encoding(), Source::Meta)),
+                    None => warnings.push(Warning::new(
+                        "page",
+                        format!(
+                            "A <meta> declaration names an unknown charset `{}`; it was ignored.",
+                            String::from_utf8_lossy(&label)
+                        ),
+                    )),
+                }
+            }
+        }
+        match declared {
+            Some((encoding, source)) => {
+                decode_declared(bytes, encoding, source, url, &mut warnings)
+            }
+            None => decode_undeclared(bytes, url, &mut warnings),
+        }
+    };
+
+    check_not_binary(&text)?;
+    Ok(Decoded {
+        text,
+        encoding,
+        warnings,
+    })
+}
+
+/// Decodes bytes whose encoding the page declares, unless the bytes prove
+/// the declaration wrong.
+fn decode_declared(
+    bytes: &[u8],
+    declared: &'static Encoding,
+    source: Source,
+    url: &str,
+    warnings: &mut Vec<Warning>,
+) -> (String, &'static Encoding) {
+    let has_non_ascii = !bytes.is_ascii();
+    // Valid multi-byte UTF-8 almost never happens by accident in a legacy
+    // encoding; a page declaring GBK whose bytes are valid UTF-8 is UTF-8.
+    if declared != UTF_8 && has_non_ascii && std::str::from_utf8(bytes).is_ok() {
+        warnings.push(mismatch_warning(declared, source, UTF_8));
+        return (String::from_utf8_lossy(bytes).into_owned(), UTF_8);
+    }
+    // Single-byte encodings accept every byte, so a strict decode cannot
+    // reveal a wrong `iso-8859-1` default sent by a server for a Chinese page.
+    if declared.is_single_byte() && has_non_ascii {
+        let detected = detect(bytes, url);
+        if detected != declared && !detected.is_single_byte() {
+            let (text, _) = detected.decode_without_bom_handling(bytes);
+            warnings.push(mismatch_warning(declared, source, detected));
+            return (text.into_owned(), detected);
+        }
+    }
+    if let Some(text) = declared.decode_without_bom_handling_and_without_replacement(bytes) {
+        return (text.into_owned(), declared);
+    }
+    let detected = detect(bytes, url);
+    if detected == declared {
+        let (text, _) = declared.decode_without_bom_handling(bytes);
+        warnings.push(Warning::new(
+            "page",
+            format!(
+                "The page is {} as {} declares, but some bytes are not valid {}; they were replaced.",
+                declared.name(),
+                source.describe(),
+                declared.name()
+            ),
+        ));
+        return (text.into_owned(), declared);
+    }
+    let (text, had_errors) = detected.decode_without_bom_handling(bytes);
+    warnings.push(mismatch_warning(declared, source, detected));
+    if had_errors {
+        warnings.push(Warning::new(
+            "page",
+            format!(
+                "Some bytes are not valid {} either; they were replaced.",
+                detected.name()
+            ),
+        ));
+    }
+    (text.into_owned(), detected)
+}
+
+fn mismatch_warning(
+    declared: &'static Encoding,
+    source: Source,
+    used: &'static Encoding,
+) -> Warning {
+    Warning::new(
+        "page",
+        format!(
+            "The page declares charset {} in {} but its bytes are not {}; decoded as {} by detection.",
+            declared.name(),
+            source.describe(),
+            declared.name(),
+            used.name()
+        ),
+    )
+}
+
+/// Decodes bytes whose encoding nothing declares.
+fn decode_undeclared(
+    bytes: &[u8],
+    url: &str,
+    warnings: &mut Vec<Warning>,
+) -> (String, &'static Encoding) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (text.to_string(), UTF_8);
+    }
+    let detected = detect(bytes, url);
+    let (text, had_errors) = detected.decode_without_bom_handling(bytes);
+    warnings.push(Warning::new(
+        "page",
+        format!(
+            "The page declares no charset; decoded as {} by detection{}.",
+            detected.name(),
+            if had_errors {
+                ", with undecodable bytes replaced"
+            } else {
+                ""
+            }
+        ),
+    ));
+    (text.into_owned(), detected)
+}
+
+/// Guesses the encoding of bytes that are not valid UTF-8, the way browsers
+/// do, weighting by the URL's top-level domain (`.cn` favours GBK).
+fn detect(bytes: &[u8], url: &str) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(bytes, true);
+    let tld = tld_of(url);
+    detector.guess(tld.as_deref().map(str::as_bytes), false)
+}
+
+/// The URL's top-level domain in the form chardetng requires (lower-case
+/// ASCII letters, digits and `-`, no dot); `None` when there is none.
+fn tld_of(url: &str) -> Option<String> {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host_port = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host = host_port
+        .rsplit_once('@')
+        .map_or(host_port, |(_, h)| h)
+        .split(':')
+        .next()
+        .unwrap_or_default();
+    let tld = host
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()?
+        .to_ascii_lowercase();
+    let valid = !tld.is_empty()
+        && tld
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !tld.chars().all(|c| c.is_ascii_digit());
+    valid.then_some(tld)
+}
+
+/// The `charset` parameter of a `Content-Type` value.
+pub(crate) fn charset_param(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+        (!value.is_empty()).then(|| value.to_string())
+    })
+}
+
+static META_CHARSET: LazyLock<BytesRegex> = LazyLock::new(|| {
+    BytesRegex::new(r#"(?i-u)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#)
+        .unwrap_or_else(|error| panic!("invalid built-in pattern: {error}"))
+});
+
+/// The charset label of the first `<meta charset>` or `<meta http-equiv
+/// content="…; charset=…">` in the page's head.
+fn meta_charset(bytes: &[u8]) -> Option<Vec<u8>> {
+    let head = bytes.get(..META_PRESCAN_BYTES).unwrap_or(bytes);
+    let caps = META_CHARSET.captures(head)?;
+    Some(caps.get(1)?.as_bytes().to_vec())
+}
+
+/// Refuses text that is mostly replacement or control characters: binary
+/// content, not a page.
+fn check_not_binary(text: &str) -> Result<(), ParseError> {
+    let mut total = 0usize;
+    let mut garbage = 0usize;
+    for c in text.chars() {
+        total += 1;
+        if c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{0C}')) {
+            garbage += 1;
+        }
+    }
+    if total == 0 {
+        return Err(ParseError::Empty);
+    }
+    let ratio = garbage as f64 / total as f64;
+    if garbage > 8 && ratio > MAX_GARBAGE_RATIO {
+        return Err(ParseError::Undecodable {
+            reason: format!(
+                "{garbage} of {total} characters are undecodable or control characters; the bytes are not a text page"
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_parameters_are_read_case_insensitively_and_unquoted() {
+        assert_eq!(
+            charset_param("text/html; Charset=\"GBK\"").as_deref(),
+            Some("GBK")
+        );
+        assert_eq!(charset_param("text/html").as_deref(), None);
+    }
+
+    #[test]
+    fn the_tld_is_taken_from_the_host_only() {
+        assert_eq!(
+            tld_of("https://www.shpt.gov.cn/a/b.html").as_deref(),
+            Some("cn")
+        );
+        assert_eq!(tld_of("http://127.0.0.1:8080/x").as_deref(), None);
+        assert_eq!(tld_of("not a url").as_deref(), None);
+    }
+
+    #[test]
+    fn meta_declarations_are_found_in_both_forms() {
+        assert_eq!(
+            meta_charset(br#"<head><meta charset="gb2312"></head>"#).as_deref(),
+            Some(&b"gb2312"[..])
+        );
+        assert_eq!(
+            meta_charset(br#"<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=GBK">"#)
+                .as_deref(),
+            Some(&b"GBK"[..])
+        );
+    }
+}

@@ -1,0 +1,758 @@
+//! The page's HTML, read with the portal profile's selectors: the title, the
+//! metadata block, the body container's text as lines, and attachment links.
+//! When no body selector matches, the main content is found by text density.
+
+use std::collections::{HashMap, HashSet};
+
+use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
+use govwire_model::profile::DetailProfile;
+use govwire_model::Attachment;
+use scraper::{ElementRef, Html, Node, Selector};
+
+use crate::normalize::{collapse_spaces, is_cjk, is_han, is_space};
+use crate::ParseError;
+
+/// What the HTML of a detail page holds, before any reading of the document.
+#[derive(Debug, Default)]
+pub(crate) struct PageDom {
+    /// Text of the profile's title element, whitespace collapsed.
+    pub title: Option<String>,
+    /// Label/value pairs of the metadata block, labels without their colon.
+    pub info: Vec<(String, String)>,
+    /// The body container's text, one entry per block element or `<br>`
+    /// line, trimmed, boilerplate dropped.
+    pub lines: Vec<String>,
+    /// How the body container was found.
+    pub container: Container,
+    /// Files the article links.
+    pub attachments: Vec<Attachment>,
+}
+
+/// How the body container was found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) enum Container {
+    /// One of the profile's `detail.body` selectors matched.
+    Profile(String),
+    /// None matched; the element with the densest text was taken.
+    Detected(String),
+    /// Nothing on the page holds text.
+    #[default]
+    None,
+}
+
+/// Elements that end a line of text.
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "legend",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// How many matches of one body selector are compared; a selector matching
+/// thousands of nested elements would otherwise read the page thousands of
+/// times.
+const MAX_CONTAINER_MATCHES: usize = 32;
+
+/// Deepest element nesting accepted. Portal pages nest a few dozen levels;
+/// HTML nested thousands deep is not a page but a way to make the HTML tree
+/// builder work quadratically, and is refused.
+const MAX_NESTING: usize = 4_000;
+
+/// Elements whose content is never page text.
+const SKIPPED_ELEMENTS: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "title", "iframe", "object", "svg",
+    "select", "textarea", "button",
+];
+
+/// Elements that hold page chrome rather than content; the content finder
+/// never picks an element inside one.
+const CHROME_ELEMENTS: &[&str] = &["nav", "header", "footer", "aside", "menu"];
+
+/// Class or id words that mark page chrome for the content finder.
+const CHROME_WORDS: &[&str] = &[
+    "nav",
+    "navbar",
+    "menu",
+    "footer",
+    "header",
+    "breadcrumb",
+    "crumb",
+    "aside",
+    "sidebar",
+    "share",
+    "skip",
+    "copyright",
+    "topbar",
+    "toolbar",
+];
+
+/// Lines that are page furniture wherever they appear (print and close
+/// buttons, font-size switches), on top of the profile's boilerplate.
+const CHROME_LINES: &[&str] = &[
+    "打印",
+    "打印本页",
+    "【打印】",
+    "[打印]",
+    "关闭",
+    "关闭窗口",
+    "【关闭】",
+    "[关闭]",
+    "返回顶部",
+    "【返回顶部】",
+    "扫一扫在手机打开当前页",
+    "分享到：",
+    "分享到:",
+    "字号：大中小",
+    "字号:大中小",
+    "【字号：大中小】",
+    "【字体：大中小】",
+    "字体：大中小",
+];
+
+/// File name endings that make a link an attachment.
+const ATTACHMENT_EXTENSIONS: &[&str] = &[
+    ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ppt", ".pptx", ".zip", ".rar",
+    ".7z", ".ofd", ".txt", ".csv",
+];
+
+fn selector(s: &str) -> Result<Selector, ParseError> {
+    Selector::parse(s).map_err(|error| ParseError::InvalidSelector {
+        selector: s.to_string(),
+        reason: error.to_string(),
+    })
+}
+
+/// Reads the page `text` (already decoded) with `profile`.
+pub(crate) fn read_dom(
+    text: &str,
+    profile: &DetailProfile,
+    page_url: &str,
+) -> Result<PageDom, ParseError> {
+    let title_sel = selector(&profile.title)?;
+    let info_sel = selector(&profile.info)?;
+    let cell_sel = selector(&profile.info_cell)?;
+    let body_sels = profile
+        .body
+        .iter()
+        .map(|s| selector(s).map(|sel| (s.as_str(), sel)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let strip_sels = profile
+        .strip
+        .iter()
+        .map(|s| selector(s))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    check_nesting(text)?;
+    let mut doc = Html::parse_document(text);
+    // `Html::select` walks every node of the arena, detached ones included,
+    // so all selection starts from the root element instead.
+    for sel in &strip_sels {
+        let ids: Vec<NodeId> = match root_element(&doc) {
+            Some(root) => root.select(sel).map(|e| e.id()).collect(),
+            None => Vec::new(),
+        };
+        for id in ids {
+            if let Some(mut node) = doc.tree.get_mut(id) {
+                node.detach();
+            }
+        }
+    }
+    let Some(root) = root_element(&doc) else {
+        return Ok(PageDom::default());
+    };
+    let boilerplate: HashSet<String> = profile
+        .boilerplate
+        .iter()
+        .map(|b| b.trim_matches(is_space).to_string())
+        .chain(CHROME_LINES.iter().map(|s| s.to_string()))
+        .collect();
+
+    let mut dom = PageDom::default();
+    let title_el = root
+        .select(&title_sel)
+        .find(|e| !element_text(*e).is_empty());
+    dom.title = title_el.map(element_text);
+
+    if let Some(block) = root.select(&info_sel).next() {
+        dom.info = read_info(block, &cell_sel, &boilerplate);
+    }
+
+    let mut container = None;
+    for (name, sel) in &body_sels {
+        let best = root
+            .select(sel)
+            .take(MAX_CONTAINER_MATCHES)
+            .map(|e| (e, lines_of(e, &boilerplate)))
+            .filter(|(_, lines)| !lines.is_empty())
+            .max_by_key(|(_, lines)| lines.iter().map(|l| l.chars().count()).sum::<usize>());
+        if let Some((element, lines)) = best {
+            dom.lines = lines;
+            dom.container = Container::Profile((*name).to_string());
+            container = Some(element);
+            break;
+        }
+    }
+    if container.is_none() {
+        if let Some(element) = densest_element(root) {
+            let lines = lines_of(element, &boilerplate);
+            if !lines.is_empty() {
+                dom.lines = lines;
+                dom.container = Container::Detected(describe(element));
+                container = Some(element);
+            }
+        }
+    }
+
+    if let Some(container) = container {
+        let scope = title_el
+            .and_then(|t| common_ancestor(container, t))
+            .unwrap_or(container);
+        dom.attachments = attachments_in(scope, page_url);
+    }
+    Ok(dom)
+}
+
+/// The document's `<html>` element (the parser always creates one).
+fn root_element(doc: &Html) -> Option<ElementRef<'_>> {
+    doc.tree.root().children().find_map(ElementRef::wrap)
+}
+
+/// An element's text with whitespace collapsed, as titles and labels want it.
+fn element_text(e: ElementRef<'_>) -> String {
+    collapse_spaces(&visible_text(*e), true)
+}
+
+/// The text of a subtree, without skipped or hidden elements.
+fn visible_text(node: NodeRef<'_, Node>) -> String {
+    let mut out = String::new();
+    let mut skip_depth = 0usize;
+    for edge in node.traverse() {
+        match edge {
+            Edge::Open(n) => match n.value() {
+                Node::Element(e) if skip_depth > 0 || is_skipped(e) => skip_depth += 1,
+                Node::Text(t) if skip_depth == 0 => out.push_str(t),
+                _ => {}
+            },
+            Edge::Close(n) => {
+                if n.value().is_element() && skip_depth > 0 {
+                    skip_depth -= 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_skipped(e: &scraper::node::Element) -> bool {
+    if SKIPPED_ELEMENTS.contains(&e.name()) || e.attr("hidden").is_some() {
+        return true;
+    }
+    e.attr("style").is_some_and(|style| {
+        let style: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        style.contains("display:none") || style.contains("visibility:hidden")
+    })
+}
+
+/// The text lines of a container: one per block element or `<br>`-separated
+/// run. Line breaks inside the HTML source count as whitespace: a run of
+/// whitespace holding a newline between two CJK characters is removed (that
+/// is how browsers lay Chinese out), elsewhere it becomes one space. Other
+/// characters are kept as written; each line is trimmed.
+fn lines_of(container: ElementRef<'_>, boilerplate: &HashSet<String>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    // Depth inside skipped elements; text there is not page text.
+    let mut skip_depth = 0usize;
+    for edge in container.traverse() {
+        match edge {
+            Edge::Open(n) => match n.value() {
+                Node::Element(e) => {
+                    if skip_depth > 0 || is_skipped(e) {
+                        skip_depth += 1;
+                    } else if BLOCK_ELEMENTS.contains(&e.name()) || e.name() == "br" {
+                        flush(&mut current, &mut lines, boilerplate);
+                    }
+                }
+                Node::Text(t) if skip_depth == 0 => current.push_str(t),
+                _ => {}
+            },
+            Edge::Close(n) => {
+                if let Node::Element(e) = n.value() {
+                    if skip_depth > 0 {
+                        skip_depth -= 1;
+                    } else if BLOCK_ELEMENTS.contains(&e.name()) {
+                        flush(&mut current, &mut lines, boilerplate);
+                    }
+                }
+            }
+        }
+    }
+    flush(&mut current, &mut lines, boilerplate);
+    lines
+}
+
+fn flush(current: &mut String, lines: &mut Vec<String>, boilerplate: &HashSet<String>) {
+    let line = layout_line(current);
+    current.clear();
+    if line.is_empty() {
+        return;
+    }
+    let compact: String = line.chars().filter(|c| !is_space(*c)).collect();
+    if boilerplate.contains(&line) || boilerplate.contains(&compact) {
+        return;
+    }
+    lines.push(line);
+}
+
+/// One line of text as a browser would show it: source line breaks folded,
+/// no-break spaces and tabs as spaces, ends trimmed.
+fn layout_line(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    let mut out = String::with_capacity(raw.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if matches!(c, '\n' | '\r' | '\t' | ' ' | '\u{0C}')
+            && chars[i..]
+                .iter()
+                .take_while(|c| matches!(c, '\n' | '\r' | '\t' | ' ' | '\u{0C}'))
+                .any(|c| matches!(c, '\n' | '\r'))
+        {
+            let start = i;
+            while i < chars.len() && matches!(chars[i], '\n' | '\r' | '\t' | ' ' | '\u{0C}') {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|k| chars[k]);
+            let after = chars.get(i).copied();
+            if !matches!((before, after), (Some(b), Some(a)) if is_cjk(b) && is_cjk(a)) {
+                out.push(' ');
+            }
+            continue;
+        }
+        out.push(match c {
+            '\u{00A0}' | '\t' | '\u{0C}' => ' ',
+            other => other,
+        });
+        i += 1;
+    }
+    out.trim_matches(is_space).to_string()
+}
+
+/// Label/value pairs of the metadata block. Each cell's first `<span>` is
+/// the label (`索引号：`), the following spans the value; a cell without
+/// spans is split at its first colon. Values may sit on the line after their
+/// label, or be spread over several spans (`普绿容` / `〔2019〕` / `44号`).
+fn read_info(
+    block: ElementRef<'_>,
+    cell_sel: &Selector,
+    boilerplate: &HashSet<String>,
+) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let cells: Vec<ElementRef<'_>> = block.select(cell_sel).collect();
+    for cell in &cells {
+        let spans = outermost_spans(*cell);
+        let pair = if let Some((first, rest)) = spans.split_first() {
+            let label_text = element_text(*first);
+            match split_label(&label_text) {
+                Some((label, inline)) if !inline.is_empty() => Some((label, inline)),
+                Some((label, _)) => {
+                    let value: String = rest.iter().map(|s| visible_text(**s)).collect();
+                    Some((label, collapse_spaces(&value, true)))
+                }
+                None => None,
+            }
+        } else {
+            split_label(&element_text(*cell))
+        };
+        if let Some(pair) = pair {
+            pairs.push(pair);
+        }
+    }
+    if cells.is_empty() {
+        // No cells: read the block as lines of `label：value`, a value on the
+        // line after an empty label taken as its own.
+        let lines = lines_of(block, boilerplate);
+        let mut i = 0;
+        while i < lines.len() {
+            if let Some((label, value)) = split_label(&lines[i]) {
+                if value.is_empty() {
+                    if let Some(next) = lines.get(i + 1).filter(|n| split_label(n).is_none()) {
+                        pairs.push((label, next.clone()));
+                        i += 2;
+                        continue;
+                    }
+                }
+                pairs.push((label, value));
+            }
+            i += 1;
+        }
+    }
+    pairs
+}
+
+/// The spans of a cell that are not inside another span (nested spans would
+/// repeat their text).
+fn outermost_spans(cell: ElementRef<'_>) -> Vec<ElementRef<'_>> {
+    let mut spans = Vec::new();
+    let mut depth = 0usize;
+    for edge in cell.traverse() {
+        match edge {
+            Edge::Open(n) => {
+                if n.value().as_element().is_some_and(|e| e.name() == "span") {
+                    if depth == 0 {
+                        spans.extend(ElementRef::wrap(n));
+                    }
+                    depth += 1;
+                }
+            }
+            Edge::Close(n) => {
+                if n.value().as_element().is_some_and(|e| e.name() == "span") {
+                    depth = depth.saturating_sub(1);
+                }
+            }
+        }
+    }
+    spans
+}
+
+/// `索引号：SY…` → (`索引号`, `SY…`); `None` without a colon or label.
+fn split_label(text: &str) -> Option<(String, String)> {
+    let idx = text.find(['：', ':'])?;
+    let label: String = text[..idx].chars().filter(|c| !is_space(*c)).collect();
+    let colon_len = text[idx..].chars().next().map_or(1, char::len_utf8);
+    let value = collapse_spaces(&text[idx + colon_len..], true);
+    if label.is_empty() || label.chars().count() > 10 || !label.chars().all(is_han) {
+        return None;
+    }
+    Some((label, value))
+}
+
+/// Elements the content finder may pick as the body container.
+const CANDIDATE_ELEMENTS: &[&str] = &[
+    "div", "td", "article", "section", "main", "body", "li", "span", "font", "center",
+];
+
+/// What the content finder knows of a node once its subtree is read.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    /// Han characters in the subtree, link text excluded.
+    han: usize,
+    /// Whether the subtree holds a block element below the node itself.
+    has_block: bool,
+}
+
+fn count_han(text: &str) -> usize {
+    text.chars().filter(|c| is_han(*c)).count()
+}
+
+/// Finds the main content when no profile selector matches: the element that
+/// directly holds the most Han text (in its own text and in inline or leaf
+/// block children, i.e. its paragraphs), outside navigation, headers,
+/// footers, share bars and hidden elements. Link text does not count:
+/// navigation is made of links. One pass over the tree, children before
+/// parents.
+fn densest_element(root: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    let mut stats: HashMap<NodeId, Stats> = HashMap::new();
+    // Whether each open element is (inside) page chrome, innermost last.
+    let mut chrome: Vec<bool> = Vec::new();
+    let mut best: Option<(NodeId, usize)> = None;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(n) => {
+                if let Node::Element(e) = n.value() {
+                    let inside = chrome.last().copied().unwrap_or(false);
+                    chrome.push(inside || is_chrome(e) || is_skipped(e));
+                }
+            }
+            Edge::Close(n) => match n.value() {
+                Node::Text(t) => {
+                    stats.insert(
+                        n.id(),
+                        Stats {
+                            han: count_han(t),
+                            has_block: false,
+                        },
+                    );
+                }
+                Node::Element(e) => {
+                    let in_chrome = chrome.pop().unwrap_or(true);
+                    let mut han = 0;
+                    let mut has_block = false;
+                    let mut owned = 0;
+                    for child in n.children() {
+                        let s = stats.remove(&child.id()).unwrap_or_default();
+                        match child.value() {
+                            Node::Text(_) => {
+                                han += s.han;
+                                owned += s.han;
+                            }
+                            Node::Element(ce) => {
+                                let block = BLOCK_ELEMENTS.contains(&ce.name());
+                                has_block |= block || s.has_block;
+                                han += s.han;
+                                if !block || !s.has_block {
+                                    owned += s.han;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if is_skipped(e) || e.name() == "a" {
+                        han = 0;
+                    }
+                    stats.insert(n.id(), Stats { han, has_block });
+                    if !in_chrome
+                        && CANDIDATE_ELEMENTS.contains(&e.name())
+                        && owned > best.map_or(0, |(_, score)| score)
+                    {
+                        best = Some((n.id(), owned));
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    best.filter(|(_, score)| *score >= 10)
+        .and_then(|(id, _)| root.tree().get(id))
+        .and_then(ElementRef::wrap)
+}
+
+/// Whether an element is page chrome by its name, class or id.
+fn is_chrome(e: &scraper::node::Element) -> bool {
+    if CHROME_ELEMENTS.contains(&e.name()) {
+        return true;
+    }
+    e.attr("class")
+        .unwrap_or_default()
+        .split_whitespace()
+        .chain(e.attr("id"))
+        .flat_map(|w| w.split(['-', '_']))
+        .any(|w| CHROME_WORDS.iter().any(|c| c.eq_ignore_ascii_case(w)))
+}
+
+/// `div.zoom#content` style description of an element, for warnings.
+fn describe(element: ElementRef<'_>) -> String {
+    let e = element.value();
+    let mut out = e.name().to_string();
+    if let Some(id) = e.id() {
+        out.push('#');
+        out.push_str(id);
+    }
+    for class in e.classes() {
+        out.push('.');
+        out.push_str(class);
+    }
+    out
+}
+
+/// The closest element holding both `a` and `b`, unless that is the whole
+/// page (then the article region is unknown).
+fn common_ancestor<'a>(a: ElementRef<'a>, b: ElementRef<'a>) -> Option<ElementRef<'a>> {
+    let b_line: HashSet<NodeId> = std::iter::once(b.id())
+        .chain(b.ancestors().map(|n| n.id()))
+        .collect();
+    std::iter::once(*a)
+        .chain(a.ancestors())
+        .find(|n| b_line.contains(&n.id()))
+        .and_then(ElementRef::wrap)
+        .filter(|e| !matches!(e.value().name(), "html" | "body"))
+}
+
+/// Links to files (PDF, Word, spreadsheets, archives) within `scope`,
+/// resolved against the page URL; each URL once.
+fn attachments_in(scope: ElementRef<'_>, page_url: &str) -> Vec<Attachment> {
+    let Ok(link_sel) = Selector::parse("a[href]") else {
+        return Vec::new();
+    };
+    let base = url::Url::parse(page_url).ok();
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for link in scope.select(&link_sel) {
+        let Some(href) = link.value().attr("href").map(str::trim) else {
+            continue;
+        };
+        let path = href
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !ATTACHMENT_EXTENSIONS.iter().any(|ext| path.ends_with(ext)) {
+            continue;
+        }
+        let resolved = match &base {
+            Some(base) => base.join(href).ok(),
+            None => url::Url::parse(href).ok(),
+        };
+        let Some(resolved) = resolved.filter(|u| matches!(u.scheme(), "http" | "https")) else {
+            continue;
+        };
+        if !seen.insert(resolved.to_string()) {
+            continue;
+        }
+        let text = element_text(link);
+        let name = if text.is_empty() {
+            resolved
+                .path_segments()
+                .and_then(|mut s| s.next_back().map(str::to_string))
+                .unwrap_or_else(|| resolved.to_string())
+        } else {
+            text
+        };
+        out.push(Attachment {
+            name,
+            url: resolved.to_string(),
+            sha256: None,
+            text: None,
+        });
+    }
+    out
+}
+
+/// Elements whose end tag may be left out or that have none: they do not
+/// nest when unclosed, so they do not count towards the nesting estimate.
+const NON_NESTING: &[&str] = &[
+    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody", "thead", "tfoot",
+    "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body", "area", "base", "br", "col",
+    "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+];
+
+/// Elements whose content is raw text: tags inside them are not tags.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+];
+
+/// Refuses HTML nested deeper than [`MAX_NESTING`], estimated from the tags
+/// without building a tree (start tags minus end tags of elements that
+/// nest).
+fn check_nesting(text: &str) -> Result<(), ParseError> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let tag_name = |from: usize| -> (String, usize) {
+        let mut j = from;
+        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'-') {
+            j += 1;
+        }
+        (
+            String::from_utf8_lossy(&bytes[from..j]).to_ascii_lowercase(),
+            j,
+        )
+    };
+    let find = |from: usize, needle: &[u8]| -> usize {
+        bytes
+            .get(from..)
+            .and_then(|rest| {
+                rest.windows(needle.len())
+                    .position(|w| w.eq_ignore_ascii_case(needle))
+            })
+            .map_or(bytes.len(), |p| from + p + needle.len())
+    };
+    while i < bytes.len() {
+        if bytes[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let next = bytes.get(i + 1).copied().unwrap_or(b' ');
+        if bytes[i..].starts_with(b"<!--") {
+            i = find(i + 4, b"-->");
+        } else if next == b'!' || next == b'?' {
+            i = find(i + 1, b">");
+        } else if next == b'/' {
+            let (name, end) = tag_name(i + 2);
+            if !name.is_empty() && !NON_NESTING.contains(&name.as_str()) {
+                depth = depth.saturating_sub(1);
+            }
+            i = end.max(i + 2);
+        } else if next.is_ascii_alphabetic() {
+            let (name, end) = tag_name(i + 1);
+            if RAW_TEXT.contains(&name.as_str()) {
+                i = find(end, format!("</{name}").as_bytes());
+                continue;
+            }
+            if !NON_NESTING.contains(&name.as_str()) {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(ParseError::Malformed {
+                        reason: format!(
+                            "elements are nested more than {MAX_NESTING} levels deep; portal pages nest a few dozen"
+                        ),
+                    });
+                }
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_line_breaks_between_cjk_characters_vanish() {
+        assert_eq!(layout_line("  园区主体\n    已获支持 "), "园区主体已获支持");
+        assert_eq!(layout_line("举办 2022 年度"), "举办 2022 年度");
+        assert_eq!(layout_line("a\n  b"), "a b");
+    }
+
+    #[test]
+    fn labels_split_at_the_first_colon() {
+        assert_eq!(
+            split_label("索引号： SY310107202603028"),
+            Some(("索引号".into(), "SY310107202603028".into()))
+        );
+        assert_eq!(split_label("no label"), None);
+    }
+}

@@ -1,0 +1,371 @@
+//! Normalization of the values official documents write in many ways: doc
+//! numbers (`普府[2022]55号` → `普府〔2022〕55号`), dates (`2019年 10月14日`,
+//! `2019-10-14 14:25:49`), Chinese numerals (`十五` → 15), meeting names
+//! (`区十五届政协五次会议`) and titles (whitespace between CJK characters
+//! removed).
+//!
+//! Every function here is pure and total: bad input yields `None`, never a
+//! panic.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use govwire_model::{Level, ProposalKind};
+use regex::Regex;
+
+/// Compiles one of this crate's fixed patterns. The patterns are literals
+/// checked by the unit tests, so a failure is a programming error caught
+/// before release, not something input can cause.
+pub(crate) fn re(pattern: &str) -> Regex {
+    Regex::new(pattern)
+        .unwrap_or_else(|error| panic!("invalid built-in pattern {pattern}: {error}"))
+}
+
+/// Whether `c` is a CJK character for spacing purposes: a Han ideograph, CJK
+/// punctuation (`，。“”〔〕`), or a full-width form (`（）：`).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{2E80}'..='\u{2FDF}'   // radicals
+        | '\u{3000}'..='\u{303F}' // CJK symbols and punctuation
+        | '\u{3400}'..='\u{4DBF}' // extension A
+        | '\u{4E00}'..='\u{9FFF}' // unified ideographs
+        | '\u{F900}'..='\u{FAFF}' // compatibility ideographs
+        | '\u{FE30}'..='\u{FE4F}' // compatibility forms
+        | '\u{FE50}'..='\u{FE6F}' // small forms (﹝﹞)
+        | '\u{FF00}'..='\u{FFEF}' // half- and full-width forms
+        | '\u{20000}'..='\u{2FA1F}' // extensions B.. and compatibility supplement
+        | '“' | '”' | '‘' | '’' | '—' | '…' | '·'
+    )
+}
+
+/// Whether `c` is a Han ideograph (the characters names and organs are
+/// written in), including `〇`.
+pub fn is_han(c: char) -> bool {
+    matches!(c,
+        '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{2FA1F}'
+        | '〇'
+    )
+}
+
+/// Whitespace as pages use it: Unicode whitespace, including the ideographic
+/// space U+3000 and the no-break space U+00A0 (`&nbsp;`).
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{3000}' || c == '\u{00A0}' || c == '\u{FEFF}'
+}
+
+/// Full-width digits (`２０２２`) as ASCII digits; everything else unchanged.
+pub fn fold_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// A title as the record holds it: whitespace between two CJK characters
+/// removed (`会议 第0184号` → `会议第0184号`), other whitespace runs collapsed
+/// to one space, ends trimmed.
+pub fn normalize_title(s: &str) -> String {
+    collapse_spaces(s, true)
+}
+
+/// Collapses whitespace runs to one ASCII space and trims the ends; with
+/// `drop_between_cjk`, a run between two CJK characters is removed instead.
+pub(crate) fn collapse_spaces(s: &str, drop_between_cjk: bool) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if is_space(chars[i]) {
+            let start = i;
+            while i < chars.len() && is_space(chars[i]) {
+                i += 1;
+            }
+            let before = start.checked_sub(1).map(|k| chars[k]);
+            let after = chars.get(i).copied();
+            match (before, after) {
+                (None, _) | (_, None) => {}
+                (Some(b), Some(a)) if drop_between_cjk && is_cjk(b) && is_cjk(a) => {}
+                _ => out.push(' '),
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Removes every whitespace character.
+pub fn remove_spaces(s: &str) -> String {
+    s.chars().filter(|c| !is_space(*c)).collect()
+}
+
+static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?P<org>[\p{Han}A-Za-z]{1,20}?)[〔\[（(【［﹝〖{〈<]第?(?P<year>[0-9]{4})[〕\]）)】］﹞〗}〉>]第?(?P<num>[0-9]{1,6})号$",
+    )
+});
+
+/// A doc number (发文字号) in its normalized form `机关代字〔YYYY〕N号`:
+/// U+3014/U+3015 brackets whatever brackets the page used (`[2022]`,
+/// `（2022）`, `(2022)`, `﹝2022﹞`), full-width digits folded, spaces and a
+/// `第` before the serial removed, the serial without leading zeros (GB/T
+/// 9704 writes no padding). `None` when `s` as a whole is not a doc number.
+pub fn normalize_doc_number(s: &str) -> Option<String> {
+    let compact = remove_spaces(&fold_digits(s));
+    let caps = DOC_NUMBER.captures(&compact)?;
+    let serial = caps["num"].trim_start_matches('0');
+    let serial = if serial.is_empty() { "0" } else { serial };
+    Some(format!("{}〔{}〕{}号", &caps["org"], &caps["year"], serial))
+}
+
+static DATE_CN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?P<y>[0-9]{4})\s*年\s*(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*日"));
+static DATE_ISO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?P<y>[0-9]{4})\s*[-/.]\s*(?P<m>[0-9]{1,2})\s*[-/.]\s*(?P<d>[0-9]{1,2})(?:(?:\s+|T)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?",
+    )
+});
+static DATE_HAN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?P<y>[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日",
+    )
+});
+
+/// A date found in `s`: where it starts and ends (byte offsets into `s`)
+/// and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateMatch {
+    /// Byte offset of the date's first character in the searched text.
+    pub start: usize,
+    /// Byte offset just past the date's last character.
+    pub end: usize,
+    /// The date.
+    pub date: NaiveDate,
+}
+
+/// The first date written in `s`, in any of the forms pages use:
+/// `2022年8月8日`, `2019年 10月14日`, `2026年07月03日`, `2019-10-14 14:25:49`,
+/// `2019-10-14`, `2019/10/14`, `二〇二二年八月八日`. Full-width digits are
+/// accepted. A match that is not a real calendar date is skipped.
+pub fn find_date(s: &str) -> Option<DateMatch> {
+    // Folding full-width digits keeps byte offsets only when nothing changed,
+    // so offsets are mapped back through a char-index table when it did.
+    let folded = fold_digits(s);
+    let mut best: Option<DateMatch> = None;
+    for (pattern, han) in [(&*DATE_CN, false), (&*DATE_ISO, false), (&*DATE_HAN, true)] {
+        for caps in pattern.captures_iter(&folded) {
+            let date = if han {
+                let year: Option<i32> = caps["y"]
+                    .chars()
+                    .map(han_digit)
+                    .try_fold(0i32, |acc, d| d.map(|d| acc * 10 + d as i32));
+                match (
+                    year,
+                    parse_chinese_number(&caps["m"]),
+                    parse_chinese_number(&caps["d"]),
+                ) {
+                    (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y, m, d),
+                    _ => None,
+                }
+            } else {
+                match (
+                    caps["y"].parse::<i32>(),
+                    caps["m"].parse::<u32>(),
+                    caps["d"].parse::<u32>(),
+                ) {
+                    (Ok(y), Ok(m), Ok(d)) => NaiveDate::from_ymd_opt(y, m, d),
+                    _ => None,
+                }
+            };
+            let Some(date) = date else { continue };
+            let Some(whole) = caps.get(0) else { continue };
+            let (start, end) = map_offsets(s, &folded, whole.start(), whole.end());
+            if best.is_none_or(|b| start < b.start) {
+                best = Some(DateMatch { start, end, date });
+            }
+            break;
+        }
+    }
+    best
+}
+
+/// Maps byte offsets in `folded` (the digit-folded copy of `original`) back to
+/// `original`. Folding maps one char to one char, so char indices agree.
+fn map_offsets(original: &str, folded: &str, start: usize, end: usize) -> (usize, usize) {
+    if original.len() == folded.len() {
+        return (start, end);
+    }
+    let char_index = |byte: usize| folded[..byte].chars().count();
+    let to_byte = |idx: usize| {
+        original
+            .char_indices()
+            .nth(idx)
+            .map_or(original.len(), |(b, _)| b)
+    };
+    (to_byte(char_index(start)), to_byte(char_index(end)))
+}
+
+/// `s` read as a date when, apart from surrounding whitespace, it is nothing
+/// but a date (a signed-date line `2022年8月8日`, a metadata value
+/// `2019-10-14 14:25:49`).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let trimmed = s.trim_matches(is_space);
+    let m = find_date(trimmed)?;
+    (m.start == 0 && m.end == trimmed.len()).then_some(m.date)
+}
+
+fn han_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '〇' | '○' | '零' | 'O' | '０' => 0,
+        '一' | '壹' => 1,
+        '二' | '两' | '贰' => 2,
+        '三' | '叁' => 3,
+        '四' | '肆' => 4,
+        '五' | '伍' => 5,
+        '六' | '陆' => 6,
+        '七' | '柒' => 7,
+        '八' | '捌' => 8,
+        '九' | '玖' => 9,
+        _ => return None,
+    })
+}
+
+/// A number written in Arabic digits (`15`, `１５`) or Chinese numerals
+/// (`十` → 10, `十五` → 15, `二十` → 20, `二十一` → 21, `一百零五` → 105).
+/// `None` for anything else, including digit strings too large for a `u32`.
+pub fn parse_chinese_number(s: &str) -> Option<u32> {
+    let s = fold_digits(s.trim_matches(is_space));
+    if s.is_empty() {
+        return None;
+    }
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        return s.parse().ok();
+    }
+    let mut total: u32 = 0;
+    let mut current: Option<u32> = None;
+    let mut last_unit = u32::MAX;
+    for c in s.chars() {
+        if let Some(d) = han_digit(c) {
+            // Two digits in a row ("一二") is not a numeral of this kind,
+            // except after 零, which only marks a skipped place ("一百零五").
+            if current.is_some_and(|v| v != 0) {
+                return None;
+            }
+            current = Some(d);
+            continue;
+        }
+        let unit = match c {
+            '十' | '拾' => 10,
+            '百' | '佰' => 100,
+            '千' | '仟' => 1000,
+            _ => return None,
+        };
+        if unit >= last_unit {
+            return None;
+        }
+        last_unit = unit;
+        let digit = match current {
+            Some(0) | None if total == 0 && unit == 10 => 1,
+            Some(0) | None => return None,
+            Some(d) => d,
+        };
+        total = total.checked_add(digit.checked_mul(unit)?)?;
+        current = None;
+    }
+    total.checked_add(current.unwrap_or(0))
+}
+
+/// A meeting (会议) named in a text: the congress or committee session a
+/// suggestion or proposal was raised at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meeting {
+    /// The meeting as written, spaces removed (`区十五届政协五次会议`).
+    pub text: String,
+    /// 市 or 区, from the place the name starts with; `None` when it names
+    /// none.
+    pub level: Option<Level>,
+    /// The proposal kind the meeting's body implies: 人大 (a people's
+    /// congress) → deputies' suggestions, 政协 → members' proposals.
+    pub kind: Option<ProposalKind>,
+    /// 届, as a number.
+    pub term: Option<u32>,
+    /// 次 (the session within the term), as a number.
+    pub session: Option<u32>,
+}
+
+/// Shanghai's districts, so a meeting written `普陀区政协…` keeps its place
+/// name; an unknown place still yields the `区`/`市` that sets the level.
+const DISTRICTS: &str =
+    "黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|浦东新|金山|松江|青浦|奉贤|崇明";
+const NUMERAL: &str = r"[〇零一二两三四五六七八九十百0-9]{1,4}";
+
+static MEETING: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?P<place>(?:政协)?(?:上海市(?:(?:{DISTRICTS})区)?|(?:{DISTRICTS})区|市|区))?(?P<org1>人大|政协)?第?(?P<term>{NUMERAL})届(?P<org2>人大常委会|人大|政协|人民代表大会|委员会)?第?(?P<session>{NUMERAL})次(?:全体)?会议"
+    ))
+});
+
+/// The first meeting named in `s`, in any of the ways pages write it:
+/// `市十五届人大六次会议`, `区十五届政协五次会议`, `区政协十五届五次会议`,
+/// `普陀区政协第十四届二次会议`, `上海市第十五届人民代表大会第六次会议`.
+/// Spaces are ignored.
+pub fn parse_meeting(s: &str) -> Option<Meeting> {
+    let compact = remove_spaces(&fold_digits(s));
+    let caps = MEETING.captures(&compact)?;
+    let text = caps.get(0)?.as_str().to_string();
+    let place = caps.name("place").map(|m| m.as_str()).unwrap_or("");
+    let level = if place.ends_with('市') {
+        Some(Level::Municipal)
+    } else if place.ends_with('区') {
+        Some(Level::District)
+    } else {
+        None
+    };
+    let organ = [
+        place,
+        caps.name("org1").map_or("", |m| m.as_str()),
+        caps.name("org2").map_or("", |m| m.as_str()),
+    ]
+    .concat();
+    let kind = if organ.contains("政协") {
+        Some(ProposalKind::MemberProposal)
+    } else if organ.contains("人大") || organ.contains("人民代表大会") {
+        Some(ProposalKind::DeputySuggestion)
+    } else {
+        None
+    };
+    Some(Meeting {
+        text,
+        level,
+        kind,
+        term: parse_chinese_number(&caps["term"]),
+        session: parse_chinese_number(&caps["session"]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_patterns_compile() {
+        for pattern in [&*DOC_NUMBER, &*DATE_CN, &*DATE_ISO, &*DATE_HAN, &*MEETING] {
+            assert!(!pattern.as_str().is_empty());
+        }
+    }
+
+    #[test]
+    fn offsets_map_back_through_full_width_digits() {
+        let m = find_date("于２０２２年８月８日印发").expect("a date");
+        assert_eq!(
+            &"于２０２２年８月８日印发"[m.start..m.end],
+            "２０２２年８月８日"
+        );
+    }
+}
