@@ -816,6 +816,7 @@ impl<S: PageSink> Crawler<S> {
                         fetched_at: now,
                         content_type: response.content_type.clone(),
                         body: response.body,
+                        attachments: vec![],
                     };
                     if let Err(error) = self.sink.deliver(page).await {
                         warn!(error = %Chain(&error), portal = %self.profile.id, section, item_id = %target.item_id, url = %target.url, "Failed to hand a page on; it will be fetched again.");

@@ -22,6 +22,6 @@ pub mod reply;
 pub mod schema;
 
 pub use event::{CloudEvent, EventType, ReplyEventData};
-pub use page::{PageOutcome, ParsedPage, RawPage};
+pub use page::{PageOutcome, ParsedPage, RawAttachment, RawPage};
 pub use profile::PortalProfile;
 pub use reply::*;

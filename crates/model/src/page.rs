@@ -33,6 +33,34 @@ pub struct RawPage {
     #[serde(with = "base64_bytes")]
     #[schemars(with = "String")]
     pub body: Vec<u8>,
+    /// Files the page links as attachments (PDF, DOC, DOCX), fetched by the
+    /// crawler under the same politeness and size limits.
+    #[serde(default)]
+    pub attachments: Vec<RawAttachment>,
+}
+
+/// A file a detail page links, as fetched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RawAttachment {
+    /// The link text (or the file name when the link has no text).
+    pub name: String,
+    /// Absolute URL of the file.
+    pub url: String,
+    /// The `Content-Type` header, as sent.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// The file's bytes (base64 in JSON); empty when it could not be fetched.
+    #[serde(default, with = "base64_bytes")]
+    #[schemars(with = "String")]
+    pub body: Vec<u8>,
+    /// Text extracted from the file. The parser stage fills it before
+    /// parsing (extraction runs processes, which the parser itself never
+    /// does).
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Why the file could not be fetched or its text not extracted.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 impl RawPage {
@@ -109,6 +137,14 @@ mod tests {
             fetched_at: Utc::now(),
             content_type: Some("text/html; charset=gbk".into()),
             body: vec![0xC6, 0xD5, 0xCD, 0xD3, 0x00, 0xFF],
+            attachments: vec![RawAttachment {
+                name: "附件.pdf".into(),
+                url: "http://x/1.pdf".into(),
+                content_type: Some("application/pdf".into()),
+                body: b"%PDF-1.4".to_vec(),
+                text: None,
+                error: None,
+            }],
         };
         let json = serde_json::to_string(&page).unwrap();
         let back: RawPage = serde_json::from_str(&json).unwrap();

@@ -179,6 +179,9 @@ pub struct DetailProfile {
     pub strip: Vec<String>,
     /// Text lines dropped wherever they appear (accessibility boilerplate).
     pub boilerplate: Vec<String>,
+    /// Selector of the links to attachments (PDF, DOC, DOCX) the crawler
+    /// fetches with the page.
+    pub attachments: String,
 }
 
 impl Default for DetailProfile {
@@ -201,6 +204,7 @@ impl Default for DetailProfile {
                 "分享:".into(),
                 "分享：".into(),
             ],
+            attachments: "a[href$='.pdf'], a[href$='.PDF'], a[href$='.doc'], a[href$='.DOC'], a[href$='.docx'], a[href$='.DOCX']".into(),
         }
     }
 }

@@ -171,6 +171,7 @@ pub fn raw_page(body: Vec<u8>, content_type: Option<&str>) -> RawPage {
             .expect("a valid instant"),
         content_type: content_type.map(str::to_string),
         body,
+        attachments: vec![],
     }
 }
 
