@@ -133,7 +133,10 @@ pub async fn run(
         None
     };
 
-    let mut tasks: JoinSet<(Service, Result<()>)> = JoinSet::new();
+    // Connect every stage and declare the whole topology before any stage
+    // starts: a subscriber's queue must exist before the first event is
+    // published, or the event would reach only the queues bound so far.
+    let mut connected = Vec::with_capacity(services.len());
     for service in services {
         let bus = Bus::connect(&bus_config, service.name())
             .await
@@ -144,6 +147,14 @@ pub async fn run(
                     bus_config.redacted_url()
                 )
             })?;
+        declare_topology(service, &bus)
+            .await
+            .with_context(|| format!("declaring the {}'s queues", service.name()))?;
+        connected.push((service, bus));
+    }
+
+    let mut tasks: JoinSet<(Service, Result<()>)> = JoinSet::new();
+    for (service, bus) in connected {
         let token = cancel.clone();
         let span = tracing::info_span!("service", service = service.name());
         match service {
@@ -233,6 +244,35 @@ pub async fn run(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Declares the exchanges and the queues `service` consumes or publishes
+/// into. Idempotent; each daemon also declares its own on start.
+async fn declare_topology(service: Service, bus: &Bus) -> Result<()> {
+    bus.declare_exchanges().await?;
+    let pipeline = bus.config().pipeline_exchange.clone();
+    let events = bus.config().events_exchange.clone();
+    match service {
+        Service::Crawler => {
+            bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
+                .await?;
+        }
+        Service::Parser => {
+            bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
+                .await?;
+            bus.declare_work_queue(govwire_notifier::QUEUE, &pipeline, &[PARSED_ROUTING_KEY])
+                .await?;
+        }
+        Service::Notifier => {
+            bus.declare_work_queue(govwire_notifier::QUEUE, &pipeline, &[PARSED_ROUTING_KEY])
+                .await?;
+        }
+        Service::Archive => {
+            bus.declare_work_queue(govwire_archive::QUEUE, &events, &[govwire_archive::BINDING])
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn open_store(url: SecretString) -> Result<Store> {

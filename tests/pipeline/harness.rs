@@ -85,6 +85,9 @@ pub struct Stats {
     pub events: u64,
 }
 
+/// Pause between two looks at a condition being waited on.
+const POLL_PAUSE: Duration = Duration::from_millis(200);
+
 fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -268,6 +271,34 @@ impl Pipeline {
                 r.path.starts_with("/front/api/data/affair") || r.path.ends_with("/index.html")
             })
             .count()
+    }
+
+    /// Waits until the archive holds `n` replies; on timeout, says what the
+    /// pipeline did get to.
+    pub async fn wait_archived(&self, n: usize) {
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let stats = self.archive_stats().await;
+            if stats.replies as usize >= n {
+                return;
+            }
+            if tokio::time::Instant::now() >= give_up {
+                let requests = self.portal.requests();
+                let failed: Vec<String> = requests
+                    .iter()
+                    .filter(|r| r.status >= 400)
+                    .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
+                    .collect();
+                panic!(
+                    "timed out waiting for {n} archived replies: archive has {stats:?}; \
+                     {} events recorded ({:?}); the portal answered {} requests, failures: {failed:?}",
+                    self.recorder.len(),
+                    self.recorder.all().iter().map(|e| e.body["subject"].to_string()).collect::<Vec<_>>(),
+                    requests.len(),
+                );
+            }
+            tokio::time::sleep(POLL_PAUSE).await;
+        }
     }
 
     /// Waits until the crawler has polled every section `n` more times.

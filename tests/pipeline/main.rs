@@ -15,10 +15,7 @@ async fn every_reply_reaches_the_archive_exactly_once(db: TestDb) {
     let names = Names::unique();
     let pipeline = spawn_pipeline(&names, &db, None).await;
     let goldens = corpus_goldens();
-    wait_until(DEADLINE, "every fixture reply archived", || async {
-        pipeline.archive_stats().await.replies as usize >= goldens.len()
-    })
-    .await;
+    pipeline.wait_archived(goldens.len()).await;
     // Let the crawler go round once more, so a late duplicate would show.
     pipeline.wait_for_full_polls(2).await;
 
@@ -69,10 +66,7 @@ async fn an_edit_yields_exactly_one_update_naming_the_changed_field(db: TestDb) 
     let names = Names::unique();
     let pipeline = spawn_pipeline(&names, &db, None).await;
     let goldens = corpus_goldens();
-    wait_until(DEADLINE, "every fixture reply archived", || async {
-        pipeline.archive_stats().await.replies as usize >= goldens.len()
-    })
-    .await;
+    pipeline.wait_archived(goldens.len()).await;
 
     let real = goldens
         .iter()
@@ -138,10 +132,7 @@ async fn restarting_the_pipeline_publishes_nothing_new(db: TestDb) {
     let names = Names::unique();
     let pipeline = spawn_pipeline(&names, &db, None).await;
     let goldens = corpus_goldens();
-    wait_until(DEADLINE, "every fixture reply archived", || async {
-        pipeline.archive_stats().await.replies as usize >= goldens.len()
-    })
-    .await;
+    pipeline.wait_archived(goldens.len()).await;
     let recorder = pipeline.recorder();
     let portal = pipeline.portal.clone();
     let before = recorder.len();
