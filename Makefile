@@ -2,19 +2,19 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test demo lint fmt schemas services rabbitmq postgres build release clean-state
+.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools build release clean-state fuzz bench
 
 ## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite.
-run: rabbitmq release
+run: rabbitmq tools release
 	mkdir -p var
 	./target/release/govwire all
 
 ## test: the whole suite against a real RabbitMQ and PostgreSQL (started or installed if needed).
-test: services
+test: services tools
 	$(CARGO) test --workspace --locked --all-targets
 
 ## demo: the pipeline against the fixture portal; shows events arriving and ends with a summary.
-demo: rabbitmq build
+demo: rabbitmq tools build
 	./scripts/demo.sh
 
 ## lint: formatting and clippy, as CI expects them clean.
@@ -30,6 +30,19 @@ schemas:
 	$(CARGO) run --quiet --locked -- schemas --out schemas
 
 services: rabbitmq postgres
+
+## tools: the programs attachment text is read with (pdftotext, antiword, catdoc).
+tools:
+	@./scripts/ensure-tools.sh
+
+## fuzz: the parser's fuzz target for FUZZ_SECONDS (default 60) on the stable toolchain.
+FUZZ_SECONDS ?= 60
+fuzz:
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+## bench: parse throughput on the fixture corpus beside a bare HTML parse (see BENCHMARKS.md).
+bench:
+	$(CARGO) bench --locked -p govwire-parser --bench throughput
 
 rabbitmq:
 	@./scripts/ensure-rabbitmq.sh

@@ -127,13 +127,84 @@ pub struct CrawlerConfig {
 pub struct NotifierConfig {
     /// Milliseconds between outbox sweeps.
     pub outbox_interval_ms: u64,
+    /// Seconds between sweeps for withdrawals, restorations and section
+    /// health.
+    pub sweep_interval_secs: u64,
+    /// Visits in a row that must find a reply's page gone (404/410) before
+    /// the reply is withdrawn.
+    pub withdraw_after_misses: u32,
+    /// Seconds a reply's page must have been missing (from the first miss
+    /// the sweep saw) before the reply is withdrawn.
+    pub withdraw_grace_secs: u64,
+    /// Polls in a row that find a section's list empty, after it listed
+    /// entries before, that make the section degraded.
+    pub degraded_after_empty_polls: u32,
+    /// Polls in a row that fail that make a section degraded.
+    pub degraded_after_failed_polls: u32,
+    /// Pages in a row of a section that fail to parse that make the section
+    /// degraded.
+    pub degraded_after_parse_failures: u32,
 }
 
 impl Default for NotifierConfig {
     fn default() -> Self {
         Self {
             outbox_interval_ms: 1000,
+            sweep_interval_secs: 60,
+            withdraw_after_misses: 3,
+            withdraw_grace_secs: 172_800,
+            degraded_after_empty_polls: 3,
+            degraded_after_failed_polls: 5,
+            degraded_after_parse_failures: 5,
         }
+    }
+}
+
+impl NotifierConfig {
+    /// The notifier's settings as its crate takes them.
+    pub fn settings(&self) -> govwire_notifier::NotifierSettings {
+        govwire_notifier::NotifierSettings {
+            outbox_interval: Duration::from_millis(self.outbox_interval_ms.max(10)),
+            sweep: govwire_notifier::SweepSettings {
+                interval: Duration::from_secs(self.sweep_interval_secs.max(1)),
+                withdrawal: govwire_notifier::WithdrawalPolicy {
+                    after_misses: self.withdraw_after_misses,
+                    grace: Duration::from_secs(self.withdraw_grace_secs),
+                },
+                health: govwire_notifier::HealthPolicy {
+                    empty_polls: self.degraded_after_empty_polls,
+                    failed_polls: self.degraded_after_failed_polls,
+                    parse_failures: self.degraded_after_parse_failures,
+                },
+            },
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        for (key, value) in [
+            ("notifier.sweep_interval_secs", self.sweep_interval_secs),
+            (
+                "notifier.withdraw_after_misses",
+                u64::from(self.withdraw_after_misses),
+            ),
+            (
+                "notifier.degraded_after_empty_polls",
+                u64::from(self.degraded_after_empty_polls),
+            ),
+            (
+                "notifier.degraded_after_failed_polls",
+                u64::from(self.degraded_after_failed_polls),
+            ),
+            (
+                "notifier.degraded_after_parse_failures",
+                u64::from(self.degraded_after_parse_failures),
+            ),
+        ] {
+            if value == 0 {
+                bail!("configuration key `{key}`: must be at least 1");
+            }
+        }
+        Ok(())
     }
 }
 
@@ -220,6 +291,7 @@ impl Config {
         if self.crawler.user_agent.trim().is_empty() {
             bail!("configuration key `crawler.user_agent`: must not be empty");
         }
+        self.notifier.validate()?;
         Ok(())
     }
 
@@ -456,6 +528,37 @@ mod tests {
             Config::from_toml(SHIPPED, env(&[("GOVWIRE__STORE__URL", "mysql://x")])).unwrap_err()
         );
         assert!(err.contains("store.url"), "{err}");
+    }
+
+    #[test]
+    fn the_notifier_thresholds_come_from_the_file_and_zero_is_refused() {
+        let c = Config::from_toml(SHIPPED, env(&[])).unwrap();
+        let settings = c.notifier.settings();
+        assert_eq!(settings.sweep.interval, Duration::from_secs(60));
+        assert_eq!(settings.sweep.withdrawal.after_misses, 3);
+        assert_eq!(
+            settings.sweep.withdrawal.grace,
+            Duration::from_secs(172_800)
+        );
+        let c = Config::from_toml(
+            SHIPPED,
+            env(&[
+                ("GOVWIRE__NOTIFIER__WITHDRAW_AFTER_MISSES", "2"),
+                ("GOVWIRE__NOTIFIER__WITHDRAW_GRACE_SECS", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.notifier.settings().sweep.withdrawal.after_misses, 2);
+        assert_eq!(c.notifier.settings().sweep.withdrawal.grace, Duration::ZERO);
+        let err = format!(
+            "{:#}",
+            Config::from_toml(
+                SHIPPED,
+                env(&[("GOVWIRE__NOTIFIER__WITHDRAW_AFTER_MISSES", "0")])
+            )
+            .unwrap_err()
+        );
+        assert!(err.contains("notifier.withdraw_after_misses"), "{err}");
     }
 
     #[test]

@@ -81,6 +81,45 @@ enum Command {
     },
     /// Load and validate the configuration and portal profiles, then exit.
     CheckConfig(RunArgs),
+    /// Walk a portal's history (its list pages to the end) through the same
+    /// dedup and versioning path as live polling. Resumes where an
+    /// interrupted run of the same range stopped.
+    Backfill(BackfillArgs),
+    /// Parse one page (a file or a URL) and print the record and its
+    /// warnings, without the broker or the store. Exit code 0 for a reply, 2
+    /// for a page that is not a reply, 1 when the page cannot be parsed.
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ParseArgs {
+    /// A saved page, or an `http(s)://` URL to fetch.
+    target: String,
+    /// Portal profile: an id (read from `portals/<id>.toml` beside the
+    /// configuration file) or a path to a `.toml` file.
+    #[arg(long, default_value = "shpt")]
+    profile: String,
+    /// Print the record as JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct BackfillArgs {
+    /// The portal's id (`shpt`), one of `crawler.portals`.
+    #[arg(long)]
+    portal: String,
+    /// Only this section (default: every section of the portal).
+    #[arg(long)]
+    section: Option<String>,
+    /// Earliest publication date to fetch, `YYYY-MM-DD`.
+    #[arg(long)]
+    since: Option<chrono::NaiveDate>,
+    /// Latest publication date to fetch, `YYYY-MM-DD`.
+    #[arg(long)]
+    until: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -115,6 +154,10 @@ fn main() -> ExitCode {
             return ExitCode::from(70);
         }
     };
+    if let Command::Parse(args) = &cli.command {
+        govwire::telemetry::init(cli.log_format.unwrap_or(LogFormat::Auto), "warn");
+        return runtime.block_on(parse(&cli.config, args));
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -149,6 +192,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Notifier(a) => run_services(&cli.config, &a, &[Service::Notifier]).await,
         Command::Archive(a) => run_services(&cli.config, &a, &[Service::Archive]).await,
         Command::All(a) => run_services(&cli.config, &a, &Service::ALL).await,
+        Command::Backfill(a) => backfill(&cli.config, &a).await,
         Command::CheckConfig(a) => {
             let plan = services::plan(&cli.config, &a.base_urls()?)?;
             println!("configuration OK: {}", cli.config.display());
@@ -180,8 +224,129 @@ async fn run(cli: Cli) -> Result<()> {
             });
             govwire::tail::run(bus, &binding, json, limit, cancel, std::io::stdout()).await
         }
-        Command::Schemas { .. } | Command::FixturePortal { .. } => unreachable!("handled above"),
+        Command::Schemas { .. } | Command::FixturePortal { .. } | Command::Parse(_) => {
+            unreachable!("handled above")
+        }
     }
+}
+
+/// `govwire parse`: exit code 0 for a reply, 2 for a page that is not a
+/// reply, 1 for a page that cannot be read or parsed.
+async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
+    let fail = |e: anyhow::Error| {
+        eprintln!("govwire: error: {e}");
+        for cause in e.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+        ExitCode::from(1)
+    };
+    let profile_path = if args.profile.ends_with(".toml") || args.profile.contains('/') {
+        PathBuf::from(&args.profile)
+    } else {
+        config_path
+            .parent()
+            .unwrap_or_else(|| std::path::Path::new("."))
+            .join("portals")
+            .join(format!("{}.toml", args.profile))
+    };
+    let profile = match govwire::config::load_profile(&profile_path) {
+        Ok(profile) => profile,
+        Err(e) => return fail(e),
+    };
+    let page = match govwire::inspect::load_page(&args.target, &profile).await {
+        Ok(page) => page,
+        Err(e) => return fail(e),
+    };
+    let parsed = match govwire_parser::parse_page(&page, &profile) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("parse failure: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let text = if args.json {
+        match govwire::inspect::json(&parsed) {
+            Ok(text) => text + "\n",
+            Err(e) => return fail(e),
+        }
+    } else {
+        govwire::inspect::summary(&parsed)
+    };
+    print!("{text}");
+    match parsed.outcome {
+        govwire_model::PageOutcome::Reply { .. } => ExitCode::SUCCESS,
+        govwire_model::PageOutcome::NotAReply { .. } => ExitCode::from(2),
+    }
+}
+
+/// `govwire backfill`: a progress bar on a terminal, progress log lines
+/// otherwise; Ctrl-C stops after the item in flight, and the same command
+/// resumes.
+async fn backfill(config_path: &std::path::Path, args: &BackfillArgs) -> Result<()> {
+    use std::io::IsTerminal as _;
+
+    let plan = services::plan(config_path, &args.run.base_urls()?)?;
+    let request = govwire::backfill::BackfillRequest {
+        portal: args.portal.clone(),
+        section: args.section.clone(),
+        since: args.since,
+        until: args.until,
+    };
+    let cancel = CancellationToken::new();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        services::shutdown_signal().await;
+        stop.cancel();
+    });
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:30}] page {pos}/{len} {msg} ({elapsed})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let progress = |p: &govwire_crawler::BackfillProgress| match &bar {
+        Some(bar) => {
+            bar.set_prefix(p.section.clone());
+            let pages = p.pages_hint.unwrap_or(0).max(u64::from(p.page));
+            bar.set_length(pages);
+            bar.set_position(u64::from(p.page));
+            bar.set_message(format!("{} items, {} new", p.items_seen, p.new_items));
+        }
+        None => tracing::info!(
+            section = %p.section,
+            page = p.page,
+            pages_hint = ?p.pages_hint,
+            items_seen = p.items_seen,
+            new_items = p.new_items,
+            "Backfill progress."
+        ),
+    };
+    let reports = govwire::backfill::run(&plan, &request, progress, cancel).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    for report in reports? {
+        println!(
+            "{} {}: {} page(s), {} new item(s), {} delivered, {} failed{}",
+            args.portal,
+            report.section,
+            report.pages,
+            report.new_items,
+            report.delivered,
+            report.failed,
+            if report.completed {
+                ", complete"
+            } else {
+                ", interrupted (run again to resume)"
+            }
+        );
+    }
+    Ok(())
 }
 
 async fn run_services(

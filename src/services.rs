@@ -112,7 +112,7 @@ pub async fn run(
     let bus_config = config.bus();
     let needs_store = services
         .iter()
-        .any(|s| matches!(s, Service::Crawler | Service::Notifier));
+        .any(|s| matches!(s, Service::Crawler | Service::Parser | Service::Notifier));
     let store = if needs_store {
         Some(open_store(config.store.url.clone()).await?)
     } else {
@@ -169,18 +169,15 @@ pub async fn run(
             Service::Parser => {
                 let profiles: Vec<PortalProfile> =
                     plan.portals.iter().map(|(p, _)| p.clone()).collect();
+                let store = store.clone().expect("opened above");
                 tasks.spawn(
-                    async move { (service, run_parser(bus, profiles, token).await) }
+                    async move { (service, run_parser(bus, store, profiles, token).await) }
                         .instrument(span),
                 );
             }
             Service::Notifier => {
                 let store = store.clone().expect("opened above");
-                let settings = govwire_notifier::NotifierSettings {
-                    outbox_interval: Duration::from_millis(
-                        config.notifier.outbox_interval_ms.max(10),
-                    ),
-                };
+                let settings = config.notifier.settings();
                 tasks.spawn(
                     async move {
                         let result =
@@ -275,7 +272,8 @@ async fn declare_topology(service: Service, bus: &Bus) -> Result<()> {
     Ok(())
 }
 
-async fn open_store(url: SecretString) -> Result<Store> {
+/// Opens the store at `url`, naming it (redacted) when it cannot be opened.
+pub async fn open_store(url: SecretString) -> Result<Store> {
     let shown = govwire_store::redact_url(secrecy::ExposeSecret::expose_secret(&url));
     Store::connect(&url)
         .await
@@ -287,6 +285,22 @@ async fn open_store(url: SecretString) -> Result<Store> {
 pub struct BusPageSink {
     publisher: Publisher,
     exchange: String,
+}
+
+impl BusPageSink {
+    /// A sink on `bus` for a crawler outside `run` (`govwire backfill`):
+    /// declares the pipeline exchange and the parser's queue first, so the
+    /// first mandatory publish is routable.
+    pub async fn connect(bus: &Bus) -> Result<Self> {
+        bus.declare_exchanges().await?;
+        let pipeline = bus.config().pipeline_exchange.clone();
+        bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
+            .await?;
+        Ok(Self {
+            publisher: bus.publisher().await?,
+            exchange: pipeline,
+        })
+    }
 }
 
 impl PageSink for BusPageSink {
@@ -371,6 +385,7 @@ async fn run_crawlers(
 
 async fn run_parser(
     bus: Bus,
+    store: Store,
     profiles: Vec<PortalProfile>,
     cancel: CancellationToken,
 ) -> Result<()> {
@@ -393,7 +408,8 @@ async fn run_parser(
         let publisher = publisher.clone();
         let profiles = profiles.clone();
         let pipeline = pipeline.clone();
-        async move { parse_one(&publisher, &pipeline, &profiles, &body, &message_id).await }
+        let store = store.clone();
+        async move { parse_one(&publisher, &pipeline, &store, &profiles, &body, &message_id).await }
     })
     .await;
     bus.close().await;
@@ -404,11 +420,12 @@ async fn run_parser(
 async fn parse_one(
     publisher: &Publisher,
     pipeline: &str,
+    store: &Store,
     profiles: &[PortalProfile],
     body: &[u8],
     message_id: &str,
 ) -> Result<(), HandlerError> {
-    let page: RawPage = serde_json::from_slice(body)
+    let mut page: RawPage = serde_json::from_slice(body)
         .map_err(|e| HandlerError::Poison(format!("not a RawPage: {e}")))?;
     let span = tracing::info_span!("page", portal = %page.portal, url = %page.url);
     async {
@@ -416,7 +433,12 @@ async fn parse_one(
             .iter()
             .find(|p| p.id == page.portal)
             .ok_or_else(|| HandlerError::Poison(format!("no profile for portal `{}`", page.portal)))?;
-        let parsed = govwire_parser::parse_page(&page, profile).map_err(|e| {
+        // Attachment texts are extracted here, by tools run as processes,
+        // so the parser itself stays free of I/O.
+        crate::attachments::extract_attachments(&mut page, &govwire_extract::ExtractLimits::default()).await;
+        let parsed = govwire_parser::parse_page(&page, profile);
+        record_parse_outcome(store, &page, parsed.is_ok()).await;
+        let parsed = parsed.map_err(|e| {
             warn!(error = %e, "Page could not be parsed; sending it to the dead-letter queue.");
             HandlerError::Poison(format!("parse failure: {e}"))
         })?;
@@ -447,6 +469,18 @@ async fn parse_one(
     }
     .instrument(span)
     .await
+}
+
+/// Counts a page's parse outcome toward its section's health (pages that all
+/// fail to parse make the section degraded). Failing to count is logged,
+/// never a reason to retry the page.
+async fn record_parse_outcome(store: &Store, page: &RawPage, ok: bool) {
+    if let Err(error) = store
+        .record_parse_outcome(&page.portal, &page.section, ok, chrono::Utc::now())
+        .await
+    {
+        warn!(%error, section = %page.section, "Failed to record the parse outcome for the section's health.");
+    }
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.

@@ -179,3 +179,164 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A corpus reply laid out in its own layout, saved as a UTF-8 file, with
+/// its golden record.
+fn saved_corpus_reply() -> (tempfile_dir::Dir, std::path::PathBuf, govwire_model::Reply) {
+    let doc = corpus()
+        .into_iter()
+        .find(|d| {
+            d.is_reply()
+                && d.is_served()
+                && d.reply.as_ref().is_some_and(|r| r.doc_number.is_some())
+        })
+        .expect("the corpus has a structured reply with a doc number");
+    let golden = doc.golden().expect("a reply has a golden record");
+    let dir = tempfile_dir::Dir::new("parse");
+    let path = dir.path.join(format!("{}.html", doc.item_id()));
+    std::fs::write(&path, doc.render()).unwrap();
+    (dir, path, golden)
+}
+
+/// A temporary directory removed when dropped.
+mod tempfile_dir {
+    pub struct Dir {
+        pub path: std::path::PathBuf,
+    }
+    impl Dir {
+        pub fn new(what: &str) -> Dir {
+            let path = std::env::temp_dir().join(format!(
+                "govwire-cli-{what}-{}-{:x}",
+                std::process::id(),
+                rand::random::<u32>()
+            ));
+            std::fs::create_dir_all(&path).unwrap();
+            Dir { path }
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+#[test]
+fn govwire_parse_prints_a_saved_reply_with_its_fields_and_warnings() {
+    let (_dir, path, golden) = saved_corpus_reply();
+    let out = govwire()
+        .args(["parse", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with(&format!("reply {}\n", golden.id)),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&golden.title), "{stdout}");
+    assert!(
+        stdout.contains(golden.doc_number.as_deref().unwrap()),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(golden.addressee.as_deref().unwrap()),
+        "{stdout}"
+    );
+    assert!(stdout.contains("WARNINGS"), "{stdout}");
+}
+
+#[test]
+fn govwire_parse_json_prints_the_record_itself() {
+    let (_dir, path, golden) = saved_corpus_reply();
+    let out = govwire()
+        .args(["parse", "--json", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let reply: govwire_model::Reply = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(reply.id, golden.id);
+    assert_eq!(reply.body, golden.body);
+    assert_eq!(reply.cc, golden.cc);
+}
+
+#[test]
+fn govwire_parse_of_a_notice_exits_2_with_the_reason() {
+    let dir = tempfile_dir::Dir::new("notice");
+    let path = dir.path.join("notice.html");
+    std::fs::write(
+        &path,
+        "<html><head><meta charset=\"utf-8\"></head><body><h1>上海市普陀区人民政府关于开展2025年区政府实事项目征集工作的通知</h1><div class=\"TRS_Editor\"><p>各街道、镇：现将有关事项通知如下。</p></div></body></html>",
+    )
+    .unwrap();
+    let out = govwire()
+        .args(["parse", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.starts_with("not a reply: "), "{stdout}");
+    assert!(stdout.contains("notice"), "{stdout}");
+}
+
+#[test]
+fn govwire_parse_of_a_reply_without_a_body_exits_1_with_the_reason() {
+    let dir = tempfile_dir::Dir::new("nobody");
+    let path = dir.path.join("nobody.html");
+    std::fs::write(
+        &path,
+        "<html><head><meta charset=\"utf-8\"></head><body><h1>关于区十七届人大五次会议第0231号代表建议的答复</h1><div class=\"TRS_Editor\"></div></body></html>",
+    )
+    .unwrap();
+    let out = govwire()
+        .args(["parse", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("parse failure:"), "{stderr}");
+    assert!(stderr.contains("no body"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
+    let cancel = CancellationToken::new();
+    let portal = FixturePortal::start("127.0.0.1:0".parse().unwrap(), corpus(), cancel.clone())
+        .await
+        .unwrap();
+    let doc = portal
+        .documents()
+        .into_iter()
+        .find(|d| d.is_reply() && d.is_served())
+        .expect("the corpus has a served reply");
+    let golden = doc.golden().unwrap();
+    let url = portal.url_of(&doc);
+    let out = tokio::task::spawn_blocking(move || {
+        govwire().args(["parse", "--json", &url]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    cancel.cancel();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: govwire_model::Reply = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply.id, golden.id);
+    assert_eq!(reply.title, golden.title);
+    // The portal was asked for the page, once.
+    assert!(portal
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET"
+            && url::Url::parse(&portal.url_of(&doc)).unwrap().path() == r.path));
+}

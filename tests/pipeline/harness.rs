@@ -400,3 +400,97 @@ where
         pause = (pause * 2).min(Duration::from_millis(250));
     }
 }
+
+/// Starts the fixture portal and every stage as [`spawn_pipeline`] does,
+/// after `tune` adjusted the test configuration (tests of the notifier's
+/// sweep shorten its thresholds and interval this way).
+pub async fn spawn_pipeline_tuned(
+    names: &Names,
+    db: &TestDb,
+    tune: impl FnOnce(&mut Config),
+) -> Pipeline {
+    let mut config = config_for(names, db);
+    tune(&mut config);
+    let portal = FixturePortal::start(
+        "127.0.0.1:0".parse().unwrap(),
+        corpus(),
+        CancellationToken::new(),
+    )
+    .await
+    .expect("the fixture portal starts");
+    let recorder = start_recorder(&config.bus()).await;
+    let overrides = BTreeMap::from([("shpt".to_string(), portal.base_url())]);
+    let portals = config
+        .portal_profiles(repo_root(), &overrides, &BTreeMap::new())
+        .expect("the shipped profiles load");
+    let plan = RunPlan {
+        config,
+        portals,
+        archive_listen: Some("127.0.0.1:0".parse().unwrap()),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    let handle = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the pipeline");
+        runtime.block_on(services::run(
+            plan,
+            Service::ALL.to_vec(),
+            token,
+            Reports {
+                archive_bound: Some(tx),
+            },
+        ))
+    });
+    let archive = match tokio::time::timeout(Duration::from_secs(60), rx).await {
+        Ok(Ok(addr)) => format!("http://{addr}"),
+        _ => {
+            cancel.cancel();
+            let outcome = tokio::task::spawn_blocking(move || handle.join()).await;
+            panic!("the pipeline did not start: {outcome:?}");
+        }
+    };
+    Pipeline {
+        portal,
+        recorder,
+        cancel,
+        handle,
+        archive,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Pipeline {
+    /// Events of type `kind` (`govwire.reply.withdrawn`) about `subject`
+    /// received so far.
+    pub fn events_about(&self, kind: &str, subject: &str) -> Vec<RecordedEvent> {
+        self.recorder
+            .all()
+            .into_iter()
+            .filter(|e| e.kind == kind && e.body["subject"] == subject)
+            .collect()
+    }
+
+    /// The archive's `status` of `id` (`active`, `withdrawn`), if archived.
+    pub async fn archived_status(&self, id: &str) -> Option<String> {
+        let url = reqwest::Url::parse(&format!("{}/replies/", self.archive))
+            .unwrap()
+            .join(&urlencode(id))
+            .unwrap();
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("the archive API answers");
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return None;
+        }
+        let body: Value = response.json().await.expect("a reply is JSON");
+        body["status"].as_str().map(str::to_string)
+    }
+}

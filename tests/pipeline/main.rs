@@ -177,3 +177,4 @@ on_both_backends!(
     an_edit_yields_exactly_one_update_naming_the_changed_field,
     restarting_the_pipeline_publishes_nothing_new,
 );
+mod withdrawal;

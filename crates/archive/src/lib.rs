@@ -3,7 +3,8 @@
 //!
 //! - [`run`]: consumes reply events from `govwire.events` (queue
 //!   `<prefix>.archive`, bound to `*.reply.*`) and stores each version; a
-//!   redelivered or republished event (same id) changes nothing.
+//!   redelivered or republished event (same id) changes nothing; a
+//!   withdrawn/restored event marks the reply `withdrawn`/`active`.
 //! - [`api`]: `GET /replies`, `GET /replies/{id}`,
 //!   `GET /replies/{id}/versions/{version}`, `GET /stats`, `GET /healthz`.
 

@@ -83,7 +83,10 @@ pub async fn run(
     Ok(())
 }
 
-/// Stores one event's reply version. Idempotent on the event id.
+/// Stores one event's reply version. Idempotent on the event id. A
+/// `withdrawn` or `restored` event also marks the archived reply withdrawn
+/// or active again (`status` in the read API), unless a newer event already
+/// set it.
 pub async fn handle_event(store: &Store, body: &[u8]) -> Result<(), HandlerError> {
     let event: ReplyEvent = serde_json::from_slice(body)
         .map_err(|e| HandlerError::Poison(format!("not a reply CloudEvent: {e}")))?;
@@ -110,7 +113,13 @@ pub async fn handle_event(store: &Store, body: &[u8]) -> Result<(), HandlerError
             )));
         }
         let new = store
-            .archive_event(&event.id, &event.event_type, &event.data.reply, Utc::now())
+            .archive_event_at(
+                &event.id,
+                &event.event_type,
+                &event.data.reply,
+                event.time,
+                Utc::now(),
+            )
             .await
             .map_err(|e| HandlerError::Retry(anyhow::Error::new(e).context("archiving the event")))?;
         if new {

@@ -124,3 +124,69 @@ async fn a_message_that_is_not_a_reply_event_is_poison() {
     assert_eq!(db.store.archive_stats().await.unwrap().events, 0);
     db.cleanup().await;
 }
+
+async fn a_withdrawn_reply_is_marked_withdrawn_until_restored_whatever_the_arrival_order(
+    db: &TestDb,
+) {
+    let t = |s: i64| chrono::Utc::now() + chrono::Duration::seconds(s);
+    let v1 = version(1, "解决采纳");
+    let published = ReplyEvent::for_reply(EventType::ReplyPublished, v1.clone(), None, None, t(0));
+    let withdrawn = ReplyEvent::withdrawn(v1.clone(), "404 on 3 visits", 0, t(10));
+    let restored = ReplyEvent::restored(v1.clone(), 1, t(20));
+    let body = |e: &ReplyEvent| serde_json::to_vec(e).unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = api::router(db.store.clone());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let url =
+        format!("http://{addr}/replies/shpt:%E6%99%AE%E5%BA%9C%E3%80%942022%E3%80%9555%E5%8F%B7");
+    let status = || async {
+        let reply: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+        let listed: serde_json::Value = http
+            .get(format!("http://{addr}/replies"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed[0]["status"], reply["status"], "list and reply agree");
+        reply["status"].as_str().unwrap().to_string()
+    };
+
+    handle_event(&db.store, &body(&published)).await.unwrap();
+    assert_eq!(status().await, "active");
+    handle_event(&db.store, &body(&withdrawn)).await.unwrap();
+    assert_eq!(status().await, "withdrawn");
+    handle_event(&db.store, &body(&restored)).await.unwrap();
+    assert_eq!(status().await, "active");
+    // The withdrawal delivered again late (as a new copy of an old event)
+    // does not undo the newer restoration.
+    let mut late = withdrawn.clone();
+    late.id = "a-late-copy".into();
+    handle_event(&db.store, &body(&late)).await.unwrap();
+    assert_eq!(status().await, "active");
+    let stats = db.store.archive_stats().await.unwrap();
+    assert_eq!(
+        (stats.replies, stats.versions),
+        (1, 1),
+        "status events add no version"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_withdrawn_reply_is_marked_withdrawn_until_restored_on_sqlite() {
+    let db = fresh_sqlite().await;
+    a_withdrawn_reply_is_marked_withdrawn_until_restored_whatever_the_arrival_order(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_withdrawn_reply_is_marked_withdrawn_until_restored_on_postgres() {
+    let db = fresh_postgres().await;
+    a_withdrawn_reply_is_marked_withdrawn_until_restored_whatever_the_arrival_order(&db).await;
+    db.cleanup().await;
+}

@@ -1,5 +1,9 @@
 //! The crawler: polls sections, fetches new items, revisits known ones.
 
+mod backfill;
+
+pub use backfill::{BackfillProgress, BackfillReport};
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,8 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use govwire_model::canonical::sha256_hex;
 use govwire_model::profile::{HtmlListSection, JsonApiSection, SectionProfile};
-use govwire_model::{PortalProfile, RawPage};
-use govwire_store::{CrawlItem, Store, Validators};
+use govwire_model::{PortalProfile, RawAttachment, RawPage};
+use govwire_store::{CrawlItem, SectionPollRecord, Store, Validators, REVISITS_LEASE};
 use reqwest::header::HeaderValue;
 use reqwest::{Method, StatusCode};
 use tokio::sync::Mutex as AsyncMutex;
@@ -18,11 +22,12 @@ use tracing::{debug, info, warn};
 use url::Url;
 
 use crate::error::{Chain, CrawlError, FetchError};
-use crate::http::{FetchRequest, FetchSettings, Fetcher, Tally};
+use crate::http::{Expect, FetchRequest, FetchSettings, Fetcher, Tally};
 use crate::list::{self, HtmlSelectors, ListPage};
 use crate::net::AddressGuard;
 use crate::options::CrawlerOptions;
 use crate::robots::RobotsPolicy;
+use crate::schedule::{self, ItemHistory, RevisitBounds};
 use crate::sink::PageSink;
 
 /// How long a robots.txt is trusted before it is fetched again.
@@ -37,12 +42,19 @@ const ROBOTS_ERROR_TTL: Duration = Duration::from_secs(600);
 /// items fall due continuously, and asking the store is cheap.
 const REVISIT_CHECK_INTERVAL: Duration = Duration::from_secs(60);
 
+/// Shortest sleep of [`Crawler::run`] between two looks at the section
+/// schedule, so a section that is due but held elsewhere cannot make it spin.
+const MIN_SCHEDULE_LOOK: Duration = Duration::from_millis(20);
+
 /// Failed items in a row after which a revisit round stops: the portal is
 /// struggling, and the rest of the round would only add to its load.
 const REVISIT_FAILURE_LIMIT: u32 = 3;
 
 /// What detail and HTML list requests accept.
-const HTML_ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+pub(crate) const HTML_ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+
+/// What attachment requests accept.
+const ATTACHMENT_ACCEPT: &str = "application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,*/*;q=0.5";
 
 /// Why a poll of a section stopped walking list pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +81,12 @@ pub enum StopReason {
     DisallowedByRobots,
     /// The poll was cancelled; handled items are recorded.
     Cancelled,
+    /// A backfill reached list pages older than its range (lists are newest
+    /// first).
+    OlderThanRange,
+    /// A backfill of this range had already walked the whole list; nothing
+    /// was fetched.
+    AlreadyComplete,
 }
 
 /// What one poll of a section did.
@@ -92,6 +110,12 @@ pub struct PollReport {
     /// New items that could not be fetched; they are recorded and retried by
     /// the revisits.
     pub failed: u32,
+    /// New items refused for their content type (not an HTML page).
+    pub refused: u32,
+    /// Entries the list showed over the pages walked (before any were
+    /// skipped): zero on a list that used to show entries is the sign of a
+    /// layout change.
+    pub listed: u32,
     /// Why the walk stopped.
     pub stopped_because: StopReason,
 }
@@ -107,6 +131,8 @@ impl PollReport {
             skipped: 0,
             missing: 0,
             failed: 0,
+            refused: 0,
+            listed: 0,
             stopped_because: StopReason::MaxPages,
         }
     }
@@ -132,6 +158,8 @@ pub struct RevisitReport {
     pub missing: u32,
     /// Items that could not be fetched; retried later.
     pub failed: u32,
+    /// Items refused for their content type (not an HTML page).
+    pub refused: u32,
     /// Items not fetched: disallowed by robots.txt or with an unusable URL.
     pub skipped: u32,
     /// Whether the round stopped early because it was cancelled or the
@@ -143,6 +171,7 @@ pub struct RevisitReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ItemOutcome {
     Delivered,
+    Refused,
     Unchanged,
     NotModified,
     Missing,
@@ -200,6 +229,9 @@ pub struct Crawler<S: PageSink> {
     fetcher: Fetcher,
     /// Compiled selectors of the HTML list sections, by section id.
     selectors: HashMap<String, HtmlSelectors>,
+    /// The profile's `detail.attachments` selector, compiled; `None` when
+    /// the profile fetches no attachments.
+    attachment_links: Option<scraper::Selector>,
     /// Our product token in robots.txt (`govwire`).
     robots_token: String,
     /// robots.txt by origin (`https://www.shpt.gov.cn`).
@@ -296,9 +328,27 @@ impl<S: PageSink> Crawler<S> {
             min_delay: options.min_delay.unwrap_or_else(|| politeness.min_delay()),
             max_body_bytes: politeness.max_body_bytes,
             connect_timeout: Duration::from_secs(politeness.connect_timeout_secs.max(1)),
-            request_timeout: Duration::from_secs(politeness.request_timeout_secs.max(1)),
+            request_timeout: options
+                .request_timeout
+                .unwrap_or_else(|| Duration::from_secs(politeness.request_timeout_secs.max(1))),
             backoff_base: options.backoff_base,
             backoff_cap: options.backoff_cap,
+            max_inline_wait: options.max_inline_wait,
+            block_markers: politeness.block_markers.clone(),
+            block_backoff: options.block_backoff,
+            forbidden_storm: options.forbidden_storm,
+        };
+        let attachment_links = if profile.detail.attachments.trim().is_empty() {
+            None
+        } else {
+            Some(
+                scraper::Selector::parse(&profile.detail.attachments).map_err(|e| {
+                    profile_error(format!(
+                        "detail.attachments `{}` is not a valid selector: {e}",
+                        profile.detail.attachments
+                    ))
+                })?,
+            )
         };
         let fetcher = Fetcher::new(settings, guard).map_err(CrawlError::Client)?;
 
@@ -311,6 +361,7 @@ impl<S: PageSink> Crawler<S> {
             options,
             fetcher,
             selectors,
+            attachment_links,
             robots_token,
             robots: AsyncMutex::new(HashMap::new()),
         })
@@ -343,6 +394,14 @@ impl<S: PageSink> Crawler<S> {
     /// revisits due items; stops promptly and cleanly on cancel (finishes the
     /// in-flight page). Errors of single polls are logged and tried again at
     /// the next interval; it returns `Ok` once cancelled.
+    ///
+    /// Sections are shared through leases in the store: a section is polled
+    /// only by the instance holding its lease, and only when the schedule
+    /// kept with the lease says it is due, so several instances on one
+    /// database poll each section once per interval and never twice at
+    /// once. A poll renews its lease as it goes; an instance that dies
+    /// loses its sections to the others when its leases expire. Revisit
+    /// rounds of a portal are leased the same way (`@revisits`).
     pub async fn run(&self, cancel: CancellationToken) -> Result<(), CrawlError> {
         let poll_every = self.poll_interval();
         info!(
@@ -350,32 +409,29 @@ impl<S: PageSink> Crawler<S> {
             base_url = %self.base_url,
             sections = self.profile.sections.len(),
             poll_interval_secs = poll_every.as_secs(),
+            instance = %self.options.instance_id,
             "Crawler started."
         );
-        let mut next_poll = vec![Instant::now(); self.profile.sections.len()];
         'outer: loop {
-            for (section, due) in self.profile.sections.iter().zip(next_poll.iter_mut()) {
+            for section in &self.profile.sections {
                 if cancel.is_cancelled() {
                     break 'outer;
                 }
-                if Instant::now() < *due {
-                    continue;
-                }
-                if let Err(error) = self.poll(section, &cancel).await {
+                if let Err(error) = self.poll_if_due(section, poll_every, &cancel).await {
                     warn!(error = %Chain(&error), portal = %self.profile.id, section = %section.id, "Poll failed.");
                 }
-                *due = Instant::now() + poll_every;
             }
             if cancel.is_cancelled() {
                 break;
             }
-            let more_due = match self.revisit(&cancel).await {
-                Ok(report) => {
+            let more_due = match self.revisit_if_free(&cancel).await {
+                Ok(Some(report)) => {
                     report.due == self.options.revisit_batch
                         && !report.stopped_early
                         && report.failed == 0
                         && report.skipped < report.due
                 }
+                Ok(None) => false,
                 Err(error) => {
                     warn!(error = %Chain(&error), portal = %self.profile.id, "Revisit round failed.");
                     false
@@ -384,20 +440,190 @@ impl<S: PageSink> Crawler<S> {
             if more_due {
                 continue;
             }
-            let now = Instant::now();
-            let wake = next_poll
-                .iter()
-                .copied()
-                .min()
-                .unwrap_or(now + poll_every)
-                .min(now + REVISIT_CHECK_INTERVAL.min(poll_every));
+            let wake = match self.next_wake(poll_every).await {
+                Ok(wake) => wake,
+                Err(error) => {
+                    warn!(error = %Chain(&error), portal = %self.profile.id, "Failed to read the section schedule.");
+                    Instant::now() + REVISIT_CHECK_INTERVAL.min(poll_every)
+                }
+            };
             tokio::select! {
                 () = cancel.cancelled() => break,
                 () = tokio::time::sleep_until(wake) => {}
             }
         }
-        info!(portal = %self.profile.id, "Crawler stopped.");
+        info!(portal = %self.profile.id, instance = %self.options.instance_id, "Crawler stopped.");
         Ok(())
+    }
+
+    /// Polls `section` if it is due and its lease can be taken; returns
+    /// whether it polled. The lease is renewed while the poll runs and given
+    /// back afterwards with the section's next poll scheduled.
+    async fn poll_if_due(
+        &self,
+        section: &SectionProfile,
+        poll_every: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<bool, CrawlError> {
+        if !self.claim(&section.id).await? {
+            return Ok(false);
+        }
+        let child = cancel.child_token();
+        let work = {
+            let child = child.clone();
+            async move { self.poll(section, &child).await }
+        };
+        let result = self.while_leased(&section.id, &child, work).await;
+        // A poll cut short by a shutdown leaves the section due, so another
+        // instance takes it at once; otherwise (done or failed) it is next
+        // due one interval on.
+        let interrupted = matches!(
+            &result,
+            Ok(report) if report.stopped_because == StopReason::Cancelled
+        );
+        let next = (!interrupted).then(|| after(Utc::now(), poll_every));
+        self.release(&section.id, next).await;
+        result.map(|_| true)
+    }
+
+    /// One revisit round, if no other instance is running one for this
+    /// portal.
+    async fn revisit_if_free(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Result<Option<RevisitReport>, CrawlError> {
+        if !self.claim(REVISITS_LEASE).await? {
+            return Ok(None);
+        }
+        let child = cancel.child_token();
+        let work = {
+            let child = child.clone();
+            async move { self.revisit(&child).await }
+        };
+        let result = self.while_leased(REVISITS_LEASE, &child, work).await;
+        self.release(REVISITS_LEASE, None).await;
+        result.map(Some)
+    }
+
+    /// Takes the lease of `name` (a section, or the revisit rounds) for one
+    /// lease time, if it is due and free.
+    async fn claim(&self, name: &str) -> Result<bool, CrawlError> {
+        let now = Utc::now();
+        let claimed = self
+            .store
+            .claim_section(
+                &self.profile.id,
+                name,
+                &self.options.instance_id,
+                now,
+                after(now, self.options.lease_ttl),
+            )
+            .await?;
+        if claimed {
+            debug!(portal = %self.profile.id, lease = name, instance = %self.options.instance_id, "Took a lease.");
+        }
+        Ok(claimed)
+    }
+
+    /// Runs `work` while renewing the lease of `name` every third of the
+    /// lease time; if the lease is lost (another instance took it after a
+    /// stall longer than the lease), `stop` is cancelled so the work ends at
+    /// its next checkpoint.
+    async fn while_leased<T>(
+        &self,
+        name: &str,
+        stop: &CancellationToken,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let every = (self.options.lease_ttl / 3).max(Duration::from_millis(10));
+        tokio::pin!(work);
+        let mut renew_at = Instant::now() + every;
+        loop {
+            tokio::select! {
+                output = &mut work => return output,
+                () = tokio::time::sleep_until(renew_at) => {
+                    renew_at = Instant::now() + every;
+                    let now = Utc::now();
+                    let renewed = self
+                        .store
+                        .renew_section_lease(
+                            &self.profile.id,
+                            name,
+                            &self.options.instance_id,
+                            now,
+                            after(now, self.options.lease_ttl),
+                        )
+                        .await;
+                    match renewed {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            warn!(portal = %self.profile.id, lease = name, instance = %self.options.instance_id, "Lost a lease to another instance; stopping this work.");
+                            stop.cancel();
+                        }
+                        Err(error) => {
+                            // Keep working: the lease holds until it expires,
+                            // and the next renewal may succeed.
+                            warn!(error = %Chain(&error), portal = %self.profile.id, lease = name, "Failed to renew a lease.");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gives back the lease of `name`, scheduling its next poll.
+    async fn release(&self, name: &str, next_poll_at: Option<DateTime<Utc>>) {
+        let released = self
+            .store
+            .release_section(
+                &self.profile.id,
+                name,
+                &self.options.instance_id,
+                next_poll_at,
+                Utc::now(),
+            )
+            .await;
+        match released {
+            Ok(true) => {}
+            Ok(false) => {
+                warn!(portal = %self.profile.id, lease = name, instance = %self.options.instance_id, "A lease was taken over before it was given back.");
+            }
+            Err(error) => {
+                // The lease expires on its own; the section is then due.
+                warn!(error = %Chain(&error), portal = %self.profile.id, lease = name, "Failed to give a lease back.");
+            }
+        }
+    }
+
+    /// When `run` should look at the schedule again: the earliest next poll
+    /// of a free section, the expiry of a lease another instance holds, and
+    /// at least every revisit check.
+    async fn next_wake(&self, poll_every: Duration) -> Result<Instant, CrawlError> {
+        let leases = self.store.section_leases(&self.profile.id).await?;
+        let now = Utc::now();
+        let instant_now = Instant::now();
+        let at = |t: DateTime<Utc>| instant_now + (t - now).to_std().unwrap_or(Duration::ZERO);
+        let mut wake = instant_now + REVISIT_CHECK_INTERVAL.min(poll_every);
+        for section in &self.profile.sections {
+            let lease = leases.iter().find(|l| l.section == section.id);
+            let due = match lease {
+                None => instant_now,
+                Some(lease) => {
+                    let held = lease.holder.is_some()
+                        && lease.expires_at.is_some_and(|expiry| expiry > now);
+                    match (held, lease.expires_at, lease.next_poll_at) {
+                        (true, Some(expiry), _) => at(expiry),
+                        (_, _, Some(next)) => at(next),
+                        _ => instant_now,
+                    }
+                }
+            };
+            wake = wake.min(due);
+        }
+        // Never spin: a section due now but not claimable (another instance
+        // took it between the claim and this look) is looked at again soon,
+        // not at once.
+        Ok(wake.max(instant_now + MIN_SCHEDULE_LOOK))
     }
 
     fn section(&self, section_id: &str) -> Result<&SectionProfile, CrawlError> {
@@ -446,6 +672,7 @@ impl<S: PageSink> Crawler<S> {
         };
         report.requests = tally.requests();
         report.not_modified = tally.not_modified();
+        self.record_poll(section, &report, &walked).await;
         report.stopped_because = walked?;
         info!(
             portal = %self.profile.id,
@@ -460,6 +687,41 @@ impl<S: PageSink> Crawler<S> {
             "Polled section."
         );
         Ok(report)
+    }
+
+    /// Reports a finished poll to the store's section health, from which
+    /// the notifier tells a portal that changed its layout or keeps failing
+    /// from a quiet one. A cancelled poll is not reported (it saw part of
+    /// the list); a list robots.txt disallows is reported as an error, since
+    /// the section can no longer be watched. A failure to record is logged:
+    /// it must not fail the poll whose items are already recorded.
+    async fn record_poll(
+        &self,
+        section: &SectionProfile,
+        report: &PollReport,
+        walked: &Result<StopReason, CrawlError>,
+    ) {
+        let error = match walked {
+            Ok(StopReason::Cancelled) => return,
+            Ok(StopReason::DisallowedByRobots) => {
+                Some("robots.txt disallows the section's list".to_owned())
+            }
+            Ok(_) => None,
+            Err(error) => Some(Chain(error).to_string()),
+        };
+        let record = SectionPollRecord {
+            portal: self.profile.id.clone(),
+            section: section.id.clone(),
+            at: Utc::now(),
+            listed: report.listed,
+            new_items: report.new_items,
+            errors: report.failed,
+            error,
+            not_modified: matches!(walked, Ok(StopReason::NotModified)),
+        };
+        if let Err(error) = self.store.record_section_poll(&record).await {
+            warn!(error = %Chain(&error), portal = %self.profile.id, section = %section.id, "Failed to record the poll in the section health.");
+        }
     }
 
     async fn walk_json(
@@ -495,6 +757,7 @@ impl<S: PageSink> Crawler<S> {
                 accept: "application/json",
                 etag: None,
                 last_modified: None,
+                expect: Expect::Any,
             };
             let response = match self.fetcher.fetch(request, cancel, tally).await {
                 Ok(response) => response,
@@ -684,6 +947,10 @@ impl<S: PageSink> Crawler<S> {
             return Ok(Some(StopReason::RepeatedPage));
         }
         walk.previous_ids = Some(ids);
+        report.listed = report
+            .listed
+            .saturating_add(u32::try_from(page.entries.len()).unwrap_or(u32::MAX))
+            .saturating_add(page.invalid);
         if page.invalid > 0 {
             debug!(section = %section.id, url = %page_url, invalid = page.invalid, "Skipping list entries without an id or a URL.");
             report.skipped += page.invalid;
@@ -735,6 +1002,7 @@ impl<S: PageSink> Crawler<S> {
                 ItemOutcome::Delivered => report.delivered += 1,
                 ItemOutcome::Missing => report.missing += 1,
                 ItemOutcome::Failed => report.failed += 1,
+                ItemOutcome::Refused => report.refused += 1,
                 ItemOutcome::Unchanged | ItemOutcome::NotModified => {}
                 ItemOutcome::Cancelled => {
                     report.new_items -= 1;
@@ -790,10 +1058,21 @@ impl<S: PageSink> Crawler<S> {
             (None, None)
         };
         let request = FetchRequest::get(target.url.clone(), HTML_ACCEPT)
-            .conditional(etag.as_deref(), last_modified.as_deref());
+            .conditional(etag.as_deref(), last_modified.as_deref())
+            .expecting(Expect::Html);
         let response = match self.fetcher.fetch(request, cancel, tally).await {
             Ok(response) => response,
             Err(FetchError::Cancelled) => return Ok(ItemOutcome::Cancelled),
+            Err(error @ FetchError::UnexpectedContentType { .. }) => {
+                // Not a transient failure: the page is there, but it is not
+                // a page we can read. Look again on the slow schedule.
+                warn!(error = %error, portal = %self.profile.id, section, item_id = %target.item_id, "Refused a detail page that is not HTML.");
+                record.last_status = Some(StatusCode::OK.as_u16());
+                record.consecutive_missing = 0;
+                record.next_visit_at = Some(after(now, self.revisit_bounds().max));
+                self.store.upsert_crawl_item(&record).await?;
+                return Ok(ItemOutcome::Refused);
+            }
             Err(error) => {
                 warn!(error = %Chain(&error), portal = %self.profile.id, section, item_id = %target.item_id, url = %target.url, "Failed to fetch page.");
                 self.record_retry(record, error.status(), now).await?;
@@ -806,6 +1085,15 @@ impl<S: PageSink> Crawler<S> {
                 let sha = sha256_hex(&response.body);
                 let changed = record.body_sha256.as_deref() != Some(sha.as_str());
                 if changed {
+                    let attachments = self
+                        .fetch_attachments(
+                            &response.body,
+                            response.content_type.as_deref(),
+                            &response.url,
+                            cancel,
+                            tally,
+                        )
+                        .await;
                     let page = RawPage {
                         portal: self.profile.id.clone(),
                         section: record.section.clone(),
@@ -816,7 +1104,7 @@ impl<S: PageSink> Crawler<S> {
                         fetched_at: now,
                         content_type: response.content_type.clone(),
                         body: response.body,
-                        attachments: vec![],
+                        attachments,
                     };
                     if let Err(error) = self.sink.deliver(page).await {
                         warn!(error = %Chain(&error), portal = %self.profile.id, section, item_id = %target.item_id, url = %target.url, "Failed to hand a page on; it will be fetched again.");
@@ -832,7 +1120,6 @@ impl<S: PageSink> Crawler<S> {
                 record.last_modified = response.last_modified;
                 record.body_sha256 = Some(sha);
                 record.last_fetched_at = Some(now);
-                record.next_visit_at = Some(after(now, self.options.revisit_interval));
                 record.last_status = Some(status.as_u16());
                 record.consecutive_missing = 0;
                 if target.title.is_some() {
@@ -841,6 +1128,7 @@ impl<S: PageSink> Crawler<S> {
                 if target.published_on.is_some() {
                     record.published_on = target.published_on;
                 }
+                record.next_visit_at = Some(self.next_visit(now, &record));
                 self.store.upsert_crawl_item(&record).await?;
                 Ok(if changed {
                     ItemOutcome::Delivered
@@ -850,7 +1138,7 @@ impl<S: PageSink> Crawler<S> {
             }
             StatusCode::NOT_MODIFIED if record.body_sha256.is_some() => {
                 record.last_fetched_at = Some(now);
-                record.next_visit_at = Some(after(now, self.options.revisit_interval));
+                record.next_visit_at = Some(self.next_visit(now, &record));
                 record.last_status = Some(status.as_u16());
                 record.consecutive_missing = 0;
                 self.store.upsert_crawl_item(&record).await?;
@@ -859,7 +1147,10 @@ impl<S: PageSink> Crawler<S> {
             StatusCode::NOT_FOUND | StatusCode::GONE => {
                 record.consecutive_missing = record.consecutive_missing.saturating_add(1);
                 record.last_status = Some(status.as_u16());
-                record.next_visit_at = Some(after(now, self.options.revisit_interval));
+                // Gone pages are looked at again soon: a withdrawal is only
+                // believed after several misses, and a page back after a
+                // blip should not wait a day to be seen.
+                record.next_visit_at = Some(after(now, self.revisit_bounds().min));
                 info!(portal = %self.profile.id, section, item_id = %record.item_id, url = %target.url, status = status.as_u16(), consecutive_missing = record.consecutive_missing, "Page is gone.");
                 self.store.upsert_crawl_item(&record).await?;
                 Ok(ItemOutcome::Missing)
@@ -888,6 +1179,117 @@ impl<S: PageSink> Crawler<S> {
         record.next_visit_at = Some(after(now, self.retry_delay()));
         self.store.upsert_crawl_item(&record).await?;
         Ok(())
+    }
+
+    /// The bounds of the adaptive revisit schedule.
+    fn revisit_bounds(&self) -> RevisitBounds {
+        RevisitBounds::new(
+            self.options.revisit_min_interval,
+            self.options.revisit_interval,
+        )
+    }
+
+    /// When an item fetched at `now` (its record updated) is due again.
+    fn next_visit(&self, now: DateTime<Utc>, record: &CrawlItem) -> DateTime<Utc> {
+        let history = ItemHistory {
+            first_seen_at: record.first_seen_at,
+            published_on: record.published_on,
+            last_changed_at: record.last_changed_at,
+        };
+        schedule::next_visit_at(now, history, self.revisit_bounds())
+    }
+
+    /// Fetches the files a detail page links with the profile's
+    /// `detail.attachments` selector: resolved against the page URL, under
+    /// the same address rules, robots.txt, pacing and size cap as pages, at
+    /// most `max_attachments` of them. A file that cannot be fetched is
+    /// listed with its `error`, so the page is still handed on.
+    async fn fetch_attachments(
+        &self,
+        body: &[u8],
+        content_type: Option<&str>,
+        page_url: &Url,
+        cancel: &CancellationToken,
+        tally: &Tally,
+    ) -> Vec<RawAttachment> {
+        let Some(selector) = &self.attachment_links else {
+            return Vec::new();
+        };
+        let links = crate::attachments::links(body, content_type, page_url, selector);
+        let mut attachments = Vec::with_capacity(links.len());
+        for (index, link) in links.into_iter().enumerate() {
+            let mut attachment = RawAttachment {
+                name: link.name,
+                url: link
+                    .url
+                    .as_ref()
+                    .map_or_else(|_| link.href.clone(), Url::to_string),
+                content_type: None,
+                body: Vec::new(),
+                text: None,
+                error: None,
+            };
+            let url = match link.url {
+                Ok(url) => self.rebase(url),
+                Err(reason) => {
+                    attachment.error = Some(reason);
+                    attachments.push(attachment);
+                    continue;
+                }
+            };
+            attachment.url = url.to_string();
+            if index >= self.options.max_attachments {
+                attachment.error = Some(format!(
+                    "not fetched: the page links more than {} attachments",
+                    self.options.max_attachments
+                ));
+                attachments.push(attachment);
+                continue;
+            }
+            if cancel.is_cancelled() {
+                attachment.error = Some("not fetched: the crawler was stopping".into());
+                attachments.push(attachment);
+                continue;
+            }
+            if let Err(error) = self.fetcher.check(&url).await {
+                warn!(%error, portal = %self.profile.id, page = %page_url, "Refused an attachment link.");
+                attachment.error = Some(error.to_string());
+                attachments.push(attachment);
+                continue;
+            }
+            match self.robots(&url, cancel, tally).await {
+                Some(robots) if robots.allows(&path_and_query(&url)) => {}
+                Some(_) => {
+                    attachment.error = Some("not fetched: robots.txt disallows it".into());
+                    attachments.push(attachment);
+                    continue;
+                }
+                None => {
+                    attachment.error = Some("not fetched: the crawler was stopping".into());
+                    attachments.push(attachment);
+                    continue;
+                }
+            }
+            let request =
+                FetchRequest::get(url.clone(), ATTACHMENT_ACCEPT).expecting(Expect::Attachment);
+            match self.fetcher.fetch(request, cancel, tally).await {
+                Ok(response) if response.status == StatusCode::OK => {
+                    attachment.content_type = response.content_type;
+                    attachment.body = response.body;
+                }
+                Ok(response) => {
+                    attachment.error = Some(format!("answered HTTP {}", response.status.as_u16()));
+                }
+                Err(error) => {
+                    attachment.error = Some(Chain(&error).to_string());
+                }
+            }
+            if let Some(error) = &attachment.error {
+                warn!(%error, portal = %self.profile.id, page = %page_url, url = %attachment.url, "Failed to fetch an attachment; handing the page on without it.");
+            }
+            attachments.push(attachment);
+        }
+        attachments
     }
 
     async fn revisit(&self, cancel: &CancellationToken) -> Result<RevisitReport, CrawlError> {
@@ -943,6 +1345,7 @@ impl<S: PageSink> Crawler<S> {
                 ItemOutcome::NotModified => report.not_modified += 1,
                 ItemOutcome::Missing => report.missing += 1,
                 ItemOutcome::Failed => report.failed += 1,
+                ItemOutcome::Refused => report.refused += 1,
                 ItemOutcome::Cancelled => {
                     report.stopped_early = true;
                     break;
@@ -1111,7 +1514,7 @@ fn path_and_query(url: &Url) -> String {
 const FAR_FUTURE: TimeDelta = TimeDelta::days(36_525);
 
 /// `now + d`, at most a century ahead.
-fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+pub(crate) fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     let delta = TimeDelta::from_std(d).unwrap_or(FAR_FUTURE).min(FAR_FUTURE);
     now + delta
 }

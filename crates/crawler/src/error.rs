@@ -131,6 +131,28 @@ pub enum FetchError {
         /// How long until requests may resume.
         remaining: Duration,
     },
+    /// The portal served a WAF or captcha page (one of the profile's
+    /// `politeness.block_markers`), or a storm of 403s: it is blocking us.
+    /// The whole host is left alone for the crawler's block back-off.
+    #[error("{url} looks blocked ({reason}); backing the host off")]
+    Blocked {
+        /// The URL that answered.
+        url: String,
+        /// What gave the block away.
+        reason: String,
+    },
+    /// The response is not of a type the crawler hands on (a detail page
+    /// that is not HTML, an attachment that is not a document); refused
+    /// before its body was read.
+    #[error("{url} is {content_type}, which is not {expected}")]
+    UnexpectedContentType {
+        /// The URL that answered.
+        url: String,
+        /// The `Content-Type` it sent.
+        content_type: String,
+        /// What was expected instead.
+        expected: &'static str,
+    },
     /// The operation was cancelled before the request was sent.
     #[error("cancelled before the request was sent")]
     Cancelled,

@@ -28,11 +28,6 @@ use crate::net::AddressGuard;
 /// and more than any portal page needs; a longer chain is a loop or a trap.
 pub(crate) const MAX_REDIRECTS: usize = 5;
 
-/// Longest wait for a host's slot before a request fails instead. A
-/// Retry-After or back-off longer than this ends the current poll (the next
-/// poll tries again) rather than blocking a caller for an unbounded time.
-pub(crate) const MAX_INLINE_WAIT: Duration = Duration::from_secs(300);
-
 /// Longest Retry-After honoured; a server asking for more is treated as
 /// asking for an hour, after which the crawler tries again.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
@@ -54,7 +49,87 @@ pub(crate) struct FetchSettings {
     pub(crate) backoff_base: Duration,
     /// Longest back-off after repeated errors.
     pub(crate) backoff_cap: Duration,
+    /// Longest wait for a host's slot before a request fails instead: a
+    /// Retry-After or back-off longer than this ends the current poll (the
+    /// next poll tries again) rather than blocking a caller.
+    pub(crate) max_inline_wait: Duration,
+    /// Texts of WAF and captcha pages.
+    pub(crate) block_markers: Vec<String>,
+    /// How long a host that blocks us is left alone.
+    pub(crate) block_backoff: Duration,
+    /// 403s in a row that count as a block.
+    pub(crate) forbidden_storm: u32,
 }
+
+/// What kind of body a request is for; a 200 of another type is refused
+/// before its body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// Anything (robots.txt, list API answers: read by their own rules).
+    Any,
+    /// An HTML page.
+    Html,
+    /// A document linked from a page (PDF, Word, WPS, a download).
+    Attachment,
+}
+
+/// Media types of HTML pages.
+const HTML_TYPES: &[&str] = &["text/html", "application/xhtml+xml"];
+
+/// Media types of attachments: documents as portals serve them, including
+/// the generic download types many government servers send for any file.
+const ATTACHMENT_TYPES: &[&str] = &[
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-works",
+    "application/wps-office.doc",
+    "application/wps-office.docx",
+    "application/kswps",
+    "application/rtf",
+    "text/rtf",
+    "text/plain",
+    "application/zip",
+    "application/octet-stream",
+    "application/x-download",
+    "application/force-download",
+    "application/download",
+];
+
+impl Expect {
+    /// Whether a `Content-Type` header value is acceptable; `None` when it
+    /// is, else what was expected. A missing header is accepted: the
+    /// parser decides by the bytes.
+    fn refuses(self, content_type: Option<&str>) -> Option<&'static str> {
+        let (types, expected): (&[&str], &'static str) = match self {
+            Expect::Any => return None,
+            Expect::Html => (HTML_TYPES, "an HTML page"),
+            Expect::Attachment => (ATTACHMENT_TYPES, "a document"),
+        };
+        let essence = content_type?
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence.is_empty() || types.contains(&essence.as_str()) {
+            None
+        } else {
+            Some(expected)
+        }
+    }
+}
+
+/// Bodies larger than this are never taken for a WAF page on a 200: such
+/// pages are small, and a long reply that happens to mention 安全验证 must
+/// not be refused.
+const BLOCK_PAGE_MAX_BYTES: usize = 64 * 1024;
+
+/// A 200 page whose visible text is shorter than this (in characters) and
+/// holds a block marker is a WAF page, whatever its title.
+const BLOCK_PAGE_MAX_TEXT: usize = 600;
 
 /// One request to make.
 #[derive(Debug, Clone)]
@@ -71,6 +146,8 @@ pub(crate) struct FetchRequest<'a> {
     pub(crate) etag: Option<&'a str>,
     /// `If-Modified-Since` value, from a stored `Last-Modified`.
     pub(crate) last_modified: Option<&'a str>,
+    /// The kind of body wanted; a 200 of another type is refused.
+    pub(crate) expect: Expect,
 }
 
 impl<'a> FetchRequest<'a> {
@@ -83,7 +160,14 @@ impl<'a> FetchRequest<'a> {
             accept,
             etag: None,
             last_modified: None,
+            expect: Expect::Any,
         }
+    }
+
+    /// The same request, refusing a 200 whose body is not of `expect`.
+    pub(crate) fn expecting(mut self, expect: Expect) -> Self {
+        self.expect = expect;
+        self
     }
 
     /// The same request, conditional on the given validators.
@@ -147,6 +231,8 @@ struct HostState {
     failures: u32,
     /// The host's robots.txt `Crawl-delay`, if it asks for one.
     crawl_delay: Duration,
+    /// 403 answers in a row, to notice a storm of them.
+    forbidden_in_a_row: u32,
 }
 
 /// The crawler's HTTP side.
@@ -183,6 +269,12 @@ impl Fetcher {
             settings,
             hosts: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Checks that `url` may be fetched at all (scheme, address), without
+    /// sending anything.
+    pub(crate) async fn check(&self, url: &Url) -> Result<(), FetchError> {
+        self.guard.check(url).await
     }
 
     /// Records a host's robots.txt `Crawl-delay`.
@@ -270,7 +362,7 @@ impl Fetcher {
         }
         if ready > now {
             let remaining = ready - now;
-            if remaining > MAX_INLINE_WAIT {
+            if remaining > self.settings.max_inline_wait {
                 return Err(FetchError::BackingOff {
                     host: key,
                     remaining,
@@ -304,9 +396,26 @@ impl Fetcher {
 
         tally.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let result = self.exchange(builder, url).await;
+        let result = self.exchange(builder, url, request.expect).await;
         state.last_request = Some(Instant::now());
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+
+        let result = match result {
+            Ok(response) => match self.block_reason(&response, &mut state) {
+                Some(reason) => {
+                    let wait = self.settings.block_backoff;
+                    state.failures = state.failures.saturating_add(1);
+                    state.not_before = Some(Instant::now() + wait);
+                    warn!(host = %key, url = %url, status = response.status.as_u16(), %reason, wait_secs = wait.as_secs(), "Portal is blocking us; leaving the whole host alone.");
+                    return Err(FetchError::Blocked {
+                        url: url.to_string(),
+                        reason,
+                    });
+                }
+                None => Ok(response),
+            },
+            Err(error) => Err(error),
+        };
 
         match &result {
             Ok(response) => {
@@ -355,6 +464,73 @@ impl Fetcher {
         result
     }
 
+    /// Why a response shows the portal blocking us, if it does: a WAF or
+    /// captcha page (a block marker on an error page, or on a small 200
+    /// page whose title holds it or whose text is short), or the 403 that
+    /// makes a storm. Counts 403s in a row.
+    fn block_reason(&self, response: &OneResponse, state: &mut HostState) -> Option<String> {
+        let status = response.status;
+        if status == StatusCode::FORBIDDEN {
+            state.forbidden_in_a_row = state.forbidden_in_a_row.saturating_add(1);
+        } else {
+            state.forbidden_in_a_row = 0;
+        }
+        if status == StatusCode::FORBIDDEN
+            && self.settings.forbidden_storm > 0
+            && state.forbidden_in_a_row >= self.settings.forbidden_storm
+        {
+            state.forbidden_in_a_row = 0;
+            return Some(format!(
+                "{} answers 403 in a row",
+                self.settings.forbidden_storm
+            ));
+        }
+        let checked = status == StatusCode::OK
+            || status == StatusCode::FORBIDDEN
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::SERVICE_UNAVAILABLE
+            || status == StatusCode::UNAUTHORIZED;
+        if !checked || response.body.is_empty() || self.settings.block_markers.is_empty() {
+            return None;
+        }
+        let is_html = response.content_type.as_deref().is_none_or(|ct| {
+            let ct = ct.to_ascii_lowercase();
+            ct.contains("html") || ct.starts_with("text/")
+        });
+        if !is_html || (status == StatusCode::OK && response.body.len() > BLOCK_PAGE_MAX_BYTES) {
+            return None;
+        }
+        let text = crate::list::decode_html(&response.body, response.content_type.as_deref());
+        let marker = self
+            .settings
+            .block_markers
+            .iter()
+            .find(|m| !m.is_empty() && text.contains(m.as_str()))?;
+        if status != StatusCode::OK {
+            return Some(format!(
+                "an HTTP {} page saying `{marker}`",
+                status.as_u16()
+            ));
+        }
+        let page = scraper::Html::parse_document(&text);
+        let title = scraper::Selector::parse("title")
+            .ok()
+            .and_then(|s| page.select(&s).next().map(|t| t.text().collect::<String>()))
+            .unwrap_or_default();
+        let visible = scraper::Selector::parse("body")
+            .ok()
+            .and_then(|s| page.select(&s).next())
+            .map(|body| {
+                body.text()
+                    .flat_map(str::chars)
+                    .filter(|c| !c.is_whitespace())
+                    .count()
+            })
+            .unwrap_or(0);
+        (title.contains(marker.as_str()) || visible < BLOCK_PAGE_MAX_TEXT)
+            .then(|| format!("a page saying `{marker}`"))
+    }
+
     /// Exponential back-off with full jitter: a random wait between zero and
     /// `base * 2^failures`, capped. Counts the failure.
     fn next_backoff(&self, state: &mut HostState) -> Duration {
@@ -373,6 +549,7 @@ impl Fetcher {
         &self,
         builder: reqwest::RequestBuilder,
         url: &Url,
+        expect: Expect,
     ) -> Result<OneResponse, FetchError> {
         let transport = |source: reqwest::Error| FetchError::Transport {
             url: url.to_string(),
@@ -382,6 +559,16 @@ impl Fetcher {
         let mut response = builder.send().await.map_err(transport)?;
         let status = response.status();
         let headers = response.headers().clone();
+        if status == StatusCode::OK {
+            let content_type = header_text(&headers, header::CONTENT_TYPE);
+            if let Some(expected) = expect.refuses(content_type.as_deref()) {
+                return Err(FetchError::UnexpectedContentType {
+                    url: url.to_string(),
+                    content_type: content_type.unwrap_or_default(),
+                    expected,
+                });
+            }
+        }
         let limit = self.settings.max_body_bytes;
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {

@@ -26,6 +26,7 @@
 //! Layout knowledge (endpoints, JSON paths, selectors) lives in the portal
 //! profile, never here.
 
+mod attachments;
 mod crawler;
 mod error;
 mod http;
@@ -33,9 +34,12 @@ mod list;
 mod net;
 mod options;
 mod robots;
+mod schedule;
 mod sink;
 
-pub use crawler::{Crawler, PollReport, RevisitReport, StopReason};
+pub use crawler::{
+    BackfillProgress, BackfillReport, Crawler, PollReport, RevisitReport, StopReason,
+};
 pub use error::{CrawlError, FetchError, SinkError};
 pub use options::CrawlerOptions;
 pub use sink::PageSink;

@@ -32,6 +32,9 @@ pub(crate) struct ListPage {
     pub(crate) invalid: u32,
     /// The page number the server says it returned.
     pub(crate) page_no: Option<u64>,
+    /// The number of pages the server claims. Never trusted to end a walk;
+    /// a backfill shows it as the likely length of its progress bar.
+    pub(crate) total_page: Option<u64>,
 }
 
 /// Fills the request template of a JSON list section and checks that the
@@ -91,6 +94,11 @@ pub(crate) fn parse_json_list(body: &[u8], fields: &JsonFields) -> Result<ListPa
     let mut page = ListPage {
         page_no: fields
             .page_no
+            .as_deref()
+            .and_then(|path| scalar_text(lookup(&root, path)))
+            .and_then(|text| text.parse().ok()),
+        total_page: fields
+            .total_page
             .as_deref()
             .and_then(|path| scalar_text(lookup(&root, path)))
             .and_then(|text| text.parse().ok()),

@@ -180,7 +180,7 @@ mod tests {
     use govwire_model::{HandlingCategory, Level, ProposalKind, ReplyKind};
 
     use super::*;
-    use crate::spec::{Expect, Layout, Link, Paragraph};
+    use crate::spec::{CharsetLabel, Expect, Layout, Link, PageEncoding, Paragraph};
 
     fn docs() -> Vec<Document> {
         match Corpus::embedded() {
@@ -239,7 +239,7 @@ mod tests {
     #[test]
     fn every_golden_record_serializes_to_json_and_back_unchanged() {
         for doc in docs() {
-            for layout in [Layout::Current, Layout::BodyOnly] {
+            for layout in Layout::ALL {
                 let Some(golden) = doc.golden_as(layout) else {
                     assert!(
                         !doc.is_reply(),
@@ -251,11 +251,13 @@ mod tests {
                 let json = serde_json::to_string_pretty(&golden).expect("serializes");
                 let back: Reply = serde_json::from_str(&json).expect("deserializes");
                 assert_eq!(back, golden, "{}", doc.item_id);
-                assert!(
-                    golden.warnings.is_empty(),
-                    "{}: {:?}",
-                    doc.item_id,
-                    golden.warnings
+                // The only guesses a corpus page calls for are about its
+                // bytes (an undeclared or lying charset).
+                assert_eq!(
+                    golden.warnings,
+                    crate::golden::encoding_warnings(&doc),
+                    "{}",
+                    doc.item_id
                 );
                 let content = serde_json::to_string(&golden.content_value()).expect("serializes");
                 assert!(
@@ -285,18 +287,64 @@ mod tests {
         let count = |f: &dyn Fn(&Reply) -> bool| goldens.iter().filter(|g| f(g)).count();
 
         assert!(
-            replies.len() >= 13,
-            "the real reply and at least 12 more: {}",
+            replies.len() >= 41,
+            "the real reply and at least 40 more: {}",
             replies.len()
         );
+        assert!(docs.len() >= 45, "the corpus has {} documents", docs.len());
         assert_eq!(goldens.len(), replies.len());
         let non_replies: Vec<&Document> = docs
             .iter()
             .filter(|d| d.expect == Expect::NotAReply && d.is_served())
             .collect();
         assert!(
-            non_replies.len() >= 3,
-            "a notice, a news item, a normative document"
+            non_replies.len() >= 6,
+            "a notice, news items, a normative document, a report, a results table"
+        );
+
+        // Every layout, encoding and charset labelling, with replies in each.
+        for layout in Layout::ALL {
+            let n = replies.iter().filter(|d| d.layout == layout).count();
+            assert!(n >= 6, "{n} replies in the {layout:?} layout");
+        }
+        for (encoding, least) in [(PageEncoding::Gbk, 8), (PageEncoding::Gb18030, 5)] {
+            let n = replies.iter().filter(|d| d.encoding == encoding).count();
+            assert!(n >= least, "{n} replies in {encoding:?}");
+            for label in [
+                CharsetLabel::Both,
+                CharsetLabel::Http,
+                CharsetLabel::Meta,
+                CharsetLabel::None,
+                CharsetLabel::LyingUtf8,
+            ] {
+                assert!(
+                    docs.iter()
+                        .any(|d| d.encoding == encoding && d.charset_label == label),
+                    "no {encoding:?} page labelled {label:?}"
+                );
+            }
+        }
+        assert!(
+            docs.iter().any(|d| d.encoding == PageEncoding::Gb18030
+                && crate::render::first_unmappable_in_gbk(&d.render()).is_some()),
+            "no GB18030 page with a character outside GBK"
+        );
+        assert!(docs
+            .iter()
+            .any(|d| d.encoding == PageEncoding::Utf8 && d.charset_label == CharsetLabel::None));
+        assert!(
+            count(&|g| g
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("declares charset UTF-8")))
+                >= 2
+        );
+        assert!(
+            count(&|g| g
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("declares no charset")))
+                >= 3
         );
 
         assert!(count(&|g| g.reply_kind == Some(ReplyKind::Answer)) >= 8);
@@ -372,7 +420,7 @@ mod tests {
             .iter()
             .filter_map(|s| s.doc_number.as_ref().map(|n| n.written.as_str()))
             .collect();
-        for bracket in ["[", "（", "〔 "] {
+        for bracket in ["[", "（", "〔 ", "【", "［", "﹝", "２"] {
             assert!(
                 written_numbers.iter().any(|n| n.contains(bracket)),
                 "no doc number written with `{bracket}`"
@@ -392,6 +440,40 @@ mod tests {
         let signed: Vec<&str> = specs.iter().map(|s| s.signed.written.as_str()).collect();
         assert!(signed.contains(&"2026年07月03日"));
         assert!(signed.contains(&"2019年 10月14日"));
+        for written in [
+            "二〇二〇年六月二十八日",
+            "２０２１年６月１８日",
+            "2019年 8月 2日",
+        ] {
+            assert!(signed.contains(&written), "no reply signed `{written}`");
+        }
+
+        // GB/T 9704 elements that are rare on replies are still covered.
+        assert!(
+            specs
+                .iter()
+                .filter(|s| s.signer.is_some() && s.signer_beside_number)
+                .count()
+                >= 2
+        );
+        assert!(
+            specs
+                .iter()
+                .filter(|s| s.signer.is_some() && !s.signer_beside_number)
+                .count()
+                >= 2
+        );
+        assert!(count(&|g| g.attachment_notes.len() == 1) >= 3);
+        assert!(count(&|g| g.attachment_notes.len() > 1) >= 2);
+        assert!(count(&|g| g.proposal.proposers.len() > 1) >= 1);
+        assert!(
+            count(&|g| g
+                .proposal
+                .meeting
+                .as_deref()
+                .is_some_and(|m| m.contains("人民代表大会")))
+                >= 1
+        );
         assert!(specs.iter().any(|s| s.title.written != s.title.normalized));
         assert!(specs.iter().any(|s| s
             .contact

@@ -3,7 +3,29 @@
 
 use govwire_model::{Body, Contact, HandlingCategory, HandlingResult, Reply, Section, Warning};
 
-use crate::spec::{Document, Layout, Paragraph, ReplySpec, PORTAL_ID};
+use crate::spec::{CharsetLabel, Document, Layout, PageEncoding, Paragraph, ReplySpec, PORTAL_ID};
+
+/// What a reader following the web's rules must report about the bytes of
+/// `doc`'s page: nothing when the charset is declared truthfully (or the
+/// page is UTF-8); a detection when nothing declares it; a contradicted
+/// declaration when it lies. Browsers' detection names GB18030 bytes GBK (the
+/// GBK decoder reads GB18030's four-byte sequences too).
+pub(crate) fn encoding_warnings(doc: &Document) -> Vec<Warning> {
+    if doc.encoding == PageEncoding::Utf8 {
+        return Vec::new();
+    }
+    match doc.charset_label {
+        CharsetLabel::Both | CharsetLabel::Http | CharsetLabel::Meta => Vec::new(),
+        CharsetLabel::None => vec![Warning::new(
+            "page",
+            "The page declares no charset; decoded as GBK by detection.",
+        )],
+        CharsetLabel::LyingUtf8 => vec![Warning::new(
+            "page",
+            "The page declares charset UTF-8 in the HTTP Content-Type header but its bytes are not UTF-8; decoded as GBK by detection.",
+        )],
+    }
+}
 
 /// The record of `reply` (part of `doc`) rendered in `layout`, following the
 /// contract: identity from the doc number or the item id, issuer from the
@@ -33,8 +55,8 @@ pub(crate) fn reply_record(doc: &Document, reply: &ReplySpec, layout: Layout) ->
             category,
         }
     });
-    let (index_number, topic, publisher, disclosure) = match layout {
-        Layout::Current => (
+    let (index_number, topic, publisher, disclosure) = if layout.shows_metadata() {
+        (
             doc.meta.index_number.clone(),
             doc.meta.topic.clone(),
             doc.meta.publisher.clone(),
@@ -42,8 +64,9 @@ pub(crate) fn reply_record(doc: &Document, reply: &ReplySpec, layout: Layout) ->
                 .disclosure
                 .clone()
                 .or_else(|| reply.disclosure_line.clone()),
-        ),
-        Layout::BodyOnly => (None, None, None, reply.disclosure_line.clone()),
+        )
+    } else {
+        (None, None, None, reply.disclosure_line.clone())
     };
     let contact = reply.contact.as_ref().and_then(|c| {
         let contact = Contact {
@@ -85,7 +108,7 @@ pub(crate) fn reply_record(doc: &Document, reply: &ReplySpec, layout: Layout) ->
         cc: reply.cc.clone(),
         printed_by: reply.printed.as_ref().map(|p| p.by.clone()),
         printed_on: reply.printed.as_ref().map(|p| p.on.date),
-        attachment_notes: Vec::new(),
+        attachment_notes: reply.attachment_notes.clone(),
         attachments: Vec::new(),
         body: Body { sections },
         warnings,

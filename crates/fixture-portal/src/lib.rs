@@ -26,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+pub mod attachments;
 pub mod corpus;
 mod error;
 mod golden;
@@ -36,7 +37,7 @@ pub mod text;
 
 pub use corpus::{corpus, Corpus};
 pub use error::FixtureError;
-pub use server::{FixturePortal, RequestRecord, RunningPortal};
+pub use server::{FixturePortal, Hostile, RequestRecord, RunningPortal};
 pub use spec::{
     ContactSpec, Document, DocumentPatch, Expect, Layout, Link, Metadata, Paragraph, Printed,
     ReplySpec, ResultLine, SectionSpec, TextSpec, Written, WrittenDate, PORTAL_ID,

@@ -3,7 +3,11 @@
 
 use std::fmt::Write as _;
 
-use crate::spec::{cc_line, Document, Layout, ReplySpec, ResultLine};
+use encoding_rs::{GB18030, GBK, UTF_8};
+
+use crate::spec::{
+    cc_line, CharsetLabel, Document, Layout, PageEncoding, ReplySpec, ResultLine, ServedPage,
+};
 use crate::text::escape_html;
 
 /// Source line of the body-only layout (`2025年07月16日 来源: 上海普陀`). The
@@ -25,8 +29,21 @@ pub(crate) fn reply_lines(doc: &Document, reply: &ReplySpec, layout: Layout) -> 
         lines.push(format!("公开属性：{disclosure}"));
     }
     lines.extend(reply.banner.clone());
-    lines.extend(reply.doc_number.as_ref().map(|n| n.written.clone()));
-    lines.extend(reply.signer.as_ref().map(|s| format!("签发人：{s}")));
+    match (&reply.doc_number, &reply.signer) {
+        (Some(number), Some(signer)) if reply.signer_beside_number => {
+            lines.push(format!("{}　签发人：{signer}", number.written));
+        }
+        (number, signer) => {
+            if let Some(number) = number {
+                if layout == Layout::TwelveField2019 {
+                    lines.extend(split_doc_number(&number.written));
+                } else {
+                    lines.push(number.written.clone());
+                }
+            }
+            lines.extend(signer.as_ref().map(|s| format!("签发人：{s}")));
+        }
+    }
     lines.push(reply.title.written.clone());
     if layout == Layout::BodyOnly {
         lines.push(format!(
@@ -44,6 +61,7 @@ pub(crate) fn reply_lines(doc: &Document, reply: &ReplySpec, layout: Layout) -> 
             lines.extend(paragraph.lines());
         }
     }
+    lines.extend(reply.attachment_notes.iter().cloned());
     lines.push(reply.signatory.clone());
     lines.push(reply.signed.written.clone());
     if let Some(contact) = &reply.contact {
@@ -71,10 +89,43 @@ const HEADER: &str = r#"<header class="site-header"><nav><a href="/">首页</a> 
 /// Site footer shared by every page.
 const FOOTER: &str = r#"<footer class="site-footer"><p>主办：上海市普陀区人民政府办公室</p><p>地址：上海市大渡河路1668号</p></footer>"#;
 
+/// A doc number as the 2019 layout writes it, over three lines:
+/// `普绿容` / `〔2019〕` / `44号`. A number without brackets stays whole.
+pub(crate) fn split_doc_number(written: &str) -> Vec<String> {
+    let open = written.find(['〔', '[', '（', '(', '【', '［', '﹝']);
+    let close = written.find(['〕', ']', '）', ')', '】', '］', '﹞']);
+    match (open, close) {
+        (Some(o), Some(c)) if o > 0 && c > o => {
+            let close_end = c + written[c..].chars().next().map_or(1, char::len_utf8);
+            [&written[..o], &written[o..close_end], &written[close_end..]]
+                .iter()
+                .map(|part| part.trim().to_string())
+                .filter(|part| !part.is_empty())
+                .collect()
+        }
+        _ => vec![written.to_string()],
+    }
+}
+
+/// The `<meta charset>` tag a page carries under `doc`'s label, if any.
+fn meta_charset(doc: &Document) -> String {
+    match doc.charset_label {
+        CharsetLabel::Both | CharsetLabel::Meta => {
+            format!("<meta charset=\"{}\">", doc.encoding.label())
+        }
+        CharsetLabel::LyingUtf8 => "<meta charset=\"utf-8\">".to_string(),
+        CharsetLabel::Http | CharsetLabel::None => String::new(),
+    }
+}
+
 fn page_start(out: &mut String, title: &str) {
+    page_start_with(out, title, "<meta charset=\"utf-8\">");
+}
+
+fn page_start_with(out: &mut String, title: &str, meta: &str) {
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head><meta charset=\"utf-8\"><title>{}_上海市普陀区人民政府</title></head>\n<body>\n<div class=\"skip-link\">正文内容区域请使用tab按钮切换浏览</div>\n{HEADER}\n<div class=\"container main\">\n",
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>{meta}<title>{}_上海市普陀区人民政府</title></head>\n<body>\n<div class=\"skip-link\">正文内容区域请使用tab按钮切换浏览</div>\n{HEADER}\n<div class=\"container main\">\n",
         escape_html(title)
     );
 }
@@ -90,23 +141,144 @@ fn page_end(out: &mut String) {
 pub(crate) fn detail_page(doc: &Document, layout: Layout) -> String {
     let title = doc.title();
     let mut out = String::with_capacity(8 * 1024);
-    page_start(&mut out, title);
-    let _ = writeln!(
-        out,
-        "  <div class=\"article\">\n    <h1>{}</h1>",
-        escape_html(title)
-    );
-    if layout == Layout::Current {
-        metadata_block(&mut out, doc);
+    page_start_with(&mut out, title, &meta_charset(doc));
+    let lines = doc.lines_as(layout);
+    let paragraphs = |out: &mut String, indent: &str| {
+        for line in &lines {
+            let _ = writeln!(out, "{indent}<p>{}</p>", escape_html(line));
+        }
+    };
+    match layout {
+        Layout::Current | Layout::BodyOnly => {
+            let _ = writeln!(
+                out,
+                "  <div class=\"article\">\n    <h1>{}</h1>",
+                escape_html(title)
+            );
+            if layout == Layout::Current {
+                metadata_block(&mut out, doc);
+            }
+            out.push_str("    <div class=\"share\">分享:</div>\n");
+            out.push_str("    <div class=\"article-content\">\n      <div class=\"TRS_Editor\">\n");
+            paragraphs(&mut out, "        ");
+            out.push_str("      </div>\n    </div>\n  </div>\n");
+        }
+        Layout::TwelveField2019 => {
+            out.push_str("  <div class=\"xxgk-detail\">\n");
+            twelve_field_table(&mut out, doc);
+            let _ = writeln!(out, "    <h1>{}</h1>", escape_html(title));
+            out.push_str("    <div class=\"content\">\n");
+            paragraphs(&mut out, "      ");
+            out.push_str("    </div>\n  </div>\n");
+        }
+        Layout::IvsContent2020 => {
+            let _ = writeln!(
+                out,
+                "  <div class=\"ivs-article\">\n    <div id=\"ivs_title\">{}</div>\n    <div id=\"ivs_date\">发布日期：{}　来源：上海普陀</div>\n    <div class=\"share\">分享到：</div>",
+                escape_html(title),
+                doc.published_on.format("%Y-%m-%d"),
+            );
+            out.push_str("    <div id=\"ivs_content\">\n");
+            paragraphs(&mut out, "      ");
+            out.push_str("    </div>\n  </div>\n");
+        }
     }
-    out.push_str("    <div class=\"share\">分享:</div>\n");
-    out.push_str("    <div class=\"article-content\">\n      <div class=\"TRS_Editor\">\n");
-    for line in doc.lines_as(layout) {
-        let _ = writeln!(out, "        <p>{}</p>", escape_html(&line));
-    }
-    out.push_str("      </div>\n    </div>\n  </div>\n");
     page_end(&mut out);
     out
+}
+
+/// The detail page of `doc` in `layout` as the server sends it: encoded in
+/// the document's encoding, with the `Content-Type` its label calls for.
+pub(crate) fn served_page(doc: &Document, layout: Layout) -> ServedPage {
+    let html = detail_page(doc, layout);
+    let encoding = match doc.encoding {
+        PageEncoding::Utf8 => UTF_8,
+        PageEncoding::Gbk => GBK,
+        PageEncoding::Gb18030 => GB18030,
+    };
+    let (bytes, _, _) = encoding.encode(&html);
+    let content_type = match doc.charset_label {
+        CharsetLabel::Both | CharsetLabel::Http => {
+            format!("text/html; charset={}", doc.encoding.label())
+        }
+        CharsetLabel::Meta | CharsetLabel::None => "text/html".to_string(),
+        CharsetLabel::LyingUtf8 => "text/html; charset=utf-8".to_string(),
+    };
+    ServedPage {
+        content_type,
+        body: bytes.into_owned(),
+    }
+}
+
+/// The first character of `text` that GBK cannot represent.
+pub(crate) fn first_unmappable_in_gbk(text: &str) -> Option<char> {
+    let (_, _, unmappable) = GBK.encode(text);
+    if !unmappable {
+        return None;
+    }
+    let mut buf = [0u8; 4];
+    text.chars().find(|c| GBK.encode(c.encode_utf8(&mut buf)).2)
+}
+
+/// The 2019 layout's metadata table: twelve fields, label and value in
+/// adjacent cells, two pairs a row. Which twelve is an invention (PORTAL.md
+/// knows only that there were twelve); 成文日期 is a datetime and 发文字号 is
+/// split over three lines, as on the real pages.
+fn twelve_field_table(out: &mut String, doc: &Document) {
+    let reply = doc.reply.as_ref();
+    let signed_date = reply.map(|r| r.signed.date);
+    let signed_on = match &doc.meta.signed_on {
+        Some(value) if value.contains(':') => Some(value.clone()),
+        Some(value) => Some(format!("{value} 09:30:00")),
+        None => signed_date.map(|d| format!("{} 09:30:00", d.format("%Y-%m-%d"))),
+    };
+    let doc_number = doc
+        .meta
+        .doc_number
+        .clone()
+        .or_else(|| reply.and_then(|r| r.doc_number.as_ref().map(|n| n.written.clone())))
+        .map(|n| {
+            if n.contains('\n') {
+                n.split('\n')
+                    .map(|p| escape_html(p.trim()))
+                    .collect::<Vec<_>>()
+            } else {
+                split_doc_number(&n)
+                    .iter()
+                    .map(|p| escape_html(p))
+                    .collect()
+            }
+            .join("<br>\n")
+        });
+    let published = doc.published_on.format("%Y-%m-%d").to_string();
+    let effective = signed_date.map(|d| d.format("%Y-%m-%d").to_string());
+    let esc = |v: Option<&str>| escape_html(v.unwrap_or(""));
+    let cells: [(&str, String); 12] = [
+        ("索引号", esc(doc.meta.index_number.as_deref())),
+        ("主题分类", esc(doc.meta.topic.as_deref())),
+        ("体裁分类", "其他".to_string()),
+        ("发布机构", esc(doc.meta.publisher.as_deref())),
+        ("成文日期", esc(signed_on.as_deref())),
+        ("发布日期", escape_html(&published)),
+        ("发文字号", doc_number.unwrap_or_default()),
+        ("公开属性", esc(doc.meta.disclosure.as_deref())),
+        ("公开范围", "面向全社会".to_string()),
+        ("有效性", "有效".to_string()),
+        ("关键词", "建议提案 办理答复".to_string()),
+        ("生效日期", esc(effective.as_deref())),
+    ];
+    out.push_str("    <table class=\"xxgk-table\">\n");
+    for row in cells.chunks(2) {
+        out.push_str("      <tr>");
+        for (label, value) in row {
+            let _ = write!(
+                out,
+                "<td class=\"xxgk-label\">{label}：</td><td class=\"xxgk-value\">{value}</td>"
+            );
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("    </table>\n");
 }
 
 fn metadata_block(out: &mut String, doc: &Document) {

@@ -28,6 +28,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 mod admin;
+mod hostile;
+
+pub use hostile::{Hostile, GZIP_BOMB_BYTES, HUGE_PAGE_BYTES, METADATA_URL, WAF_PAGE};
 
 use crate::render::{self, ListRow};
 use crate::spec::{Document, Link};
@@ -95,6 +98,7 @@ impl FixturePortal {
             state: Mutex::new(state),
             requests: Mutex::new(VecDeque::new()),
             done: CancellationToken::new(),
+            hostile: Mutex::new(Hostile::Off),
         });
         let router = router(shared.clone());
         let done = shared.done.clone();
@@ -147,6 +151,8 @@ struct Shared {
     requests: Mutex<VecDeque<RequestRecord>>,
     /// Cancelled when the server task has ended.
     done: CancellationToken,
+    /// How the portal misbehaves (see `hostile`).
+    hostile: Mutex<Hostile>,
 }
 
 impl Shared {
@@ -409,8 +415,14 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/front/api/data/affair", post(list_api))
         .route("/zhengwu/{column}/{page}", get(html_list))
         .route("/zhengwu/{column}/{year}/{node}/{file}", get(detail))
+        .route("/files/{file}", get(crate::attachments::serve))
         .merge(admin::routes())
+        .merge(hostile::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            hostile::intercept,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             record_request,
@@ -465,11 +477,12 @@ fn etag_matches(header: &str, etag: &str) -> bool {
 /// no body when the client's validators still hold.
 fn cacheable(
     headers: &HeaderMap,
-    content_type: &'static str,
-    body: String,
+    content_type: &str,
+    body: impl Into<Vec<u8>>,
     modified: SystemTime,
 ) -> Response {
-    let etag = etag_of(body.as_bytes());
+    let body: Vec<u8> = body.into();
+    let etag = etag_of(&body);
     let modified = whole_seconds(modified);
     let last_modified = httpdate::fmt_http_date(modified);
     let not_modified = match headers.get(IF_NONE_MATCH) {
@@ -536,10 +549,11 @@ async fn detail(
             .docs
             .get(item_id)
             .filter(|e| e.doc.is_served() && e.doc.path() == uri.path())
-            .map(|e| (e.doc.render(), e.modified))
+            .map(|e| (e.doc.served(), e.modified))
     };
     match page {
-        Some((body, modified)) => cacheable(&headers, HTML, body, modified),
+        // Bytes in the document's encoding, Content-Type as its label says.
+        Some((page, modified)) => cacheable(&headers, &page.content_type, page.body, modified),
         None => html_not_found(),
     }
 }

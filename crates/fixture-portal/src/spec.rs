@@ -40,6 +40,12 @@ pub struct Document {
     pub published_on: NaiveDate,
     /// How the detail page is laid out.
     pub layout: Layout,
+    /// The character encoding of the page's bytes on the wire.
+    #[serde(default, skip_serializing_if = "PageEncoding::is_utf8")]
+    pub encoding: PageEncoding,
+    /// Where the page declares its charset, and whether truthfully.
+    #[serde(default, skip_serializing_if = "CharsetLabel::is_default")]
+    pub charset_label: CharsetLabel,
     /// How list entries point at the page.
     #[serde(default, skip_serializing_if = "Link::is_relative")]
     pub link: Link,
@@ -62,7 +68,7 @@ pub struct Document {
     pub text: Option<TextSpec>,
 }
 
-/// The two detail-page layouts of `LAYOUTS.md`.
+/// The detail-page layouts of `LAYOUTS.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layout {
@@ -70,6 +76,100 @@ pub enum Layout {
     Current,
     /// The reply layout without a metadata block: everything is in the body.
     BodyOnly,
+    /// The 2019 layout: a twelve-field metadata table (`table.xxgk-table`,
+    /// label and value in adjacent cells), 成文日期 as a datetime and the
+    /// 发文字号 split over three lines, in the table and in the text.
+    #[serde(rename = "twelve_field_2019")]
+    TwelveField2019,
+    /// The 2020 layout of the Hanweb CMS: title in `#ivs_title`, date line in
+    /// `#ivs_date`, body in `div#ivs_content`, no metadata block.
+    #[serde(rename = "ivs_content_2020")]
+    IvsContent2020,
+}
+
+impl Layout {
+    /// Every layout, for tests that render a document in each.
+    pub const ALL: [Layout; 4] = [
+        Layout::Current,
+        Layout::BodyOnly,
+        Layout::TwelveField2019,
+        Layout::IvsContent2020,
+    ];
+
+    /// Whether the layout shows the portal's metadata (索引号, 主题分类,
+    /// 公开属性, 公开主体), which then enters the golden record.
+    pub fn shows_metadata(self) -> bool {
+        matches!(self, Layout::Current | Layout::TwelveField2019)
+    }
+}
+
+/// The character encoding of a page's bytes. Older Shanghai government pages
+/// were GBK; GB18030 covers the rare characters of personal names GBK lacks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PageEncoding {
+    /// UTF-8, as the portal serves today.
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// GBK (a spec using it must be representable in GBK).
+    #[serde(rename = "gbk")]
+    Gbk,
+    /// GB18030 (four-byte sequences for characters outside GBK).
+    #[serde(rename = "gb18030")]
+    Gb18030,
+}
+
+impl PageEncoding {
+    /// Whether this is the default, UTF-8.
+    pub fn is_utf8(&self) -> bool {
+        *self == PageEncoding::Utf8
+    }
+
+    /// The charset label pages and headers write (`utf-8`, `gbk`, `gb18030`).
+    pub fn label(self) -> &'static str {
+        match self {
+            PageEncoding::Utf8 => "utf-8",
+            PageEncoding::Gbk => "gbk",
+            PageEncoding::Gb18030 => "gb18030",
+        }
+    }
+}
+
+/// Where a page declares its charset, so parsers meet every case of the
+/// web's rules (HTTP charset, then `<meta>`, then detection).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CharsetLabel {
+    /// In the HTTP `Content-Type` header and in a `<meta charset>` (the
+    /// portal today).
+    #[default]
+    Both,
+    /// In the HTTP header only.
+    Http,
+    /// In a `<meta charset>` only; the header says `text/html`.
+    Meta,
+    /// Nowhere: the reader must detect it.
+    None,
+    /// A lie: header and `<meta>` say `utf-8` whatever the bytes are (a
+    /// server default over GBK files). Only meaningful for GBK and GB18030.
+    LyingUtf8,
+}
+
+impl CharsetLabel {
+    /// Whether this is the default (both, truthful).
+    pub fn is_default(&self) -> bool {
+        *self == CharsetLabel::Both
+    }
+}
+
+/// A page as the server sends it: the `Content-Type` header and the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedPage {
+    /// The `Content-Type` header, consistent with the document's
+    /// [`CharsetLabel`].
+    pub content_type: String,
+    /// The page's bytes in the document's [`PageEncoding`].
+    pub body: Vec<u8>,
 }
 
 /// How the list entries point at a page, so crawlers meet every URL form the
@@ -272,6 +372,11 @@ pub struct ReplySpec {
     /// 签发人, written as a `签发人：…` line after the doc number (rare).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
+    /// Whether `签发人：…` shares the doc number's line (`普府〔2022〕55号
+    /// 签发人：…`, as GB/T 9704 lays out documents to a higher organ) instead
+    /// of standing on its own line.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub signer_beside_number: bool,
     /// 标题, written (maybe with a stray space) and normalized.
     pub title: Written,
     /// 主送 without the colon (`许鸿蕨代表`, `区建管委`, `真如镇街道`).
@@ -280,6 +385,10 @@ pub struct ReplySpec {
     pub proposal: Proposal,
     /// 正文.
     pub sections: Vec<SectionSpec>,
+    /// 附件说明 lines as written, between the body and the signature
+    /// (`附件：1. …`, then `2. …`); the golden record keeps each line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_notes: Vec<String>,
     /// 发文机关署名.
     pub signatory: String,
     /// 成文日期.
@@ -525,11 +634,11 @@ impl Document {
         if !self.is_reply() {
             return None;
         }
-        match (&self.reply, &self.text) {
-            (Some(reply), _) => Some(crate::golden::reply_record(self, reply, layout)),
+        let mut golden = match (&self.reply, &self.text) {
+            (Some(reply), _) => crate::golden::reply_record(self, reply, layout),
             (None, Some(text)) => {
                 let mut golden = text.golden.as_deref()?.clone();
-                if layout == Layout::Current {
+                if layout.shows_metadata() {
                     golden.index_number = self.meta.index_number.clone();
                     golden.topic = self.meta.topic.clone();
                     golden.publisher = self.meta.publisher.clone();
@@ -537,10 +646,16 @@ impl Document {
                         golden.disclosure = self.meta.disclosure.clone();
                     }
                 }
-                Some(golden)
+                golden
             }
-            (None, None) => None,
-        }
+            (None, None) => return None,
+        };
+        // What a reader must say about the bytes comes first: it is found
+        // before anything else on the page.
+        let mut warnings = crate::golden::encoding_warnings(self);
+        warnings.append(&mut golden.warnings);
+        golden.warnings = warnings;
+        Some(golden)
     }
 
     /// The page's text lines in `layout`, one `<p>` each.
@@ -557,9 +672,21 @@ impl Document {
         self.render_as(self.layout)
     }
 
-    /// The detail page's HTML in `layout`.
+    /// The detail page's HTML in `layout`, as text (its `<meta charset>`, if
+    /// any, names the document's encoding).
     pub fn render_as(&self, layout: Layout) -> String {
         crate::render::detail_page(self, layout)
+    }
+
+    /// The detail page as the server sends it, in its own layout: bytes in
+    /// the document's encoding and the `Content-Type` its label calls for.
+    pub fn served(&self) -> ServedPage {
+        self.served_as(self.layout)
+    }
+
+    /// The detail page as the server sends it, rendered in `layout`.
+    pub fn served_as(&self, layout: Layout) -> ServedPage {
+        crate::render::served_page(self, layout)
     }
 
     /// A small non-reply page (a news item) for tests and demos that need
@@ -579,6 +706,8 @@ impl Document {
             channel: channel.into(),
             published_on,
             layout: Layout::BodyOnly,
+            encoding: PageEncoding::Utf8,
+            charset_label: CharsetLabel::Both,
             link: Link::Relative,
             description: None,
             meta: Metadata::default(),
@@ -851,7 +980,7 @@ impl ReplySpec {
                     p.term, p.session
                 ));
             }
-            let level = if meeting.starts_with('市') {
+            let level = if meeting.starts_with('市') || meeting.starts_with("上海市") {
                 Some(govwire_model::Level::Municipal)
             } else if meeting.starts_with('区') || meeting.starts_with("普陀区") {
                 Some(govwire_model::Level::District)
@@ -864,7 +993,7 @@ impl ReplySpec {
                     p.level
                 ));
             }
-            let kind = if meeting.contains("人大") {
+            let kind = if meeting.contains("人大") || meeting.contains("人民代表大会") {
                 Some(ProposalKind::DeputySuggestion)
             } else if meeting.contains("政协") {
                 Some(ProposalKind::MemberProposal)
@@ -893,11 +1022,32 @@ impl ReplySpec {
             }
         }
         if let Some(n) = p.co_proposers {
-            if !opening.contains(&format!("其他{n}名")) {
+            let says = |written: &str| {
+                ["名", "位"]
+                    .iter()
+                    .any(|unit| opening.contains(&format!("其他{written}{unit}")))
+            };
+            let han = text::chinese_numeral(n);
+            if !says(&n.to_string()) && !han.as_deref().is_some_and(says) {
                 out.push(format!(
-                    "co_proposers {n}: the opening does not say `其他{n}名`"
+                    "co_proposers {n}: the opening does not say `其他{n}名` (or in Chinese numerals)"
                 ));
             }
+        }
+        for (i, line) in self.attachment_notes.iter().enumerate() {
+            let ok = if i == 0 {
+                line.starts_with("附件") && line.chars().take(5).any(|c| c == '：' || c == ':')
+            } else {
+                text::is_numbered_item(line) && !text::ends_sentence(line)
+            };
+            if !ok {
+                out.push(format!(
+                    "attachment note `{line}`: the first must be `附件：…`, the rest `2. …` without final punctuation"
+                ));
+            }
+        }
+        if self.signer_beside_number && (self.signer.is_none() || self.doc_number.is_none()) {
+            out.push("signer_beside_number needs both a signer and a doc number".into());
         }
         if self.kind == ReplyKind::CoHandlingOpinion {
             let all: String = self
@@ -950,6 +1100,19 @@ impl Document {
                 "url_year {} is not a plausible year",
                 self.url_year
             ));
+        }
+        if self.charset_label == CharsetLabel::LyingUtf8 && self.encoding == PageEncoding::Utf8 {
+            out.push("charset_label `lying_utf8` needs a non-UTF-8 encoding to lie about".into());
+        }
+        if self.encoding == PageEncoding::Gbk {
+            for layout in Layout::ALL {
+                if let Some(c) = crate::render::first_unmappable_in_gbk(&self.render_as(layout)) {
+                    out.push(format!(
+                        "encoding `gbk` cannot represent `{c}` (use `gb18030`)"
+                    ));
+                    break;
+                }
+            }
         }
         if let Link::External(url) = &self.link {
             if !url.starts_with("https://") && !url.starts_with("http://") {

@@ -49,32 +49,94 @@ pub fn normalize_title(written: &str) -> String {
     out
 }
 
+/// `text` with full-width digits (`２０２２`) as ASCII digits and
+/// whitespace (ideographic space included) removed: the variants pages write
+/// that the record does not keep.
+pub fn fold_width(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            other => other,
+        })
+        .collect()
+}
+
 static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\S+?)[〔\[（(【]([0-9]{4})[〕\]）)】]([0-9]+)号$").expect("static regex")
+    Regex::new(r"^(\S+?)[〔\[（(【［﹝]([0-9]{4})[〕\]）)】］﹞]([0-9]+)号$").expect("static regex")
 });
 
 /// A doc number as the record holds it (`机关代字〔YYYY〕N号`, U+3014/U+3015, no
-/// spaces), or `None` when `written` is not shaped like a doc number.
+/// spaces, ASCII digits, no leading zeros in the serial), or `None` when
+/// `written` is not shaped like a doc number. Accepts `[2022]`, `（2022）`,
+/// `〔 2022 〕`, `［2022］`, `﹝2022﹞`, `【2022】` and full-width digits.
 pub fn normalize_doc_number(written: &str) -> Option<String> {
-    let compact: String = written.chars().filter(|c| !c.is_whitespace()).collect();
+    let compact = fold_width(written);
     let caps = DOC_NUMBER.captures(&compact)?;
-    Some(format!("{}〔{}〕{}号", &caps[1], &caps[2], &caps[3]))
+    let serial = caps[3].trim_start_matches('0');
+    let serial = if serial.is_empty() { "0" } else { serial };
+    Some(format!("{}〔{}〕{}号", &caps[1], &caps[2], serial))
 }
 
 static CN_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日$").expect("static regex")
 });
+static HAN_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$")
+        .expect("static regex")
+});
 
 /// The date a written Chinese date stands for (`2022年8月8日`,
-/// `2019年 10月14日`, `2026年07月03日`).
+/// `2019年 10月14日`, `2026年07月03日`, `２０２４年５月２０日`,
+/// `二〇二四年五月二十日`).
 pub fn parse_written_date(written: &str) -> Option<NaiveDate> {
-    let compact: String = written.chars().filter(|c| !c.is_whitespace()).collect();
-    let caps = CN_DATE.captures(&compact)?;
-    NaiveDate::from_ymd_opt(
-        caps[1].parse().ok()?,
-        caps[2].parse().ok()?,
-        caps[3].parse().ok()?,
-    )
+    let compact = fold_width(written);
+    if let Some(caps) = CN_DATE.captures(&compact) {
+        return NaiveDate::from_ymd_opt(
+            caps[1].parse().ok()?,
+            caps[2].parse().ok()?,
+            caps[3].parse().ok()?,
+        );
+    }
+    let caps = HAN_DATE.captures(&compact)?;
+    let year = caps[1].chars().try_fold(0i32, |acc, c| {
+        let d = "〇一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .or(match c {
+                '○' | '零' => Some(0),
+                _ => None,
+            })?;
+        Some(acc * 10 + d as i32)
+    })?;
+    NaiveDate::from_ymd_opt(year, chinese_number(&caps[2])?, chinese_number(&caps[3])?)
+}
+
+/// `n` (1 to 99) in Chinese numerals, as openings write counts (`四`,
+/// `十二`); `None` outside that range.
+pub fn chinese_numeral(n: u32) -> Option<String> {
+    const DIGITS: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        1..=9 => Some(DIGITS[n as usize].to_string()),
+        10..=99 => {
+            let tens = if n / 10 == 1 {
+                ""
+            } else {
+                DIGITS[(n / 10) as usize]
+            };
+            Some(format!("{tens}十{}", DIGITS[(n % 10) as usize]))
+        }
+        _ => None,
+    }
+}
+
+static NUMBERED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[0-9]{1,2}\s*[.．、]").expect("static regex"));
+
+/// Whether a line is a numbered list item (`2. 项目清单`), as further
+/// 附件说明 lines are.
+pub fn is_numbered_item(line: &str) -> bool {
+    NUMBERED.is_match(line.trim_start())
 }
 
 /// The value of a Chinese numeral from 1 to 99 (`五`, `十`, `十五`, `二十一`).
@@ -175,6 +237,10 @@ mod tests {
             );
         }
         assert_eq!(normalize_doc_number("普府55号"), None);
+        assert_eq!(
+            normalize_doc_number("普府﹝２０２２﹞０５５号").as_deref(),
+            Some("普府〔2022〕55号")
+        );
     }
 
     #[test]
@@ -184,6 +250,11 @@ mod tests {
         assert_eq!(parse_written_date("2019年 10月14日"), d(2019, 10, 14));
         assert_eq!(parse_written_date("2026年07月03日"), d(2026, 7, 3));
         assert_eq!(parse_written_date("2026年13月03日"), None);
+        assert_eq!(parse_written_date("２０２４年５月２０日"), d(2024, 5, 20));
+        assert_eq!(parse_written_date("二〇二四年五月二十日"), d(2024, 5, 20));
+        assert_eq!(chinese_numeral(4).as_deref(), Some("四"));
+        assert_eq!(chinese_numeral(12).as_deref(), Some("十二"));
+        assert_eq!(chinese_numeral(21).as_deref(), Some("二十一"));
     }
 
     #[test]

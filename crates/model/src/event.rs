@@ -186,6 +186,132 @@ impl ReplyEvent {
             },
         }
     }
+
+    /// A `withdrawn` event: `reply` is the last known record, `reason` says
+    /// why govwire considers it withdrawn, and `withdrawals_before` is how
+    /// many times the reply was withdrawn before this time (it goes into the
+    /// id, so a second withdrawal of the same content is a second event).
+    pub fn withdrawn(
+        reply: Reply,
+        reason: impl Into<String>,
+        withdrawals_before: u32,
+        time: DateTime<Utc>,
+    ) -> Self {
+        let mut event =
+            Self::availability(EventType::ReplyWithdrawn, reply, withdrawals_before, time);
+        event.data.reason = Some(reason.into());
+        event
+    }
+
+    /// A `restored` event: a withdrawn `reply` served again;
+    /// `withdrawals_before` is how many times it was withdrawn before (the
+    /// withdrawal this restoration ends included).
+    pub fn restored(reply: Reply, withdrawals_before: u32, time: DateTime<Utc>) -> Self {
+        Self::availability(EventType::ReplyRestored, reply, withdrawals_before, time)
+    }
+
+    fn availability(
+        event_type: EventType,
+        reply: Reply,
+        withdrawals_before: u32,
+        time: DateTime<Utc>,
+    ) -> Self {
+        let id = event_id(
+            event_type,
+            &reply.id,
+            &format!("{}\n{withdrawals_before}", reply.content_sha256),
+        );
+        CloudEvent {
+            specversion: "1.0".into(),
+            id,
+            source: format!("/portals/{}", reply.portal),
+            event_type: event_type.as_str().into(),
+            subject: reply.id.clone(),
+            time,
+            datacontenttype: DATA_CONTENT_TYPE.into(),
+            dataschema: REPLY_EVENT_SCHEMA.into(),
+            data: ReplyEventData {
+                reply,
+                previous: None,
+                changes: None,
+                reason: None,
+            },
+        }
+    }
+}
+
+impl PortalEvent {
+    /// A `degraded` event for `section` of `portal`; `degradations_before`
+    /// is how many times the section was declared degraded before.
+    pub fn degraded(
+        portal: &str,
+        section: &str,
+        reason: impl Into<String>,
+        degradations_before: u32,
+        time: DateTime<Utc>,
+    ) -> Self {
+        Self::health(
+            EventType::PortalDegraded,
+            portal,
+            section,
+            reason.into(),
+            degradations_before,
+            time,
+        )
+    }
+
+    /// A `recovered` event for `section` of `portal`; `degradations_before`
+    /// is how many times it was declared degraded (the degradation that
+    /// ends included), and `reason` says what healed.
+    pub fn recovered(
+        portal: &str,
+        section: &str,
+        reason: impl Into<String>,
+        degradations_before: u32,
+        time: DateTime<Utc>,
+    ) -> Self {
+        Self::health(
+            EventType::PortalRecovered,
+            portal,
+            section,
+            reason.into(),
+            degradations_before,
+            time,
+        )
+    }
+
+    fn health(
+        event_type: EventType,
+        portal: &str,
+        section: &str,
+        reason: String,
+        degradations_before: u32,
+        time: DateTime<Utc>,
+    ) -> Self {
+        // The subject is the section alone; the portal goes into the
+        // discriminator so that two portals' sections of the same name never
+        // share an id.
+        let id = event_id(
+            event_type,
+            section,
+            &format!("{portal}\n{degradations_before}"),
+        );
+        CloudEvent {
+            specversion: "1.0".into(),
+            id,
+            source: format!("/portals/{portal}"),
+            event_type: event_type.as_str().into(),
+            subject: section.to_string(),
+            time,
+            datacontenttype: DATA_CONTENT_TYPE.into(),
+            dataschema: PORTAL_EVENT_SCHEMA.into(),
+            data: PortalEventData {
+                portal: portal.to_string(),
+                section: section.to_string(),
+                reason,
+            },
+        }
+    }
 }
 
 impl<T> CloudEvent<T> {
@@ -233,6 +359,37 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn a_second_withdrawal_of_the_same_content_is_a_second_event() {
+        let reply: Reply = serde_json::from_str(include_str!(
+            "../../../corpus/putuo-pufu-2022-55.expected.json"
+        ))
+        .expect("the corpus record deserializes");
+        let t = Utc::now();
+        let first = ReplyEvent::withdrawn(reply.clone(), "gone", 0, t);
+        let again = ReplyEvent::withdrawn(reply.clone(), "gone", 0, t);
+        let second = ReplyEvent::withdrawn(reply.clone(), "gone", 1, t);
+        let restored = ReplyEvent::restored(reply, 1, t);
+        assert_eq!(first.id, again.id);
+        assert_ne!(first.id, second.id);
+        assert_ne!(second.id, restored.id);
+        assert_eq!(first.data.reason.as_deref(), Some("gone"));
+        assert_eq!(first.routing_key(), "shpt.reply.withdrawn");
+    }
+
+    #[test]
+    fn portal_events_of_two_portals_never_share_an_id() {
+        let t = Utc::now();
+        let a = PortalEvent::degraded("shpt", "3", "empty", 0, t);
+        let b = PortalEvent::degraded("pudong", "3", "empty", 0, t);
+        assert_ne!(a.id, b.id);
+        assert_eq!(a.subject, "3");
+        assert_eq!(a.routing_key(), "shpt.portal.degraded");
+        assert_eq!(a.dataschema, PORTAL_EVENT_SCHEMA);
+        let r = PortalEvent::recovered("shpt", "3", "lists again", 1, t);
+        assert_ne!(r.id, PortalEvent::degraded("shpt", "3", "empty", 1, t).id);
     }
 
     #[test]

@@ -53,6 +53,11 @@ pub struct Politeness {
     pub connect_timeout_secs: u64,
     /// Total timeout of one request, seconds.
     pub request_timeout_secs: u64,
+    /// Texts of the portal's WAF or captcha pages (访问频繁, 安全验证, …). A
+    /// small page, or an error page, holding one of them means the portal
+    /// is blocking us: the crawler backs the whole host off instead of
+    /// taking the page for content.
+    pub block_markers: Vec<String>,
 }
 
 impl Default for Politeness {
@@ -63,6 +68,16 @@ impl Default for Politeness {
             max_body_bytes: 5 * 1024 * 1024,
             connect_timeout_secs: 10,
             request_timeout_secs: 30,
+            block_markers: [
+                "访问频繁",
+                "请求过于频繁",
+                "安全验证",
+                "请输入验证码",
+                "人机验证",
+                "访问受限",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }

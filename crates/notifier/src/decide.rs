@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use govwire_model::event::{EventType, PreviousVersion, ReplyEvent};
+use govwire_model::CloudEvent;
 use govwire_model::{ParsedPage, Reply};
 use govwire_store::{Decision, KnownReply, OutboxEvent, ReplyKeys};
 
@@ -98,7 +99,12 @@ pub fn decide(
     }
 }
 
-fn outbox(event: &ReplyEvent, now: DateTime<Utc>) -> OutboxEvent {
+/// The outbox row of an event: its id, type, routing key and body exactly
+/// as they will be published.
+pub(crate) fn outbox<T: serde::Serialize>(
+    event: &CloudEvent<T>,
+    now: DateTime<Utc>,
+) -> OutboxEvent {
     OutboxEvent {
         event_id: event.id.clone(),
         event_type: event.event_type.clone(),

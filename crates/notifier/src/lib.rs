@@ -8,13 +8,28 @@
 //! - [`run`]: the daemon: consumes `ParsedPage`s, records each decision and its
 //!   events in one store transaction (the outbox), acknowledges, then relays
 //!   the outbox to the broker with publisher confirms.
+//! - [`withdraw`]: the pure rules of withdrawal and restoration (only 404/410
+//!   on several visits in a row over a grace period withdraw a reply; never
+//!   a 5xx, a timeout or a WAF page).
+//! - [`health`]: the pure rules of section health (empty, unparsable,
+//!   failing sections are degraded; recovered when they heal).
+//! - [`sweep_once`]: the periodic sweep the daemon runs, weighing the
+//!   crawler's evidence with those rules and recording each change with its
+//!   event (`govwire.reply.withdrawn` / `restored`,
+//!   `govwire.portal.degraded` / `recovered`) in the outbox.
 //!
 //! Delivery is at least once: an event may be published twice (a crash
 //! between the broker's confirm and marking the outbox row), always with the
 //! same deterministic id, so subscribers de-duplicate on it.
 
 mod decide;
+pub mod health;
 mod service;
+mod sweep;
+pub mod withdraw;
 
 pub use decide::{decide, reply_keys};
+pub use health::HealthPolicy;
 pub use service::{run, NotifierSettings, PARSED_ROUTING_KEY, QUEUE};
+pub use sweep::{sweep_once, SweepReport, SweepSettings};
+pub use withdraw::WithdrawalPolicy;

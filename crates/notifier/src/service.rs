@@ -6,13 +6,14 @@ use std::time::Duration;
 use chrono::Utc;
 use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
 use govwire_model::event::{APP_ID, CLOUDEVENTS_CONTENT_TYPE};
-use govwire_model::{PageOutcome, ParsedPage};
+use govwire_model::{EventType, PageOutcome, ParsedPage};
 use govwire_store::Store;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn, Instrument};
 
 use crate::decide::{decide, reply_keys};
+use crate::sweep::{sweep_once, SweepSettings};
 
 /// Queue name (after the prefix) the notifier consumes.
 pub const QUEUE: &str = "notifier";
@@ -26,6 +27,19 @@ const OUTBOX_BATCH: u32 = 100;
 pub struct NotifierSettings {
     /// Time between outbox sweeps when nothing triggers one sooner.
     pub outbox_interval: Duration,
+    /// The periodic sweep that decides withdrawals, restorations and section
+    /// health.
+    pub sweep: SweepSettings,
+}
+
+impl Default for NotifierSettings {
+    /// An outbox sweep a second; the sweep's defaults.
+    fn default() -> Self {
+        Self {
+            outbox_interval: Duration::from_secs(1),
+            sweep: SweepSettings::default(),
+        }
+    }
 }
 
 /// Runs the notifier until `cancel`: consumes parsed pages, records
@@ -58,6 +72,16 @@ pub async fn run(
         )
     };
 
+    let sweeper = {
+        let store = store.clone();
+        let wake = wake.clone();
+        let cancel = cancel.clone();
+        let settings = settings.sweep;
+        tokio::spawn(
+            async move { run_sweeps(store, settings, wake, cancel).await }.in_current_span(),
+        )
+    };
+
     let consumer = bus.consumer(&queue, "govwire-notifier").await?;
     let dead_letters = bus.publisher().await?;
     info!(queue = %queue, "Notifier consuming parsed pages.");
@@ -75,6 +99,11 @@ pub async fn run(
         }
     })
     .await;
+    // The sweep stops with the same token; wait for the one in flight so its
+    // events are committed before the relay's last drain.
+    if let Err(e) = sweeper.await {
+        error!(error = %e, "Sweep task failed.");
+    }
     // The consumer has stopped taking work; let the relay drain what was
     // committed, then stop it.
     relay_stop.cancel();
@@ -122,6 +151,36 @@ async fn handle(store: &Store, body: &[u8], message_id: Option<&str>) -> Result<
     .await
 }
 
+/// Sweeps every `settings.interval` until `cancel`, waking the relay when a
+/// sweep queued events. A failed sweep is logged and tried again at the next
+/// interval.
+async fn run_sweeps(
+    store: Store,
+    settings: SweepSettings,
+    wake: Arc<Notify>,
+    cancel: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(settings.interval.max(Duration::from_millis(10)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    info!(
+        interval_ms = u64::try_from(settings.interval.as_millis()).unwrap_or(u64::MAX),
+        withdraw_after_misses = settings.withdrawal.after_misses,
+        withdraw_grace_secs = settings.withdrawal.grace.as_secs(),
+        "Sweeping for withdrawals and section health."
+    );
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            _ = ticks.tick() => {}
+        }
+        match sweep_once(&store, &settings, Utc::now()).await {
+            Ok(report) if report.changes() > 0 => wake.notify_one(),
+            Ok(_) => {}
+            Err(error) => warn!(%error, "Sweep failed; will try again."),
+        }
+    }
+}
+
 /// Publishes committed outbox rows, oldest first, each confirmed by the
 /// broker before it is marked published.
 async fn relay_outbox(
@@ -149,6 +208,20 @@ async fn relay_outbox(
         warn!(error = %format!("{e:#}"), "Final outbox relay failed; the events stay in the outbox for the next start.");
     }
     Ok(())
+}
+
+/// Whether a publish failed only because no queue is bound for a portal
+/// event (`degraded` / `recovered`). Reply events stay in the outbox until a
+/// subscriber's queue exists, so none is lost; portal events are notices
+/// that may have no subscriber at all.
+fn is_unheard_portal_event(error: &govwire_bus::BusError, event_type: &str) -> bool {
+    matches!(
+        error.as_publish(),
+        Some(govwire_bus::PublishError::Unroutable { .. })
+    ) && matches!(
+        EventType::parse(event_type),
+        Some(EventType::PortalDegraded | EventType::PortalRecovered)
+    )
 }
 
 /// One sweep; returns how many events were published.
@@ -181,6 +254,16 @@ pub(crate) async fn relay_once(
                         .mark_outbox_published(&row.event_id, Utc::now())
                         .await?;
                     info!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, app_id = APP_ID, "Event published.");
+                    total += 1;
+                }
+                Err(e) if is_unheard_portal_event(&e, &row.event_type) => {
+                    // No subscriber listens for portal events (the archive
+                    // binds reply events only): the event went to no one,
+                    // which must not hold back every event queued after it.
+                    warn!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, "No queue is bound for this portal event; recorded as published to no one.");
+                    store
+                        .mark_outbox_published(&row.event_id, Utc::now())
+                        .await?;
                     total += 1;
                 }
                 Err(e) => {

@@ -10,6 +10,9 @@ use govwire_notifier::{run, NotifierSettings, PARSED_ROUTING_KEY, QUEUE};
 use govwire_store::testing::fresh_sqlite;
 use tokio_util::sync::CancellationToken;
 
+/// Pause between two looks at a condition being waited on (with a deadline).
+const CONDITION_PAUSE: Duration = Duration::from_millis(50);
+
 fn bus_config() -> BusConfig {
     let suffix = format!("{}-{:08x}", std::process::id(), rand_suffix());
     BusConfig {
@@ -112,6 +115,7 @@ async fn a_page_delivered_twice_gives_one_published_event_and_an_edit_one_update
         db.store.clone(),
         NotifierSettings {
             outbox_interval: Duration::from_millis(100),
+            ..NotifierSettings::default()
         },
         cancel.clone(),
     ));
@@ -174,6 +178,7 @@ async fn events_committed_before_a_stop_are_published_at_the_next_start() {
         db.store.clone(),
         NotifierSettings {
             outbox_interval: Duration::from_millis(100),
+            ..NotifierSettings::default()
         },
         cancel.clone(),
     ));
@@ -188,5 +193,78 @@ async fn events_committed_before_a_stop_are_published_at_the_next_start() {
         .unwrap()
         .unwrap();
     assert!(db.store.pending_outbox(10).await.unwrap().is_empty());
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_event_no_one_listens_for_does_not_hold_back_reply_events() {
+    let cfg = bus_config();
+    let db = fresh_sqlite().await;
+    let bus = connect(&cfg).await;
+    bus.declare_exchanges().await.unwrap();
+    bus.declare_work_queue(QUEUE, &cfg.pipeline_exchange, &[PARSED_ROUTING_KEY])
+        .await
+        .unwrap();
+    // A subscriber of reply events only, as the archive is.
+    let mut replies = bus.tail("*.reply.*").await.unwrap();
+
+    // A section that listed entries and then three times none: the sweep
+    // declares it degraded as soon as the notifier starts.
+    for (minute, listed) in [(0, 15), (1, 0), (2, 0), (3, 0)] {
+        db.store
+            .record_section_poll(&govwire_store::SectionPollRecord {
+                portal: "shpt".into(),
+                section: "district-gov-docs".into(),
+                at: chrono::Utc::now() + chrono::Duration::minutes(minute),
+                listed,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let cancel = CancellationToken::new();
+    let daemon = tokio::spawn(run(
+        connect(&cfg).await,
+        db.store.clone(),
+        NotifierSettings {
+            outbox_interval: Duration::from_millis(100),
+            ..NotifierSettings::default()
+        },
+        cancel.clone(),
+    ));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let health = db
+            .store
+            .section_health("shpt", "district-gov-docs")
+            .await
+            .unwrap()
+            .unwrap();
+        if health.is_degraded() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the sweep did not declare the section degraded: {health:?}"
+        );
+        tokio::time::sleep(CONDITION_PAUSE).await;
+    }
+
+    send(&bus, &parsed(real_reply()), "m1").await;
+    let event = next_event(&mut replies, Duration::from_secs(30))
+        .await
+        .expect("the reply event gets past the unheard portal event");
+    assert_eq!(event["type"], "govwire.reply.published");
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        db.store.pending_outbox(10).await.unwrap().is_empty(),
+        "the portal event is recorded as published to no one"
+    );
     db.cleanup().await;
 }

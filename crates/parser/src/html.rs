@@ -398,7 +398,10 @@ fn read_info(
 ) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
     let cells: Vec<ElementRef<'_>> = block.select(cell_sel).collect();
-    for cell in &cells {
+    let mut k = 0;
+    while k < cells.len() {
+        let cell = &cells[k];
+        k += 1;
         let spans = outermost_spans(*cell);
         let pair = if let Some((first, rest)) = spans.split_first() {
             let label_text = element_text(*first);
@@ -411,7 +414,21 @@ fn read_info(
                 None => None,
             }
         } else {
-            split_label(&element_text(*cell))
+            match split_label(&element_text(*cell)) {
+                // A table row of label and value cells (`<td>索引号：</td>
+                // <td>SY…</td>`, the 2019 layout): an empty label cell takes
+                // the next cell's text, unless that is a label itself.
+                Some((label, value)) if value.is_empty() => {
+                    match cells.get(k).map(|c| element_text(*c)) {
+                        Some(text) if !is_label_cell(&text) => {
+                            k += 1;
+                            Some((label, text))
+                        }
+                        _ => Some((label, value)),
+                    }
+                }
+                other => other,
+            }
         };
         if let Some(pair) = pair {
             pairs.push(pair);
@@ -437,6 +454,12 @@ fn read_info(
         }
     }
     pairs
+}
+
+/// Whether a cell's text is a bare label (`主题分类：`), so it cannot be the
+/// value of the label cell before it.
+fn is_label_cell(text: &str) -> bool {
+    split_label(text).is_some_and(|(_, value)| value.is_empty())
 }
 
 /// The spans of a cell that are not inside another span (nested spans would
@@ -734,6 +757,23 @@ fn check_nesting(text: &str) -> Result<(), ParseError> {
         }
     }
     Ok(())
+}
+
+/// Lines of plain text (an attachment's extracted text) read as the body
+/// container's lines are: each laid out and trimmed, boilerplate dropped.
+pub(crate) fn plain_text_lines(text: &str, profile: &DetailProfile) -> Vec<String> {
+    let boilerplate: HashSet<String> = profile
+        .boilerplate
+        .iter()
+        .map(|b| b.trim_matches(is_space).to_string())
+        .chain(CHROME_LINES.iter().map(|s| s.to_string()))
+        .collect();
+    let mut lines = Vec::new();
+    for raw in text.lines() {
+        let mut current = raw.to_string();
+        flush(&mut current, &mut lines, &boilerplate);
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@
 //!   decision.
 //! - [`normalize`]: doc numbers, dates, Chinese numerals, meetings, titles.
 
+mod attachments;
 mod decode;
 mod document;
 mod html;
@@ -40,6 +41,7 @@ use tracing::{debug, info, warn};
 
 use crate::document::{label_of, Document, Label};
 use crate::html::Container;
+pub use crate::normalize::normalize_record;
 use crate::normalize::{find_date, normalize_doc_number, normalize_title, remove_spaces};
 use crate::semantics::TitleGenre;
 
@@ -140,9 +142,26 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
     }
     let decoded = decode::decode(&page.body, page.content_type.as_deref(), &page.url)?;
     debug!(encoding = decoded.encoding.name(), url = %page.url, "Page decoded.");
-    let dom = html::read_dom(&decoded.text, &profile.detail, &page.url)?;
-    let doc = document::read_document(&dom.lines, dom.title.as_deref());
+    let mut dom = html::read_dom(&decoded.text, &profile.detail, &page.url)?;
     let mut warnings = decoded.warnings;
+    let linked = std::mem::take(&mut dom.attachments);
+    dom.attachments = attachments::merge(linked, &page.attachments, &mut warnings);
+    if let Some((attachment, lines)) = attachments::body_from_attachment(
+        &dom.lines,
+        dom.title.as_deref(),
+        &dom.attachments,
+        &profile.detail,
+    ) {
+        warnings.push(Warning::new(
+            "body",
+            format!(
+                "The page holds no document text of its own; the reply was read from the attachment `{}` ({}).",
+                attachment.name, attachment.url
+            ),
+        ));
+        dom.lines = lines;
+    }
+    let doc = document::read_document(&dom.lines, dom.title.as_deref());
 
     let title = choose_title(
         dom.title.as_deref(),
@@ -523,7 +542,7 @@ fn build_reply(
         }
     };
 
-    let mut reply = Reply {
+    let mut reply = normalize_record(Reply {
         id,
         portal: profile.id.clone(),
         title,
@@ -559,7 +578,7 @@ fn build_reply(
         content_sha256: String::new(),
         version: 0,
         parser_version: PARSER_VERSION.to_string(),
-    };
+    });
     reply.content_sha256 = reply.compute_content_sha256();
     Ok(reply)
 }

@@ -10,7 +10,9 @@
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
-use govwire_model::{Level, ProposalKind};
+use govwire_model::{
+    Contact, HandlingCategory, HandlingResult, Level, ProposalKind, Reply, Section,
+};
 use regex::Regex;
 
 /// Compiles one of this crate's fixed patterns. The patterns are literals
@@ -151,12 +153,12 @@ pub struct DateMatch {
 
 /// The first date written in `s`, in any of the forms pages use:
 /// `2022年8月8日`, `2019年 10月14日`, `2026年07月03日`, `2019-10-14 14:25:49`,
-/// `2019-10-14`, `2019/10/14`, `二〇二二年八月八日`. Full-width digits are
-/// accepted. A match that is not a real calendar date is skipped.
+/// `2019-10-14`, `2019/10/14`, `二〇二二年八月八日`. Full-width digits and
+/// separators (`２０１９－１０－１４`, `１４：２５`) are accepted. A match that is not a real calendar date is skipped.
 pub fn find_date(s: &str) -> Option<DateMatch> {
     // Folding full-width digits keeps byte offsets only when nothing changed,
     // so offsets are mapped back through a char-index table when it did.
-    let folded = fold_digits(s);
+    let folded = fold_date_chars(s);
     let mut best: Option<DateMatch> = None;
     for (pattern, han) in [(&*DATE_CN, false), (&*DATE_ISO, false), (&*DATE_HAN, true)] {
         for caps in pattern.captures_iter(&folded) {
@@ -193,6 +195,22 @@ pub fn find_date(s: &str) -> Option<DateMatch> {
         }
     }
     best
+}
+
+/// Full-width digits and the full-width separators dates are written with
+/// (`２０１９－１０－１４　１４：２５：４９`) as their ASCII forms, one char for
+/// one char.
+fn fold_date_chars(s: &str) -> String {
+    fold_digits(s)
+        .chars()
+        .map(|c| match c {
+            '－' => '-',
+            '／' => '/',
+            '．' => '.',
+            '：' => ':',
+            other => other,
+        })
+        .collect()
 }
 
 /// Maps byte offsets in `folded` (the digit-folded copy of `original`) back to
@@ -347,6 +365,130 @@ pub fn parse_meeting(s: &str) -> Option<Meeting> {
         term: parse_chinese_number(&caps["term"]),
         session: parse_chinese_number(&caps["session"]),
     })
+}
+
+/// A text field as the record holds it: whitespace collapsed (removed
+/// between CJK characters), `None` when nothing is left.
+fn clean_field(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| collapse_spaces(&v, true))
+        .filter(|v| !v.is_empty())
+}
+
+/// A line kept as written but for surrounding whitespace; `None` if empty.
+fn trimmed(value: &str) -> Option<String> {
+    let t = value.trim_matches(is_space);
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// A record in its normalized form, the form every record govwire publishes
+/// is in: the title without whitespace between CJK characters; the doc number
+/// as `机关代字〔YYYY〕N号` (kept, spaces collapsed, when it has another shape);
+/// names, organs and metadata values with whitespace collapsed and the
+/// addressee without its colon; the meeting and proposers without spaces, the
+/// proposal number with ASCII digits; 抄送 entries without the closing `。`;
+/// the handling result's category derived from its words; a `null` in place
+/// of every empty value and no empty entry in any list; body paragraphs and
+/// headings trimmed but otherwise as written, empty sections dropped.
+///
+/// Identity (`id`, `portal`), dates, warnings and provenance are not
+/// touched: `content_sha256` is the caller's to recompute. Normalizing a
+/// normalized record changes nothing.
+pub fn normalize_record(mut reply: Reply) -> Reply {
+    reply.title = normalize_title(&reply.title);
+    reply.doc_number = reply
+        .doc_number
+        .and_then(|n| normalize_doc_number(&n).or_else(|| clean_field(Some(n))));
+    reply.issuer_banner = clean_field(reply.issuer_banner);
+    reply.issuer = clean_field(reply.issuer);
+    reply.signer = clean_field(reply.signer);
+    reply.addressee = reply.addressee.and_then(|a| {
+        let bare = a.trim_end_matches(|c: char| c == '：' || c == ':' || is_space(c));
+        clean_field(Some(bare.to_string()))
+    });
+    reply.disclosure = clean_field(reply.disclosure);
+    reply.index_number = reply
+        .index_number
+        .map(|v| remove_spaces(&v))
+        .filter(|v| !v.is_empty());
+    reply.topic = clean_field(reply.topic);
+    reply.publisher = clean_field(reply.publisher);
+    reply.signatory = clean_field(reply.signatory);
+    reply.printed_by = clean_field(reply.printed_by);
+    reply.handling_result = reply.handling_result.and_then(|h| {
+        let raw = trimmed(&h.raw)?;
+        Some(HandlingResult {
+            category: HandlingCategory::from_raw(&raw),
+            raw,
+        })
+    });
+
+    let p = &mut reply.proposal;
+    p.meeting = p
+        .meeting
+        .take()
+        .map(|m| remove_spaces(&m))
+        .filter(|m| !m.is_empty());
+    p.number = p
+        .number
+        .take()
+        .map(|n| remove_spaces(&fold_digits(&n)))
+        .filter(|n| !n.is_empty());
+    p.subject = p.subject.take().and_then(|s| trimmed(&s));
+    let mut seen = std::collections::HashSet::new();
+    p.proposers = std::mem::take(&mut p.proposers)
+        .into_iter()
+        .map(|name| remove_spaces(&name))
+        .filter(|name| !name.is_empty() && seen.insert(name.clone()))
+        .collect();
+
+    reply.contact = reply.contact.and_then(|c| {
+        let contact = Contact {
+            name: clean_field(c.name),
+            phone: clean_field(c.phone),
+            address: clean_field(c.address),
+            postcode: clean_field(c.postcode),
+        };
+        (contact != Contact::default()).then_some(contact)
+    });
+    reply.notes = reply.notes.iter().filter_map(|n| trimmed(n)).collect();
+    reply.attachment_notes = reply
+        .attachment_notes
+        .iter()
+        .filter_map(|n| trimmed(n))
+        .collect();
+    reply.cc = reply
+        .cc
+        .iter()
+        .map(|c| {
+            collapse_spaces(
+                c.trim_matches(|ch: char| is_space(ch) || ch == '。' || ch == '.'),
+                true,
+            )
+        })
+        .filter(|c| !c.is_empty())
+        .collect();
+    for attachment in &mut reply.attachments {
+        if let Some(name) = trimmed(&attachment.name) {
+            attachment.name = name;
+        }
+    }
+    reply.body.sections = std::mem::take(&mut reply.body.sections)
+        .into_iter()
+        .filter_map(|section| {
+            let heading = section.heading.and_then(|h| trimmed(&h));
+            let paragraphs: Vec<String> = section
+                .paragraphs
+                .iter()
+                .filter_map(|p| trimmed(p))
+                .collect();
+            (heading.is_some() || !paragraphs.is_empty()).then_some(Section {
+                heading,
+                paragraphs,
+            })
+        })
+        .collect();
+    reply
 }
 
 #[cfg(test)]

@@ -5,9 +5,26 @@
 use chrono::{DateTime, Utc};
 use govwire_model::Reply;
 
-use crate::db::{args, invalid, narrow, parse_ts, ts};
+use crate::db::{args, invalid, narrow, parse_ts, parse_ts_opt, ts};
 use crate::replies::{parse_record, record_json};
-use crate::{ArchiveStats, ArchivedReply, ArchivedSummary, Store, StoreError, VersionMeta};
+use crate::{
+    ArchiveStats, ArchiveStatus, ArchivedReply, ArchivedSummary, Store, StoreError, VersionMeta,
+};
+
+/// The event types that change an archived reply's status, and to what.
+fn status_set_by(event_type: &str) -> Option<ArchiveStatus> {
+    match event_type {
+        "govwire.reply.withdrawn" => Some(ArchiveStatus::Withdrawn),
+        "govwire.reply.restored" => Some(ArchiveStatus::Active),
+        _ => None,
+    }
+}
+
+/// Reads a stored status back.
+fn parse_status(text: &str, what: &str) -> Result<ArchiveStatus, StoreError> {
+    ArchiveStatus::parse(text)
+        .ok_or_else(|| crate::db::corrupt(format!("{what}: unknown status {text:?}")))
+}
 
 /// The columns of `archive_replies` an [`ArchivedSummary`] shows.
 #[derive(sqlx::FromRow)]
@@ -19,6 +36,7 @@ struct SummaryRow {
     current_version: i64,
     first_seen_at: String,
     updated_at: String,
+    status: String,
 }
 
 /// The columns of `archive_versions` a [`VersionMeta`] shows.
@@ -45,12 +63,30 @@ impl Store {
     /// (reply_id, version): a second event for the same version changes
     /// nothing) and updates the reply's current row when this version is
     /// newer. Returns true if the event was new. Redelivery of the same event
-    /// changes nothing.
+    /// changes nothing. A withdrawn or restored event also sets the reply's
+    /// status; the event's time is taken to be `received_at` (see
+    /// [`Store::archive_event_at`]).
     pub async fn archive_event(
         &self,
         event_id: &str,
         event_type: &str,
         reply: &Reply,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.archive_event_at(event_id, event_type, reply, received_at, received_at)
+            .await
+    }
+
+    /// [`Store::archive_event`] with the event's own `time`: a withdrawn or
+    /// restored event sets the reply's status only when it is newer than
+    /// the event that set it last, so a late or redelivered older event
+    /// cannot undo a newer one.
+    pub async fn archive_event_at(
+        &self,
+        event_id: &str,
+        event_type: &str,
+        reply: &Reply,
+        event_time: DateTime<Utc>,
         received_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         if event_id.is_empty() {
@@ -124,6 +160,17 @@ impl Store {
                 ],
             )
             .await?;
+        let mut status_changed = false;
+        if let Some(status) = status_set_by(event_type) {
+            status_changed = exec
+                .execute(
+                    "UPDATE archive_replies SET status = $2, status_changed_at = $3 \
+                     WHERE reply_id = $1 AND (status_changed_at IS NULL OR status_changed_at < $3)",
+                    args![&reply.id, status.as_str(), ts(event_time)],
+                )
+                .await?
+                == 1;
+        }
         tx.commit().await?;
         tracing::info!(
             event_id,
@@ -132,6 +179,7 @@ impl Store {
             version = reply.version,
             new_version = stored_version == 1,
             now_current = moved == 1,
+            status_changed,
             "Archived an event."
         );
         Ok(true)
@@ -147,8 +195,8 @@ impl Store {
         offset: u32,
     ) -> Result<Vec<ArchivedSummary>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let columns =
-            "reply_id, portal, title, doc_number, current_version, first_seen_at, updated_at";
+        let columns = "reply_id, portal, title, doc_number, current_version, first_seen_at, \
+             updated_at, status";
         let rows: Vec<SummaryRow> = match portal {
             Some(portal) => {
                 conn.exec()
@@ -177,6 +225,7 @@ impl Store {
             .map(|r| {
                 let what = format!("archived reply {}", r.reply_id);
                 Ok(ArchivedSummary {
+                    status: parse_status(&r.status, &what)?,
                     current_version: narrow(r.current_version, &what)?,
                     first_seen_at: parse_ts(&r.first_seen_at, &what)?,
                     updated_at: parse_ts(&r.updated_at, &what)?,
@@ -194,17 +243,20 @@ impl Store {
     pub async fn archive_reply(&self, reply_id: &str) -> Result<Option<ArchivedReply>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let mut exec = conn.exec();
-        let current: Option<(String,)> = exec
+        let current: Option<(String, String, Option<String>)> = exec
             .fetch_optional(
-                "SELECT record FROM archive_replies WHERE reply_id = $1",
+                "SELECT record, status, status_changed_at FROM archive_replies \
+                 WHERE reply_id = $1",
                 args![reply_id],
             )
             .await?;
-        let Some((json,)) = current else {
+        let Some((json, status, status_changed_at)) = current else {
             return Ok(None);
         };
         let what = format!("archived reply {reply_id}");
         let current = parse_record(&json, &what)?;
+        let status = parse_status(&status, &what)?;
+        let status_changed_at = parse_ts_opt(status_changed_at.as_deref(), &what)?;
         let rows: Vec<VersionRow> = exec
             .fetch_all(
                 "SELECT version, content_sha256, event_id, event_type, received_at \
@@ -224,7 +276,12 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Some(ArchivedReply { current, versions }))
+        Ok(Some(ArchivedReply {
+            current,
+            versions,
+            status,
+            status_changed_at,
+        }))
     }
 
     /// One archived version's record.

@@ -13,6 +13,12 @@
 //! - notifier ([`Store::apply_reply`], [`Store::pending_outbox`], …): the
 //!   replies, their versions, the URLs and portal items that show them, and
 //!   the transactional outbox of events to publish;
+//! - crawler coordination ([`Store::claim_section`], [`Store::backfill_cursor`],
+//!   …): section leases shared by crawler instances, backfill cursors;
+//! - withdrawal and section health ([`Store::withdrawal_watch`],
+//!   [`Store::apply_reply_status`], [`Store::record_section_poll`],
+//!   [`Store::apply_section_health`], …): the evidence the notifier's sweep
+//!   weighs, and its decisions recorded with their events;
 //! - archive ([`Store::archive_event`], [`Store::archive_list`], …): what a
 //!   subscriber received, idempotent on the event id.
 //!
@@ -21,13 +27,17 @@
 //! gives tests fresh databases.
 
 mod archive;
+mod backfill;
 mod crawl;
 mod db;
 mod error;
+mod health;
+mod leases;
 mod replies;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod types;
+mod withdrawals;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -39,11 +49,15 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection};
 use tracing::{info, warn};
 
+pub use backfill::BackfillCursor;
 pub use error::{redact_url, RedactedCause, StoreError};
+pub use health::{HealthChange, SectionHealth, SectionPollRecord};
+pub use leases::{SectionLease, REVISITS_LEASE};
 pub use types::{
-    ArchiveStats, ArchivedReply, ArchivedSummary, Backend, CrawlItem, Decision, KnownReply,
-    OutboxEvent, ReplyKeys, Validators, VersionMeta,
+    ArchiveStats, ArchiveStatus, ArchivedReply, ArchivedSummary, Backend, CrawlItem, Decision,
+    KnownReply, OutboxEvent, ReplyKeys, Validators, VersionMeta,
 };
+pub use withdrawals::{ItemEvidence, ReplyStatus, ReplyStatusChange, ReplyWatch};
 
 use db::Pool;
 use error::sqlx_is_transient;

@@ -79,19 +79,41 @@ async fn find_reply_id(
         &keys.signatory,
         keys.signed_on,
     ) {
-        let by_signature: Option<(String,)> = exec
-            .fetch_optional(
-                "SELECT id FROM replies WHERE portal = $1 AND title = $2 AND addressee = $3 \
-                 AND signatory = $4 AND signed_on = $5 ORDER BY first_seen_at, id LIMIT 1",
-                args![
-                    &keys.portal,
-                    title,
-                    addressee,
-                    signatory,
-                    db::date_opt(Some(signed_on))
-                ],
-            )
-            .await?;
+        // Two documents that both carry a doc number, and different ones,
+        // are different replies however alike they look.
+        let by_signature: Option<(String,)> = match &keys.doc_number {
+            Some(doc_number) => {
+                exec.fetch_optional(
+                    "SELECT id FROM replies WHERE portal = $1 AND title = $2 AND addressee = $3 \
+                     AND signatory = $4 AND signed_on = $5 \
+                     AND (doc_number IS NULL OR doc_number = $6) \
+                     ORDER BY first_seen_at, id LIMIT 1",
+                    args![
+                        &keys.portal,
+                        title,
+                        addressee,
+                        signatory,
+                        db::date_opt(Some(signed_on)),
+                        doc_number
+                    ],
+                )
+                .await?
+            }
+            None => {
+                exec.fetch_optional(
+                    "SELECT id FROM replies WHERE portal = $1 AND title = $2 AND addressee = $3 \
+                     AND signatory = $4 AND signed_on = $5 ORDER BY first_seen_at, id LIMIT 1",
+                    args![
+                        &keys.portal,
+                        title,
+                        addressee,
+                        signatory,
+                        db::date_opt(Some(signed_on))
+                    ],
+                )
+                .await?
+            }
+        };
         if let Some((id,)) = by_signature {
             return Ok(Some(id));
         }

@@ -152,6 +152,8 @@ pub struct ArchivedSummary {
     pub first_seen_at: DateTime<Utc>,
     /// When the archive received the newest version.
     pub updated_at: DateTime<Utc>,
+    /// Whether the portal still serves the reply, as its events said.
+    pub status: ArchiveStatus,
 }
 
 /// One archived reply: its newest record and the history of its versions.
@@ -161,6 +163,42 @@ pub struct ArchivedReply {
     pub current: Reply,
     /// Every archived version, oldest first.
     pub versions: Vec<VersionMeta>,
+    /// Whether the portal still serves the reply, as its events said.
+    pub status: ArchiveStatus,
+    /// The time of the withdrawn or restored event that set `status`;
+    /// `None` while no such event was received.
+    pub status_changed_at: Option<DateTime<Utc>>,
+}
+
+/// Whether an archived reply is still served by its portal: a subscriber
+/// reading the archive must be able to tell a withdrawn reply from a live
+/// one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveStatus {
+    /// Served (never withdrawn, or restored).
+    Active,
+    /// Withdrawn by the portal (`govwire.reply.withdrawn`).
+    Withdrawn,
+}
+
+impl ArchiveStatus {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArchiveStatus::Active => "active",
+            ArchiveStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Reads the stored text back.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "active" => Some(ArchiveStatus::Active),
+            "withdrawn" => Some(ArchiveStatus::Withdrawn),
+            _ => None,
+        }
+    }
 }
 
 /// What the archive knows of one version without its record.

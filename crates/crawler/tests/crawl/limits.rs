@@ -1,10 +1,8 @@
-//! Limits and guards: oversized bodies, redirects to private addresses,
-//! Retry-After.
+//! Limits and guards: oversized bodies, redirects to private addresses.
+//! (Retry-After is in `hostile`, shown without waiting it out.)
 
 use std::io::Write as _;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -12,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use govwire_crawler::{CrawlError, Crawler, FetchError};
+use govwire_crawler::Crawler;
 
 use crate::support::{
     fresh_sqlite_store, list_answer, mini_profile, test_options, CollectingSink, MiniPortal,
@@ -154,65 +152,4 @@ async fn redirects_to_private_addresses_are_refused_and_same_site_redirects_are_
         "the final URL is kept"
     );
     assert_eq!((report.delivered, report.failed), (1, 2), "{report:?}");
-}
-
-#[tokio::test]
-async fn retry_after_holds_back_the_next_request() {
-    let calls = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&calls);
-    let routes = Router::new().route(
-        "/front/api/data/affair",
-        post(move |body: String| {
-            let first = counter.fetch_add(1, Ordering::SeqCst) == 0;
-            async move {
-                if first {
-                    (
-                        StatusCode::TOO_MANY_REQUESTS,
-                        [(header::RETRY_AFTER, "1")],
-                        "slow down",
-                    )
-                        .into_response()
-                } else {
-                    Json(list_answer(&body, &[])).into_response()
-                }
-            }
-        }),
-    );
-    let portal = MiniPortal::start(routes).await;
-    let db = fresh_sqlite_store().await;
-    let crawler = Crawler::new(
-        mini_profile(),
-        db.store.clone(),
-        CollectingSink::new(),
-        test_options(&portal.base_url),
-    )
-    .expect("crawler");
-
-    let refused = crawler.poll_section("docs").await;
-    assert!(
-        matches!(
-            &refused,
-            Err(CrawlError::ListFetch {
-                source: FetchError::Status { status: 429, .. },
-                ..
-            })
-        ),
-        "{refused:?}"
-    );
-    crawler
-        .poll_section("docs")
-        .await
-        .expect("the poll after the wait succeeds");
-
-    let lists: Vec<_> = portal
-        .hits()
-        .into_iter()
-        .filter(|h| h.method == "POST")
-        .collect();
-    assert_eq!(lists.len(), 2, "{lists:?}");
-    let gap = lists[1].at.duration_since(lists[0].at);
-    assert!(
-        gap >= Duration::from_millis(950),
-        "Retry-After: 1 honoured, got {gap:?}"
-    );
 }

@@ -28,7 +28,7 @@ async fn an_edit_is_delivered_again_by_a_revisit_and_unchanged_pages_answer_304(
     let doc = h.portal.document(EDITED).expect("edited document");
     assert_eq!(
         pages[0].body,
-        doc.render().into_bytes(),
+        doc.served().body,
         "the new version is delivered"
     );
     assert_eq!(

@@ -120,7 +120,24 @@ pub fn test_options(base_url: &str) -> CrawlerOptions {
     options.revisit_batch = 10_000;
     options.backoff_base = Duration::from_millis(10);
     options.backoff_cap = Duration::from_millis(100);
+    // A wait longer than this (a Retry-After, a block) fails the request at
+    // once, so no test waits out a real politeness delay.
+    options.max_inline_wait = Duration::from_secs(1);
     options
+}
+
+/// `n` news items listed in `channel` (item ids from `first`).
+pub fn news_in(channel: &str, first: u32, n: u32) -> Vec<Document> {
+    (0..n)
+        .map(|i| {
+            news(
+                &(first + i).to_string(),
+                channel,
+                1 + (i % 28),
+                &format!("政务动态 {channel} {i}"),
+            )
+        })
+        .collect()
 }
 
 /// A news item listed in `channel`, published on 2026-07-`day`.

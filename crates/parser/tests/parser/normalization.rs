@@ -21,6 +21,8 @@ fn doc_numbers_take_one_form_whatever_brackets_and_digits_the_page_used() {
         "普府﹝2022﹞55号",
         "普府〔2022〕第55号",
         "普府〔2022〕055号",
+        "普府【2022】55号",
+        "普府［2022］55号",
         " 普府 〔2022〕 55 号 ",
     ] {
         assert_eq!(
@@ -62,6 +64,12 @@ fn dates_are_read_in_every_form_pages_write_them() {
     assert_eq!(parse_date("２０２２年８月８日"), date(2022, 8, 8));
     assert_eq!(parse_date("二〇二二年八月八日"), date(2022, 8, 8));
     assert_eq!(parse_date("二○一九年十月十四日"), date(2019, 10, 14));
+    // Full-width digits and separators, as word processors write them.
+    assert_eq!(
+        parse_date("２０１９－１０－１４　１４：２５：４９"),
+        date(2019, 10, 14)
+    );
+    assert_eq!(parse_date("２０１９／１０／１４"), date(2019, 10, 14));
 }
 
 #[test]

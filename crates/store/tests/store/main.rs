@@ -3,5 +3,8 @@
 mod archive;
 mod connect;
 mod crawl;
+mod health;
+mod leases;
 mod notifier;
 mod support;
+mod withdrawals;

@@ -1,0 +1,130 @@
+//! Finding the files a detail page links (PDF, DOC, DOCX), with the
+//! profile's `detail.attachments` selector. No I/O: the crawler fetches
+//! what this finds.
+
+use scraper::{Html, Selector};
+use url::Url;
+
+use crate::list::decode_html;
+
+/// One attachment link of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AttachmentLink {
+    /// The link text, whitespace collapsed; the file name when the link has
+    /// no text.
+    pub(crate) name: String,
+    /// The `href` as written.
+    pub(crate) href: String,
+    /// The absolute URL, or why the `href` cannot be fetched.
+    pub(crate) url: Result<Url, String>,
+}
+
+/// The attachment links of a page, in page order, each URL once.
+pub(crate) fn links(
+    body: &[u8],
+    content_type: Option<&str>,
+    page_url: &Url,
+    selector: &Selector,
+) -> Vec<AttachmentLink> {
+    let text = decode_html(body, content_type);
+    let document = Html::parse_document(&text);
+    let mut seen = std::collections::HashSet::new();
+    let mut found = Vec::new();
+    for element in document.select(selector) {
+        let Some(href) = element.value().attr("href").map(str::trim) else {
+            continue;
+        };
+        if href.is_empty() {
+            continue;
+        }
+        let url = page_url
+            .join(href)
+            .map_err(|e| format!("not fetched: `{href}` is not a usable URL: {e}"))
+            .and_then(|mut u| {
+                u.set_fragment(None);
+                if matches!(u.scheme(), "http" | "https") {
+                    Ok(u)
+                } else {
+                    Err(format!(
+                        "not fetched: `{}` is not http or https",
+                        u.scheme()
+                    ))
+                }
+            });
+        let key = url
+            .as_ref()
+            .map_or_else(|_| href.to_owned(), Url::to_string);
+        if !seen.insert(key) {
+            continue;
+        }
+        let label = element
+            .text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let name = if label.is_empty() {
+            file_name(href)
+        } else {
+            label
+        };
+        found.push(AttachmentLink {
+            name,
+            href: href.to_owned(),
+            url,
+        });
+    }
+    found
+}
+
+/// The last path segment of an `href`, percent-decoding left to the reader.
+fn file_name(href: &str) -> String {
+    let path = href.split(['?', '#']).next().unwrap_or(href);
+    path.rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or(path)
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selector() -> Selector {
+        Selector::parse("a[href$='.pdf'], a[href$='.docx']").expect("selector")
+    }
+
+    #[test]
+    fn links_resolve_against_the_page_and_are_named_by_their_text() {
+        let page = r#"<html><body><div class="TRS_Editor">
+            <p>附件：<a href="../files/reply 1.pdf">答复  全文</a></p>
+            <a href="/upload/2022/table.docx"></a>
+            <a href="../files/reply 1.pdf">again</a>
+            <a href="/other.html">not an attachment</a>
+            <a href="ftp://files.example.org/x.pdf">ftp</a>
+        </div></body></html>"#;
+        let base = Url::parse("http://127.0.0.1:8480/zhengwu/col/2022/5/1.html").unwrap();
+        let links = links(
+            page.as_bytes(),
+            Some("text/html; charset=utf-8"),
+            &base,
+            &selector(),
+        );
+        assert_eq!(links.len(), 3, "{links:?}");
+        assert_eq!(links[0].name, "答复 全文");
+        assert_eq!(
+            links[0].url.as_ref().unwrap().as_str(),
+            "http://127.0.0.1:8480/zhengwu/col/2022/files/reply%201.pdf"
+        );
+        assert_eq!(links[1].name, "table.docx");
+        assert!(links[2].url.is_err(), "{links:?}");
+    }
+
+    #[test]
+    fn gbk_pages_give_their_link_texts_decoded() {
+        let (bytes, _, _) = encoding_rs::GBK.encode(r#"<a href="a.pdf">附件一</a>"#);
+        let base = Url::parse("https://www.shpt.gov.cn/x/1.html").unwrap();
+        let links = links(&bytes, Some("text/html; charset=GBK"), &base, &selector());
+        assert_eq!(links[0].name, "附件一");
+    }
+}

@@ -1,0 +1,208 @@
+//! `govwire parse FILE|URL`: one page through the parser with a portal's
+//! profile, printed for a person, without the broker or the store. It is how
+//! an operator checks a new portal or a page whose layout changed.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use futures_util::StreamExt;
+use govwire_model::{PageOutcome, ParsedPage, PortalProfile, RawPage, Reply};
+
+/// Longest a page fetch may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Reads the page at `target`, a file path or an `http(s)://` URL, as the
+/// crawler would have handed it to the parser. A URL is fetched once
+/// (timeout, size capped at the profile's `max_body_bytes`); its linked
+/// files are not fetched, so the record lists them without hash or text.
+pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage> {
+    let max_bytes = profile.politeness.max_body_bytes;
+    let (url, content_type, body, item_id) = if target.starts_with("http://")
+        || target.starts_with("https://")
+    {
+        let url = url::Url::parse(target).with_context(|| format!("`{target}` is not a URL"))?;
+        let (final_url, content_type, body) = fetch(&url, max_bytes).await?;
+        let item_id = final_url
+            .path_segments()
+            .and_then(|mut s| s.next_back().map(str::to_string))
+            .map(|file| file.split('.').next().unwrap_or_default().to_string())
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| "page".into());
+        (final_url.to_string(), content_type, body, item_id)
+    } else {
+        let path = Path::new(target);
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.len() > max_bytes {
+            bail!(
+                "{} has {} bytes, more than the profile's max_body_bytes ({max_bytes})",
+                path.display(),
+                meta.len()
+            );
+        }
+        let body =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let url = url::Url::from_file_path(&absolute)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|()| format!("file://{}", absolute.display()));
+        let item_id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "page".into());
+        (url, None, body, item_id)
+    };
+    Ok(RawPage {
+        portal: profile.id.clone(),
+        section: "cli".into(),
+        item_id,
+        url,
+        list_title: None,
+        published_on: None,
+        fetched_at: chrono::Utc::now(),
+        content_type,
+        body,
+        attachments: Vec::new(),
+    })
+}
+
+async fn fetch(url: &url::Url, max_bytes: u64) -> Result<(url::Url, Option<String>, Vec<u8>)> {
+    let client = reqwest::Client::builder()
+        .timeout(FETCH_TIMEOUT)
+        .user_agent(concat!("govwire/", env!("CARGO_PKG_VERSION"), " (parse)"))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let response = client
+        .get(url.clone())
+        .send()
+        .await
+        .with_context(|| format!("cannot fetch {url}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!("{url} answered {status}");
+    }
+    let final_url = response.url().clone();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.with_context(|| format!("reading {url} failed"))?;
+        if (body.len() + chunk.len()) as u64 > max_bytes {
+            bail!("{url} is larger than the profile's max_body_bytes ({max_bytes})");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((final_url, content_type, body))
+}
+
+/// A parsed page as a person reads it: for a reply, its main fields, then
+/// its warnings; for another page, why it is not a reply.
+pub fn summary(parsed: &ParsedPage) -> String {
+    match &parsed.outcome {
+        PageOutcome::Reply { reply } => reply_summary(reply),
+        PageOutcome::NotAReply { reason } => format!("not a reply: {reason}\n"),
+    }
+}
+
+fn reply_summary(r: &Reply) -> String {
+    let none = || "-".to_string();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(none);
+    let mut out = String::new();
+    let _ = writeln!(out, "reply {}", r.id);
+    let mut field = |name: &str, value: String| {
+        let _ = writeln!(out, "  {name:<16} {value}");
+    };
+    field("title", r.title.clone());
+    field("doc number", opt(&r.doc_number));
+    field("addressee", opt(&r.addressee));
+    field(
+        "kind",
+        r.reply_kind.map(|k| enum_name(&k)).unwrap_or_else(none),
+    );
+    field(
+        "proposal",
+        [
+            r.proposal.meeting.clone(),
+            r.proposal.number.as_ref().map(|n| format!("No. {n}")),
+            r.proposal.subject.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · "),
+    );
+    field(
+        "handling result",
+        r.handling_result
+            .as_ref()
+            .map(|h| match h.category {
+                Some(c) => format!("{} ({})", h.raw, enum_name(&c)),
+                None => format!("{} (not in the vocabulary)", h.raw),
+            })
+            .unwrap_or_else(none),
+    );
+    field("signatory", opt(&r.signatory));
+    field(
+        "signed on",
+        r.signed_on.map(|d| d.to_string()).unwrap_or_else(none),
+    );
+    field(
+        "published on",
+        r.published_on.map(|d| d.to_string()).unwrap_or_else(none),
+    );
+    field(
+        "cc",
+        if r.cc.is_empty() {
+            none()
+        } else {
+            r.cc.join("; ")
+        },
+    );
+    let paragraphs: usize = r.body.sections.iter().map(|s| s.paragraphs.len()).sum();
+    field(
+        "sections",
+        format!("{} ({paragraphs} paragraphs)", r.body.sections.len()),
+    );
+    field(
+        "attachments",
+        if r.attachments.is_empty() {
+            "0".into()
+        } else {
+            let names: Vec<&str> = r.attachments.iter().map(|a| a.name.as_str()).collect();
+            format!("{} ({})", r.attachments.len(), names.join("; "))
+        },
+    );
+    if r.warnings.is_empty() {
+        out.push_str("WARNINGS: none\n");
+    } else {
+        let _ = writeln!(out, "WARNINGS ({})", r.warnings.len());
+        for w in &r.warnings {
+            let _ = writeln!(out, "  {}: {}", w.field, w.message);
+        }
+    }
+    out
+}
+
+/// The JSON name of an enumeration value (`answer`, `adopted`).
+fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "?".into(),
+    }
+}
+
+/// The JSON `govwire parse --json` prints: the record for a reply, the
+/// outcome (`{"kind": "not_a_reply", "reason": …}`) otherwise.
+pub fn json(parsed: &ParsedPage) -> Result<String> {
+    let text = match &parsed.outcome {
+        PageOutcome::Reply { reply } => serde_json::to_string_pretty(reply)?,
+        outcome => serde_json::to_string_pretty(outcome)?,
+    };
+    Ok(text)
+}
