@@ -4,12 +4,10 @@
 //! progress display is the caller's: a bar on a terminal, log lines
 //! otherwise.
 
-use std::time::Duration;
-
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use govwire_bus::Bus;
-use govwire_crawler::{BackfillProgress, BackfillReport, Crawler, CrawlerOptions};
+use govwire_crawler::{BackfillProgress, BackfillReport, Crawler};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
@@ -60,14 +58,10 @@ pub async fn run(
         .await
         .with_context(|| format!("cannot reach RabbitMQ at {}", config.bus().redacted_url()))?;
     let sink = BusPageSink::connect(&bus).await?;
-    let crawler_config = &config.crawler;
-    let options = CrawlerOptions {
-        base_url_override: base_url.clone(),
-        min_delay: crawler_config.min_delay_ms.map(Duration::from_millis),
-        revisit_interval: Duration::from_secs(crawler_config.revisit_interval_secs),
-        poll_interval: crawler_config.poll_interval_secs.map(Duration::from_secs),
-        ..CrawlerOptions::new(crawler_config.user_agent.clone())
-    };
+    // The backfill takes each section's lease like a live crawler, under a
+    // name of its own, so it never walks a section a running instance is
+    // polling (it waits for it, then gives up naming the holder).
+    let options = config.crawler.options(base_url.clone(), Some("backfill"));
     let crawler = Crawler::new(profile.clone(), store.clone(), sink, options)
         .with_context(|| format!("cannot set up the crawler for portal `{}`", profile.id))?;
     let mut reports = Vec::new();

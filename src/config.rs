@@ -119,6 +119,175 @@ pub struct CrawlerConfig {
     /// Overrides every profile's poll interval (seconds).
     #[serde(default)]
     pub poll_interval_secs: Option<u64>,
+    /// Shortest time (seconds) between revisits of a known page: how often
+    /// a page that just appeared or just changed is looked at, and how soon
+    /// a page found gone is looked at again.
+    #[serde(default = "defaults::revisit_min_interval_secs")]
+    pub revisit_min_interval_secs: u64,
+    /// Most known pages revisited in one round, so revisits never starve
+    /// polls.
+    #[serde(default = "defaults::revisit_batch")]
+    pub revisit_batch: u32,
+    /// First step (milliseconds) of the back-off after an error from a host.
+    #[serde(default = "defaults::backoff_base_ms")]
+    pub backoff_base_ms: u64,
+    /// Longest back-off (seconds) after repeated errors from a host.
+    #[serde(default = "defaults::backoff_cap_secs")]
+    pub backoff_cap_secs: u64,
+    /// Longest wait (seconds) for a host inside one request (its delay, a
+    /// `Retry-After`, a back-off); a longer one fails the request and the
+    /// next poll tries again.
+    #[serde(default = "defaults::max_inline_wait_secs")]
+    pub max_inline_wait_secs: u64,
+    /// Overrides every profile's total request timeout (milliseconds).
+    #[serde(default)]
+    pub request_timeout_ms: Option<u64>,
+    /// Seconds a whole host is left alone after it served a WAF or captcha
+    /// page or a storm of 403s.
+    #[serde(default = "defaults::block_backoff_secs")]
+    pub block_backoff_secs: u64,
+    /// 403 answers in a row from one host that count as a block.
+    #[serde(default = "defaults::forbidden_storm")]
+    pub forbidden_storm: u32,
+    /// Most attachments fetched with one detail page (0: none).
+    #[serde(default = "defaults::max_attachments")]
+    pub max_attachments: usize,
+    /// Seconds a section lease holds without renewal; an instance that dies
+    /// loses its sections to the others after this.
+    #[serde(default = "defaults::lease_ttl_secs")]
+    pub lease_ttl_secs: u64,
+    /// Seconds `govwire backfill` waits for a section another instance is
+    /// polling before it gives up with a message naming that instance.
+    #[serde(default = "defaults::backfill_lease_wait_secs")]
+    pub backfill_lease_wait_secs: u64,
+    /// This instance's name in section leases; unset: host name, process
+    /// id and a random suffix. Must differ between running instances.
+    #[serde(default)]
+    pub instance_id: Option<String>,
+}
+
+/// Defaults of the optional `[crawler]` keys (the crawler's own defaults).
+mod defaults {
+    pub fn revisit_min_interval_secs() -> u64 {
+        3600
+    }
+    pub fn revisit_batch() -> u32 {
+        50
+    }
+    pub fn backoff_base_ms() -> u64 {
+        2000
+    }
+    pub fn backoff_cap_secs() -> u64 {
+        300
+    }
+    pub fn max_inline_wait_secs() -> u64 {
+        300
+    }
+    pub fn block_backoff_secs() -> u64 {
+        1800
+    }
+    pub fn forbidden_storm() -> u32 {
+        3
+    }
+    pub fn max_attachments() -> usize {
+        10
+    }
+    pub fn lease_ttl_secs() -> u64 {
+        600
+    }
+    pub fn backfill_lease_wait_secs() -> u64 {
+        600
+    }
+}
+
+impl CrawlerConfig {
+    /// The crawler's options for one portal, `base_url` overriding its
+    /// profile's. `role` names a second kind of process sharing the leases
+    /// (`backfill`), so a configured `instance_id` never makes a backfill
+    /// look like the live crawler of the same name.
+    pub fn options(
+        &self,
+        base_url: Option<String>,
+        role: Option<&str>,
+    ) -> govwire_crawler::CrawlerOptions {
+        let mut options = govwire_crawler::CrawlerOptions::new(self.user_agent.clone());
+        if let Some(id) = &self.instance_id {
+            options.instance_id = id.clone();
+        }
+        if let Some(role) = role {
+            options.instance_id = format!("{}-{role}", options.instance_id);
+        }
+        govwire_crawler::CrawlerOptions {
+            base_url_override: base_url,
+            min_delay: self.min_delay_ms.map(Duration::from_millis),
+            revisit_interval: Duration::from_secs(self.revisit_interval_secs),
+            revisit_min_interval: Duration::from_secs(self.revisit_min_interval_secs),
+            poll_interval: self.poll_interval_secs.map(Duration::from_secs),
+            revisit_batch: self.revisit_batch,
+            backoff_base: Duration::from_millis(self.backoff_base_ms),
+            backoff_cap: Duration::from_secs(self.backoff_cap_secs),
+            max_inline_wait: Duration::from_secs(self.max_inline_wait_secs),
+            request_timeout: self.request_timeout_ms.map(Duration::from_millis),
+            block_backoff: Duration::from_secs(self.block_backoff_secs),
+            forbidden_storm: self.forbidden_storm,
+            max_attachments: self.max_attachments,
+            lease_ttl: Duration::from_secs(self.lease_ttl_secs),
+            backfill_lease_wait: Duration::from_secs(self.backfill_lease_wait_secs),
+            ..options
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.portals.is_empty() {
+            bail!("configuration key `crawler.portals`: name at least one portal profile");
+        }
+        if self.user_agent.trim().is_empty() {
+            bail!("configuration key `crawler.user_agent`: must not be empty");
+        }
+        for (key, value) in [
+            ("crawler.revisit_interval_secs", self.revisit_interval_secs),
+            (
+                "crawler.revisit_min_interval_secs",
+                self.revisit_min_interval_secs,
+            ),
+            ("crawler.revisit_batch", u64::from(self.revisit_batch)),
+            ("crawler.backoff_base_ms", self.backoff_base_ms),
+            ("crawler.backoff_cap_secs", self.backoff_cap_secs),
+            ("crawler.block_backoff_secs", self.block_backoff_secs),
+            ("crawler.forbidden_storm", u64::from(self.forbidden_storm)),
+            ("crawler.lease_ttl_secs", self.lease_ttl_secs),
+        ] {
+            if value == 0 {
+                bail!("configuration key `{key}`: must be at least 1");
+            }
+        }
+        if self.revisit_min_interval_secs > self.revisit_interval_secs {
+            bail!(
+                "configuration key `crawler.revisit_min_interval_secs`: {} is longer than `crawler.revisit_interval_secs` ({})",
+                self.revisit_min_interval_secs,
+                self.revisit_interval_secs
+            );
+        }
+        if self.backoff_base_ms > self.backoff_cap_secs.saturating_mul(1000) {
+            bail!(
+                "configuration key `crawler.backoff_base_ms`: {} ms is longer than `crawler.backoff_cap_secs` ({} s)",
+                self.backoff_base_ms,
+                self.backoff_cap_secs
+            );
+        }
+        if self.request_timeout_ms == Some(0) {
+            bail!("configuration key `crawler.request_timeout_ms`: must be at least 1 when set");
+        }
+        if self.lease_ttl_secs < 3 {
+            bail!("configuration key `crawler.lease_ttl_secs`: must be at least 3 (the lease is renewed every third of it)");
+        }
+        if let Some(id) = &self.instance_id {
+            if id.trim().is_empty() || id.chars().any(char::is_whitespace) || id.len() > 200 {
+                bail!("configuration key `crawler.instance_id`: must be a non-empty name without spaces, at most 200 bytes");
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `[notifier]`.
@@ -285,12 +454,7 @@ impl Config {
         if self.amqp.delivery_limit == 0 {
             bail!("configuration key `amqp.delivery_limit`: must be at least 1");
         }
-        if self.crawler.portals.is_empty() {
-            bail!("configuration key `crawler.portals`: name at least one portal profile");
-        }
-        if self.crawler.user_agent.trim().is_empty() {
-            bail!("configuration key `crawler.user_agent`: must not be empty");
-        }
+        self.crawler.validate()?;
         self.notifier.validate()?;
         Ok(())
     }
@@ -559,6 +723,121 @@ mod tests {
             .unwrap_err()
         );
         assert!(err.contains("notifier.withdraw_after_misses"), "{err}");
+    }
+
+    #[test]
+    fn the_crawler_keys_reach_the_crawler_options() {
+        let c = Config::from_toml(SHIPPED, env(&[])).unwrap();
+        let shipped = c.crawler.options(None, None);
+        let builtin = govwire_crawler::CrawlerOptions::new("x");
+        assert_eq!(shipped.revisit_min_interval, builtin.revisit_min_interval);
+        assert_eq!(shipped.lease_ttl, builtin.lease_ttl);
+        assert_eq!(shipped.block_backoff, builtin.block_backoff);
+        assert_eq!(shipped.max_attachments, builtin.max_attachments);
+        assert!(
+            shipped
+                .instance_id
+                .contains(&std::process::id().to_string()),
+            "{}",
+            shipped.instance_id
+        );
+
+        let c = Config::from_toml(
+            SHIPPED,
+            env(&[
+                ("GOVWIRE__CRAWLER__REVISIT_MIN_INTERVAL_SECS", "60"),
+                ("GOVWIRE__CRAWLER__REVISIT_BATCH", "7"),
+                ("GOVWIRE__CRAWLER__BACKOFF_BASE_MS", "250"),
+                ("GOVWIRE__CRAWLER__BACKOFF_CAP_SECS", "9"),
+                ("GOVWIRE__CRAWLER__MAX_INLINE_WAIT_SECS", "11"),
+                ("GOVWIRE__CRAWLER__REQUEST_TIMEOUT_MS", "1500"),
+                ("GOVWIRE__CRAWLER__BLOCK_BACKOFF_SECS", "120"),
+                ("GOVWIRE__CRAWLER__FORBIDDEN_STORM", "5"),
+                ("GOVWIRE__CRAWLER__MAX_ATTACHMENTS", "0"),
+                ("GOVWIRE__CRAWLER__LEASE_TTL_SECS", "90"),
+                ("GOVWIRE__CRAWLER__BACKFILL_LEASE_WAIT_SECS", "0"),
+                ("GOVWIRE__CRAWLER__INSTANCE_ID", "crawler-2"),
+            ]),
+        )
+        .unwrap();
+        let o = c.crawler.options(Some("http://127.0.0.1:1".into()), None);
+        assert_eq!(o.base_url_override.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(o.revisit_min_interval, Duration::from_secs(60));
+        assert_eq!(o.revisit_interval, Duration::from_secs(86_400));
+        assert_eq!(o.revisit_batch, 7);
+        assert_eq!(o.backoff_base, Duration::from_millis(250));
+        assert_eq!(o.backoff_cap, Duration::from_secs(9));
+        assert_eq!(o.max_inline_wait, Duration::from_secs(11));
+        assert_eq!(o.request_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(o.block_backoff, Duration::from_secs(120));
+        assert_eq!(o.forbidden_storm, 5);
+        assert_eq!(o.max_attachments, 0);
+        assert_eq!(o.lease_ttl, Duration::from_secs(90));
+        assert_eq!(o.backfill_lease_wait, Duration::ZERO);
+        assert_eq!(o.instance_id, "crawler-2");
+        assert_eq!(
+            c.crawler.options(None, Some("backfill")).instance_id,
+            "crawler-2-backfill",
+            "a backfill never shares the live crawler's lease name"
+        );
+    }
+
+    #[test]
+    fn an_unusable_crawler_setting_stops_start_up_naming_the_key() {
+        for (var, value, key) in [
+            (
+                "GOVWIRE__CRAWLER__LEASE_TTL_SECS",
+                "0",
+                "crawler.lease_ttl_secs",
+            ),
+            (
+                "GOVWIRE__CRAWLER__LEASE_TTL_SECS",
+                "2",
+                "crawler.lease_ttl_secs",
+            ),
+            (
+                "GOVWIRE__CRAWLER__FORBIDDEN_STORM",
+                "0",
+                "crawler.forbidden_storm",
+            ),
+            (
+                "GOVWIRE__CRAWLER__REVISIT_BATCH",
+                "0",
+                "crawler.revisit_batch",
+            ),
+            (
+                "GOVWIRE__CRAWLER__REVISIT_MIN_INTERVAL_SECS",
+                "90000",
+                "crawler.revisit_min_interval_secs",
+            ),
+            (
+                "GOVWIRE__CRAWLER__BACKOFF_BASE_MS",
+                "400000",
+                "crawler.backoff_base_ms",
+            ),
+            (
+                "GOVWIRE__CRAWLER__REQUEST_TIMEOUT_MS",
+                "0",
+                "crawler.request_timeout_ms",
+            ),
+            (
+                "GOVWIRE__CRAWLER__INSTANCE_ID",
+                "\"a b\"",
+                "crawler.instance_id",
+            ),
+            (
+                "GOVWIRE__CRAWLER__MAX_ATTACHMENTS",
+                "-1",
+                "crawler.max_attachments",
+            ),
+            ("GOVWIRE__CRAWLER__LEASE_TTL", "60", "lease_ttl"),
+        ] {
+            let err = match Config::from_toml(SHIPPED, env(&[(var, value)])) {
+                Ok(_) => panic!("{var}={value} was accepted"),
+                Err(e) => format!("{e:#}"),
+            };
+            assert!(err.contains(key), "{var}={value}: {err}");
+        }
     }
 
     #[test]

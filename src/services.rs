@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
-use govwire_crawler::{Crawler, CrawlerOptions, PageSink, SinkError};
+use govwire_crawler::{Crawler, PageSink, SinkError};
 use govwire_model::canonical::sha256_hex;
 use govwire_model::{PortalProfile, RawPage};
 use govwire_store::Store;
@@ -343,13 +342,7 @@ async fn run_crawlers(
             publisher: bus.publisher().await?,
             exchange: pipeline.clone(),
         };
-        let options = CrawlerOptions {
-            base_url_override: base_url.clone(),
-            min_delay: config.min_delay_ms.map(Duration::from_millis),
-            revisit_interval: Duration::from_secs(config.revisit_interval_secs),
-            poll_interval: config.poll_interval_secs.map(Duration::from_secs),
-            ..CrawlerOptions::new(config.user_agent.clone())
-        };
+        let options = config.options(base_url.clone(), None);
         let crawler = Crawler::new(profile.clone(), store.clone(), sink, options)
             .with_context(|| format!("cannot set up the crawler for portal `{}`", profile.id))?;
         let token = cancel.clone();

@@ -340,3 +340,146 @@ async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
         .any(|r| r.method == "GET"
             && url::Url::parse(&portal.url_of(&doc)).unwrap().path() == r.path));
 }
+
+/// Runs `govwire backfill --portal shpt` against `base_url` with the test's
+/// own exchanges, queues and SQLite file; returns (exit code, stdout, stderr).
+async fn run_backfill(base_url: &str, suffix: &str, db: &std::path::Path) -> (i32, String, String) {
+    let mut command = govwire();
+    command
+        .args(["backfill", "--portal", "shpt", "--base-url"])
+        .arg(format!("shpt={base_url}"))
+        .env(
+            "GOVWIRE__AMQP__EVENTS_EXCHANGE",
+            format!("govwire.test.{suffix}.events"),
+        )
+        .env(
+            "GOVWIRE__AMQP__PIPELINE_EXCHANGE",
+            format!("govwire.test.{suffix}.pipeline"),
+        )
+        .env(
+            "GOVWIRE__AMQP__QUEUE_PREFIX",
+            format!("govwire.test.{suffix}"),
+        )
+        .env("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "300")
+        .env("GOVWIRE__STORE__URL", format!("sqlite://{}", db.display()))
+        .env("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0")
+        .env("GOVWIRE__LOG__FORMAT", "json");
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The numbers of one `govwire backfill` summary line:
+/// `shpt <section>: P page(s), N new item(s), D delivered, F failed, complete`.
+fn backfill_summary(line: &str) -> (u64, u64, bool) {
+    let number_before = |what: &str| -> u64 {
+        let end = line
+            .find(what)
+            .unwrap_or_else(|| panic!("no `{what}` in {line}"));
+        line[..end]
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no number before `{what}` in {line}"))
+    };
+    (
+        number_before(" new item(s)"),
+        number_before(" delivered"),
+        line.ends_with(", complete"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_backfill_walks_every_section_publishes_its_pages_and_a_second_run_does_nothing_new(
+) {
+    let cancel = CancellationToken::new();
+    let portal = FixturePortal::start("127.0.0.1:0".parse().unwrap(), corpus(), cancel.clone())
+        .await
+        .unwrap();
+    let dir = tempfile_dir::Dir::new("backfill");
+    let db = dir.path.join("govwire.db");
+    let suffix = format!(
+        "backfill-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
+    let bus_config = govwire_bus::BusConfig {
+        queue_prefix: format!("govwire.test.{suffix}"),
+        events_exchange: format!("govwire.test.{suffix}.events"),
+        pipeline_exchange: format!("govwire.test.{suffix}.pipeline"),
+        ..Default::default()
+    };
+    let parser_queue = bus_config.queue_name("parser");
+
+    let (code, stdout, stderr) = run_backfill(&portal.base_url(), &suffix, &db).await;
+
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let summaries: Vec<&str> = stdout.lines().filter(|l| l.starts_with("shpt ")).collect();
+    assert!(
+        !summaries.is_empty(),
+        "one summary line per section: {stdout}"
+    );
+    let (mut new_items, mut delivered) = (0, 0);
+    for line in &summaries {
+        let (n, d, complete) = backfill_summary(line);
+        assert!(complete, "every section walked to its end: {line}");
+        new_items += n;
+        delivered += d;
+    }
+    assert!(delivered > 0, "the corpus replies were fetched: {stdout}");
+    assert!(delivered <= new_items, "{stdout}");
+    let progress: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.contains("Backfill progress."))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        !progress.is_empty(),
+        "plain progress lines when stderr is not a terminal:\n{stderr}"
+    );
+    assert!(
+        progress
+            .iter()
+            .all(|v| v.to_string().contains("\"page\":") && v.to_string().contains("\"section\":")),
+        "{stderr}"
+    );
+    let bus = govwire_bus::Bus::connect(&bus_config, "cli-test")
+        .await
+        .unwrap_or_else(|e| panic!("RabbitMQ at 127.0.0.1:5672 must be reachable: {e}"));
+    let queued = bus.queue_message_count(&parser_queue).await.unwrap();
+    assert_eq!(
+        u64::from(queued),
+        delivered,
+        "every delivered page waits in the parser's queue"
+    );
+
+    // A second run finds every section's backfill complete: no request to
+    // the portal, nothing published.
+    portal.reset_requests();
+    let (code, stdout, stderr) = run_backfill(&portal.base_url(), &suffix, &db).await;
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let summaries: Vec<&str> = stdout.lines().filter(|l| l.starts_with("shpt ")).collect();
+    assert!(!summaries.is_empty(), "{stdout}");
+    for line in &summaries {
+        let (n, d, complete) = backfill_summary(line);
+        assert_eq!((n, d, complete), (0, 0, true), "{line}");
+    }
+    assert!(
+        portal.requests().is_empty(),
+        "a completed backfill asks the portal nothing: {:?}",
+        portal.requests()
+    );
+    assert_eq!(
+        bus.queue_message_count(&parser_queue).await.unwrap(),
+        queued,
+        "nothing new published"
+    );
+    bus.close().await;
+    cancel.cancel();
+}

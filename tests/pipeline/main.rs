@@ -177,4 +177,5 @@ on_both_backends!(
     an_edit_yields_exactly_one_update_naming_the_changed_field,
     restarting_the_pipeline_publishes_nothing_new,
 );
+mod dead_letters;
 mod withdrawal;

@@ -59,6 +59,30 @@ pub enum CrawlError {
         /// What is wrong with it.
         message: String,
     },
+    /// Another crawler instance holds the section's lease (it is polling or
+    /// backfilling it) and did not give it back within the wait allowed, so
+    /// this operation did not start; run it again later.
+    #[error("section `{section}` of portal `{portal}` is held by crawler instance `{holder}` (until {until}); try again later")]
+    SectionLeased {
+        /// The portal's id.
+        portal: String,
+        /// The section.
+        section: String,
+        /// The instance holding the lease.
+        holder: String,
+        /// When its hold ends unless renewed (RFC 3339).
+        until: String,
+    },
+    /// Another instance took the section's lease while this operation ran
+    /// (after a stall longer than the lease time); the work stopped at its
+    /// next checkpoint and can be run again.
+    #[error("the lease of section `{section}` of portal `{portal}` was lost to another instance")]
+    LeaseLost {
+        /// The portal's id.
+        portal: String,
+        /// The section.
+        section: String,
+    },
     /// The crawl state could not be read or written.
     #[error("the crawl state store failed")]
     Store(#[from] StoreError),

@@ -63,13 +63,18 @@ pub struct CrawlerOptions {
     /// renews it every third of this; an instance that dies loses its
     /// sections to the others once it expires.
     pub lease_ttl: Duration,
+    /// How long a backfill waits for a section whose lease another instance
+    /// holds (a live poll usually gives it back within minutes) before it
+    /// refuses with `CrawlError::SectionLeased`. Zero refuses at once.
+    pub backfill_lease_wait: Duration,
 }
 
 impl CrawlerOptions {
     /// Options with production defaults: the profile's pacing, revisits
     /// between one hour and one day apart depending on age, 50 items per
     /// revisit round, back-off from 2 s up to 5 min, 30 min off a host that
-    /// blocks us, at most 10 attachments per page, 10 min section leases.
+    /// blocks us, at most 10 attachments per page, 10 min section leases, a
+    /// backfill waiting up to 10 min for a section another instance polls.
     pub fn new(user_agent: impl Into<String>) -> Self {
         Self {
             base_url_override: None,
@@ -88,6 +93,7 @@ impl CrawlerOptions {
             max_attachments: 10,
             instance_id: default_instance_id(),
             lease_ttl: Duration::from_secs(600),
+            backfill_lease_wait: Duration::from_secs(600),
         }
     }
 }

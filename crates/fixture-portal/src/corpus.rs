@@ -252,13 +252,11 @@ mod tests {
                 let back: Reply = serde_json::from_str(&json).expect("deserializes");
                 assert_eq!(back, golden, "{}", doc.item_id);
                 // The only guesses a corpus page calls for are about its
-                // bytes (an undeclared or lying charset).
-                assert_eq!(
-                    golden.warnings,
-                    crate::golden::encoding_warnings(&doc),
-                    "{}",
-                    doc.item_id
-                );
+                // bytes (an undeclared or lying charset) and, for a page
+                // without text of its own, where its text was read.
+                let mut expected = crate::golden::encoding_warnings(&doc);
+                expected.extend(crate::golden::attachment_warnings(&doc));
+                assert_eq!(golden.warnings, expected, "{}", doc.item_id);
                 let content = serde_json::to_string(&golden.content_value()).expect("serializes");
                 assert!(
                     !content.contains("\"\""),
@@ -346,6 +344,40 @@ mod tests {
                 .any(|w| w.message.contains("declares no charset")))
                 >= 3
         );
+
+        // Attachments: a reply whose text is only in a linked file, and a
+        // reply with text of its own that also links a file; both listed
+        // with hash and text, both served in a JSON-list channel.
+        let linking: Vec<&&Document> = replies
+            .iter()
+            .filter(|d| !d.attachments.is_empty())
+            .collect();
+        assert!(
+            linking
+                .iter()
+                .any(|d| d.reply_attachment().is_some() && ["3", "6"].contains(&d.channel.as_str())),
+            "no reply whose text is only in an attachment"
+        );
+        assert!(
+            linking
+                .iter()
+                .any(|d| d.reply_attachment().is_none() && ["3", "6"].contains(&d.channel.as_str())),
+            "no reply with text of its own that also links an attachment"
+        );
+        for doc in &linking {
+            let golden = doc.golden().expect("a reply");
+            assert_eq!(golden.attachments.len(), doc.attachments.len());
+            assert!(golden
+                .attachments
+                .iter()
+                .all(|a| a.sha256.is_some() && a.text.is_some()));
+        }
+        let kinds: BTreeSet<&str> = linking
+            .iter()
+            .flat_map(|d| &d.attachments)
+            .filter_map(|a| a.file.rsplit_once('.').map(|(_, ext)| ext))
+            .collect();
+        assert!(kinds.contains("pdf") && kinds.contains("docx"), "{kinds:?}");
 
         assert!(count(&|g| g.reply_kind == Some(ReplyKind::Answer)) >= 8);
         assert!(count(&|g| g.reply_kind == Some(ReplyKind::CoHandlingOpinion)) >= 2);

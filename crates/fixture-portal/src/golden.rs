@@ -1,7 +1,12 @@
 //! Golden records: what a correct parser makes of a structured reply's page,
 //! derived from the same spec the page is rendered from.
 
-use govwire_model::{Body, Contact, HandlingCategory, HandlingResult, Reply, Section, Warning};
+use govwire_model::{
+    Attachment, Body, Contact, HandlingCategory, HandlingResult, Reply, Section, Warning,
+};
+use sha2::{Digest, Sha256};
+
+use crate::attachments::{attachment, attachment_path};
 
 use crate::spec::{CharsetLabel, Document, Layout, PageEncoding, Paragraph, ReplySpec, PORTAL_ID};
 
@@ -25,6 +30,46 @@ pub(crate) fn encoding_warnings(doc: &Document) -> Vec<Warning> {
             "The page declares charset UTF-8 in the HTTP Content-Type header but its bytes are not UTF-8; decoded as GBK by detection.",
         )],
     }
+}
+
+/// The record's attachment list: each linked file in page order, with its
+/// site-relative URL (`/files/<file>`; a record read from a running portal
+/// carries the absolute URL, which tests compare by its path), the SHA-256
+/// of its bytes and the text extraction must yield from it.
+pub(crate) fn attachment_records(doc: &Document) -> Vec<Attachment> {
+    doc.attachments
+        .iter()
+        .map(|spec| {
+            let file = attachment(&spec.file);
+            Attachment {
+                name: spec.name.clone(),
+                url: attachment_path(&spec.file),
+                sha256: file.map(|f| hex::encode(Sha256::digest(f.bytes))),
+                text: file
+                    .map(|f| f.text.to_string())
+                    .filter(|t| !t.trim().is_empty()),
+            }
+        })
+        .collect()
+}
+
+/// What a parser must say when the page holds no text of its own and the
+/// reply was read from an attachment (the URL site-relative, as in
+/// [`attachment_records`]).
+pub(crate) fn attachment_warnings(doc: &Document) -> Vec<Warning> {
+    doc.reply_attachment()
+        .map(|spec| {
+            Warning::new(
+                "body",
+                format!(
+                    "The page holds no document text of its own; the reply was read from the attachment `{}` ({}).",
+                    spec.name,
+                    attachment_path(&spec.file)
+                ),
+            )
+        })
+        .into_iter()
+        .collect()
 }
 
 /// The record of `reply` (part of `doc`) rendered in `layout`, following the

@@ -39,6 +39,7 @@ pub use corpus::{corpus, Corpus};
 pub use error::FixtureError;
 pub use server::{FixturePortal, Hostile, RequestRecord, RunningPortal};
 pub use spec::{
-    ContactSpec, Document, DocumentPatch, Expect, Layout, Link, Metadata, Paragraph, Printed,
-    ReplySpec, ResultLine, SectionSpec, TextSpec, Written, WrittenDate, PORTAL_ID,
+    AttachmentSpec, ContactSpec, Document, DocumentPatch, Expect, Layout, Link, Metadata,
+    Paragraph, Printed, ReplySpec, ResultLine, SectionSpec, TextSpec, Written, WrittenDate,
+    PORTAL_ID,
 };

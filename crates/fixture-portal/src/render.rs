@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use encoding_rs::{GB18030, GBK, UTF_8};
 
+use crate::attachments::attachment_path;
 use crate::spec::{
     cc_line, CharsetLabel, Document, Layout, PageEncoding, ReplySpec, ResultLine, ServedPage,
 };
@@ -142,7 +143,13 @@ pub(crate) fn detail_page(doc: &Document, layout: Layout) -> String {
     let title = doc.title();
     let mut out = String::with_capacity(8 * 1024);
     page_start_with(&mut out, title, &meta_charset(doc));
-    let lines = doc.lines_as(layout);
+    // A page whose reply is only in an attachment shows its links instead
+    // (`links_inside`).
+    let lines = if doc.reply_attachment().is_some() {
+        Vec::new()
+    } else {
+        doc.lines_as(layout)
+    };
     let paragraphs = |out: &mut String, indent: &str| {
         for line in &lines {
             let _ = writeln!(out, "{indent}<p>{}</p>", escape_html(line));
@@ -161,7 +168,10 @@ pub(crate) fn detail_page(doc: &Document, layout: Layout) -> String {
             out.push_str("    <div class=\"share\">分享:</div>\n");
             out.push_str("    <div class=\"article-content\">\n      <div class=\"TRS_Editor\">\n");
             paragraphs(&mut out, "        ");
-            out.push_str("      </div>\n    </div>\n  </div>\n");
+            links_inside(&mut out, doc, "        ");
+            out.push_str("      </div>\n    </div>\n");
+            links_after(&mut out, doc, "    ");
+            out.push_str("  </div>\n");
         }
         Layout::TwelveField2019 => {
             out.push_str("  <div class=\"xxgk-detail\">\n");
@@ -169,7 +179,10 @@ pub(crate) fn detail_page(doc: &Document, layout: Layout) -> String {
             let _ = writeln!(out, "    <h1>{}</h1>", escape_html(title));
             out.push_str("    <div class=\"content\">\n");
             paragraphs(&mut out, "      ");
-            out.push_str("    </div>\n  </div>\n");
+            links_inside(&mut out, doc, "      ");
+            out.push_str("    </div>\n");
+            links_after(&mut out, doc, "    ");
+            out.push_str("  </div>\n");
         }
         Layout::IvsContent2020 => {
             let _ = writeln!(
@@ -180,11 +193,49 @@ pub(crate) fn detail_page(doc: &Document, layout: Layout) -> String {
             );
             out.push_str("    <div id=\"ivs_content\">\n");
             paragraphs(&mut out, "      ");
-            out.push_str("    </div>\n  </div>\n");
+            links_inside(&mut out, doc, "      ");
+            out.push_str("    </div>\n");
+            links_after(&mut out, doc, "    ");
+            out.push_str("  </div>\n");
         }
     }
     page_end(&mut out);
     out
+}
+
+/// The links of a page whose reply is only in an attachment: inside the
+/// body container, one `<p>` each, as its only content.
+fn links_inside(out: &mut String, doc: &Document, indent: &str) {
+    if doc.reply_attachment().is_none() {
+        return;
+    }
+    for spec in &doc.attachments {
+        let _ = writeln!(
+            out,
+            "{indent}<p><a href=\"{}\">{}</a></p>",
+            escape_html(&attachment_path(&spec.file)),
+            escape_html(&spec.name)
+        );
+    }
+}
+
+/// The links of a page that has text of its own: after the body container,
+/// inside the article, each `附件：<a>` in a `div.attachments`. (An invention:
+/// where the real portal puts such links is not confirmed.)
+fn links_after(out: &mut String, doc: &Document, indent: &str) {
+    if doc.attachments.is_empty() || doc.reply_attachment().is_some() {
+        return;
+    }
+    let _ = writeln!(out, "{indent}<div class=\"attachments\">");
+    for spec in &doc.attachments {
+        let _ = writeln!(
+            out,
+            "{indent}  <p>附件：<a href=\"{}\">{}</a></p>",
+            escape_html(&attachment_path(&spec.file)),
+            escape_html(&spec.name)
+        );
+    }
+    let _ = writeln!(out, "{indent}</div>");
 }
 
 /// The detail page of `doc` in `layout` as the server sends it: encoded in

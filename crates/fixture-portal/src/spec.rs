@@ -59,6 +59,10 @@ pub struct Document {
     /// What a parser must make of the page: a reply, or not a reply.
     #[serde(default)]
     pub expect: Expect,
+    /// Files the page links (PDF, DOC, DOCX under `corpus/attachments/`,
+    /// served at `/files/<file>`); the golden record lists each one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentSpec>,
     /// The document, when it is a reply written as a structured spec.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<ReplySpec>,
@@ -407,6 +411,22 @@ pub struct ReplySpec {
     pub printed: Option<Printed>,
 }
 
+/// A file a page links, as `LAYOUTS.md` ("Attachments") renders it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentSpec {
+    /// The link text; the golden record lists it as the attachment's name.
+    pub name: String,
+    /// The file under `corpus/attachments/`, served at `/files/<file>`.
+    pub file: String,
+    /// Whether the reply's text is only in this file (as on pages that show
+    /// a title and a link to the signed PDF): the page then carries no text
+    /// of its own, and the [`ReplySpec`] describes the file's text, which
+    /// must be exactly its lines in the `current` layout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub holds_reply: bool,
+}
+
 /// A page kept as text lines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -442,6 +462,12 @@ impl Document {
             "/zhengwu/{}/{}/{}/{}.html",
             self.column, self.url_year, self.url_node, self.item_id
         )
+    }
+
+    /// The attachment the reply's text is in, when the page itself shows
+    /// only a title and links.
+    pub fn reply_attachment(&self) -> Option<&AttachmentSpec> {
+        self.attachments.iter().find(|a| a.holds_reply)
     }
 
     /// Whether the page is a reply (has a golden record).
@@ -651,15 +677,23 @@ impl Document {
             (None, None) => return None,
         };
         // What a reader must say about the bytes comes first: it is found
-        // before anything else on the page.
+        // before anything else on the page; then that the text came from an
+        // attachment, which is decided before the text is read.
         let mut warnings = crate::golden::encoding_warnings(self);
+        warnings.extend(crate::golden::attachment_warnings(self));
         warnings.append(&mut golden.warnings);
+        golden.attachments = crate::golden::attachment_records(self);
         golden.warnings = warnings;
         Some(golden)
     }
 
-    /// The page's text lines in `layout`, one `<p>` each.
+    /// The page's text lines in `layout`, one `<p>` each. When the reply's
+    /// text is only in an attachment, the page's lines are its links' texts
+    /// (each `<p>` holds one link).
     pub fn lines_as(&self, layout: Layout) -> Vec<String> {
+        if self.reply_attachment().is_some() {
+            return self.attachments.iter().map(|a| a.name.clone()).collect();
+        }
         match (&self.reply, &self.text) {
             (Some(reply), _) => crate::render::reply_lines(self, reply, layout),
             (None, Some(text)) => text.lines.clone(),
@@ -712,6 +746,7 @@ impl Document {
             description: None,
             meta: Metadata::default(),
             expect: Expect::NotAReply,
+            attachments: Vec::new(),
             reply: None,
             text: Some(TextSpec {
                 lines: vec![
@@ -1067,6 +1102,50 @@ impl ReplySpec {
 }
 
 impl Document {
+    /// Problems with the linked files: each must be a served file with a
+    /// name, at most one holds the reply, and that one's text must be the
+    /// reply spec's lines exactly.
+    fn attachment_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for spec in &self.attachments {
+            if spec.name.trim().is_empty() {
+                out.push(format!("attachment `{}` needs a name", spec.file));
+            }
+            if crate::attachments::attachment(&spec.file).is_none() {
+                out.push(format!(
+                    "attachment `{}` is not a file under corpus/attachments/",
+                    spec.file
+                ));
+            }
+        }
+        if self.attachments.iter().filter(|a| a.holds_reply).count() > 1 {
+            out.push("at most one attachment can hold the reply".into());
+        }
+        let Some(holder) = self.reply_attachment() else {
+            return out;
+        };
+        let Some(reply) = &self.reply else {
+            out.push("an attachment that holds the reply needs a [reply] spec".into());
+            return out;
+        };
+        if let Some(file) = crate::attachments::attachment(&holder.file) {
+            let expected = crate::render::reply_lines(self, reply, Layout::Current);
+            let actual = crate::corpus::text_lines(file.text);
+            if let Some(at) =
+                (0..expected.len().max(actual.len())).find(|&i| expected.get(i) != actual.get(i))
+            {
+                out.push(format!(
+                    "attachment `{}` line {} is `{}`, the reply spec says `{}`",
+                    holder.file,
+                    at + 1,
+                    actual.get(at).map_or("(none)", String::as_str),
+                    expected.get(at).map_or("(none)", String::as_str),
+                ));
+            }
+        }
+        out
+    }
+
     /// Problems that would make the page or its golden record wrong; empty
     /// when the document is sound. The embedded corpus has none, and the admin
     /// API refuses a document that has any.
@@ -1121,6 +1200,7 @@ impl Document {
                 ));
             }
         }
+        out.extend(self.attachment_problems());
         match (&self.reply, &self.text) {
             (Some(reply), None) => {
                 if self.expect != Expect::Reply {
@@ -1215,6 +1295,69 @@ mod tests {
             problems.iter().any(|p| p.contains("page-break part")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn a_reply_spec_that_disagrees_with_the_attachment_holding_its_text_is_reported() {
+        let mut d = doc("204610");
+        assert!(d.problems().is_empty(), "{:?}", d.problems());
+        d.set_handling_result("部分采纳");
+        let problems = d.problems();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("line 1") && p.contains("办理结果：解决采纳")),
+            "{problems:?}"
+        );
+        let mut d = doc("204610");
+        d.attachments[0].file = "missing.pdf".into();
+        assert!(d
+            .problems()
+            .iter()
+            .any(|p| p.contains("not a file under corpus/attachments/")));
+    }
+
+    #[test]
+    fn a_page_whose_reply_is_in_an_attachment_shows_only_its_title_and_links() {
+        let d = doc("204610");
+        let golden = golden(&d);
+        for layout in Layout::ALL {
+            let html = d.render_as(layout);
+            assert!(
+                html.contains("<p><a href=\"/files/pugzj-2026-18.pdf\">答复全文</a></p>"),
+                "{layout:?}"
+            );
+            assert!(!html.contains("王建国代表"), "{layout:?}");
+        }
+        assert_eq!(golden.attachments.len(), 1);
+        assert_eq!(golden.attachments[0].url, "/files/pugzj-2026-18.pdf");
+        assert!(golden.attachments[0]
+            .text
+            .as_deref()
+            .is_some_and(|t| t.contains("王建国代表：")));
+        assert_eq!(golden.warnings.len(), 1);
+        assert_eq!(golden.warnings[0].field, "body");
+        assert_eq!(golden.addressee.as_deref(), Some("王建国代表"));
+    }
+
+    #[test]
+    fn a_page_with_text_of_its_own_links_its_attachments_after_the_text() {
+        let d = doc("204655");
+        for layout in Layout::ALL {
+            let html = d.render_as(layout);
+            let link = html
+                .find("<p>附件：<a href=\"/files/pumz-2026-33-table.docx\">")
+                .unwrap_or_else(|| panic!("no link in {layout:?}"));
+            let signatory = html.find("<p>上海市普陀区民政局</p>").expect("signatory");
+            assert!(signatory < link, "{layout:?}");
+        }
+        let golden = golden(&d);
+        assert_eq!(golden.attachments.len(), 1);
+        assert_eq!(
+            golden.attachments[0].sha256.as_deref().map(str::len),
+            Some(64)
+        );
+        assert!(golden.warnings.is_empty());
     }
 
     #[test]

@@ -115,24 +115,29 @@ pub(crate) fn body_from_attachment<'a>(
     attachments: &'a [Attachment],
     profile: &DetailProfile,
 ) -> Option<(&'a Attachment, Vec<String>)> {
+    // The attachment is looked for first: most pages have none with text,
+    // and then the page's own lines need not be read at all.
+    let (attachment, text, _) = attachments
+        .iter()
+        .filter_map(|a| a.text.as_deref().map(|t| (a, t, han_count(t))))
+        .filter(|(_, _, han)| *han >= MIN_BODY_HAN)
+        .fold(
+            None::<(&Attachment, &str, usize)>,
+            |best, (a, t, han)| match best {
+                Some((_, _, best_han)) if best_han >= han => best,
+                _ => Some((a, t, han)),
+            },
+        )?;
     let title = title.map(remove_spaces).unwrap_or_default();
-    let own_text: usize = page_lines
-        .iter()
-        .filter(|l| title.is_empty() || remove_spaces(l) != title)
-        .filter(|l| !is_link_line(l, attachments))
-        .map(|l| han_count(l))
-        .sum();
-    if own_text >= MIN_BODY_HAN {
-        return None;
+    let mut own_text = 0usize;
+    for line in page_lines {
+        if (title.is_empty() || remove_spaces(line) != title) && !is_link_line(line, attachments) {
+            own_text += han_count(line);
+            if own_text >= MIN_BODY_HAN {
+                return None;
+            }
+        }
     }
-    let (attachment, text) = attachments
-        .iter()
-        .filter_map(|a| a.text.as_deref().map(|t| (a, t)))
-        .filter(|(_, t)| han_count(t) >= MIN_BODY_HAN)
-        .fold(None::<(&Attachment, &str)>, |best, (a, t)| match best {
-            Some((_, bt)) if han_count(bt) >= han_count(t) => best,
-            _ => Some((a, t)),
-        })?;
     let lines = plain_text_lines(text, profile);
     (!lines.is_empty()).then_some((attachment, lines))
 }

@@ -13,7 +13,9 @@ use chrono::NaiveDate;
 use govwire_model::{Contact, Section};
 use regex::Regex;
 
-use crate::normalize::{find_date, is_han, is_space, normalize_doc_number, re, remove_spaces};
+use crate::normalize::{
+    find_date, is_han, is_space, may_end_with_date, normalize_doc_number, re, remove_spaces,
+};
 
 /// The metadata labels govwire reads, in the metadata block or as
 /// `label：value` lines in the text.
@@ -175,6 +177,10 @@ fn chars(s: &str) -> usize {
 /// `label：value` pairs of a line that starts with a known label; a line may
 /// hold several (`办理结果：解决采纳 公开属性：主动公开`).
 fn label_pairs(line: &str) -> Option<Vec<(Label, String)>> {
+    // Every label ends in a colon; most lines of a reply have none.
+    if !line.contains(['：', ':']) {
+        return None;
+    }
     let matches: Vec<_> = LABEL.captures_iter(line).collect();
     let first = matches.first()?.get(0)?;
     if !line[..first.start()].trim_matches(is_space).is_empty() {
@@ -266,7 +272,7 @@ pub(crate) fn is_organ_like(line: &str) -> bool {
 /// a date on one line. Printing lines (`…印发`) are not.
 fn signature_date(line: &str) -> Option<(Option<String>, NaiveDate)> {
     let t = line.trim_matches(is_space);
-    if t.ends_with("印发") {
+    if t.ends_with("印发") || !may_end_with_date(t) {
         return None;
     }
     let m = find_date(t)?;
@@ -287,6 +293,9 @@ fn signature_date(line: &str) -> Option<(Option<String>, NaiveDate)> {
 fn printing(line: &str) -> Option<(Option<String>, NaiveDate)> {
     let t = line.trim_matches(is_space);
     let body = t.strip_suffix("印发")?.trim_end_matches(is_space);
+    if !may_end_with_date(body) {
+        return None;
+    }
     let m = find_date(body)?;
     if m.end != body.len() {
         return None;

@@ -2,6 +2,7 @@
 //! metadata block, the body container's text as lines, and attachment links.
 //! When no body selector matches, the main content is found by text density.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use ego_tree::iter::Edge;
@@ -41,7 +42,8 @@ pub(crate) enum Container {
     None,
 }
 
-/// Elements that end a line of text.
+/// Elements that end a line of text, in byte order (looked up by binary
+/// search, as every element of every page is).
 const BLOCK_ELEMENTS: &[&str] = &[
     "address",
     "article",
@@ -160,11 +162,49 @@ const ATTACHMENT_EXTENSIONS: &[&str] = &[
     ".7z", ".ofd", ".txt", ".csv",
 ];
 
+/// How many parsed selectors each thread keeps. A profile has about a dozen
+/// and a process reads a few profiles; the bound only keeps selectors from
+/// arbitrary profiles (a checker run over many) from piling up.
+const SELECTOR_CACHE_SIZE: usize = 256;
+
+thread_local! {
+    /// Selectors already parsed, by their text: the same profile's selectors
+    /// are parsed once per thread, not once per page.
+    static SELECTORS: RefCell<HashMap<String, Selector>> = RefCell::new(HashMap::new());
+}
+
 fn selector(s: &str) -> Result<Selector, ParseError> {
-    Selector::parse(s).map_err(|error| ParseError::InvalidSelector {
+    if let Some(cached) = SELECTORS.with(|cache| cache.borrow().get(s).cloned()) {
+        return Ok(cached);
+    }
+    let parsed = Selector::parse(s).map_err(|error| ParseError::InvalidSelector {
         selector: s.to_string(),
         reason: error.to_string(),
-    })
+    })?;
+    SELECTORS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= SELECTOR_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(s.to_string(), parsed.clone());
+    });
+    Ok(parsed)
+}
+
+/// Whether an element is one of [`BLOCK_ELEMENTS`].
+fn is_block(name: &str) -> bool {
+    BLOCK_ELEMENTS.binary_search(&name).is_ok()
+}
+
+/// Whether a selector matches an element by the element alone (its name,
+/// classes, id: `script`, `div.share`, `#footer`), never by its place in
+/// the tree. Removing one element then cannot change what such a selector
+/// matches elsewhere, so a list of them can be applied in one pass.
+fn is_element_local(selector: &str) -> bool {
+    let s = selector.trim();
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '#' | '*'))
 }
 
 /// Reads the page `text` (already decoded) with `profile`.
@@ -191,15 +231,24 @@ pub(crate) fn read_dom(
     let mut doc = Html::parse_document(text);
     // `Html::select` walks every node of the arena, detached ones included,
     // so all selection starts from the root element instead.
-    for sel in &strip_sels {
-        let ids: Vec<NodeId> = match root_element(&doc) {
-            Some(root) => root.select(sel).map(|e| e.id()).collect(),
-            None => Vec::new(),
-        };
-        for id in ids {
-            if let Some(mut node) = doc.tree.get_mut(id) {
-                node.detach();
-            }
+    if profile.strip.iter().all(|s| is_element_local(s)) {
+        // One walk for all of them, as one selector list: what each
+        // matches does not depend on what the others removed.
+        if !profile.strip.is_empty() {
+            let all = selector(&profile.strip.join(", "))?;
+            let ids: Vec<NodeId> = match root_element(&doc) {
+                Some(root) => root.select(&all).map(|e| e.id()).collect(),
+                None => Vec::new(),
+            };
+            detach_all(&mut doc, ids);
+        }
+    } else {
+        for sel in &strip_sels {
+            let ids: Vec<NodeId> = match root_element(&doc) {
+                Some(root) => root.select(sel).map(|e| e.id()).collect(),
+                None => Vec::new(),
+            };
+            detach_all(&mut doc, ids);
         }
     }
     let Some(root) = root_element(&doc) else {
@@ -255,6 +304,15 @@ pub(crate) fn read_dom(
         dom.attachments = attachments_in(scope, page_url);
     }
     Ok(dom)
+}
+
+/// Removes the nodes `ids` (and their subtrees) from the document.
+fn detach_all(doc: &mut Html, ids: Vec<NodeId>) {
+    for id in ids {
+        if let Some(mut node) = doc.tree.get_mut(id) {
+            node.detach();
+        }
+    }
 }
 
 /// The document's `<html>` element (the parser always creates one).
@@ -318,7 +376,7 @@ fn lines_of(container: ElementRef<'_>, boilerplate: &HashSet<String>) -> Vec<Str
                 Node::Element(e) => {
                     if skip_depth > 0 || is_skipped(e) {
                         skip_depth += 1;
-                    } else if BLOCK_ELEMENTS.contains(&e.name()) || e.name() == "br" {
+                    } else if is_block(e.name()) || e.name() == "br" {
                         flush(&mut current, &mut lines, boilerplate);
                     }
                 }
@@ -329,7 +387,7 @@ fn lines_of(container: ElementRef<'_>, boilerplate: &HashSet<String>) -> Vec<Str
                 if let Node::Element(e) = n.value() {
                     if skip_depth > 0 {
                         skip_depth -= 1;
-                    } else if BLOCK_ELEMENTS.contains(&e.name()) {
+                    } else if is_block(e.name()) {
                         flush(&mut current, &mut lines, boilerplate);
                     }
                 }
@@ -346,9 +404,15 @@ fn flush(current: &mut String, lines: &mut Vec<String>, boilerplate: &HashSet<St
     if line.is_empty() {
         return;
     }
-    let compact: String = line.chars().filter(|c| !is_space(*c)).collect();
-    if boilerplate.contains(&line) || boilerplate.contains(&compact) {
+    if boilerplate.contains(&line) {
         return;
+    }
+    // Without spaces the compact form is the line itself, already looked up.
+    if line.contains(is_space) {
+        let compact: String = line.chars().filter(|c| !is_space(*c)).collect();
+        if boilerplate.contains(&compact) {
+            return;
+        }
     }
     lines.push(line);
 }
@@ -356,35 +420,52 @@ fn flush(current: &mut String, lines: &mut Vec<String>, boilerplate: &HashSet<St
 /// One line of text as a browser would show it: source line breaks folded,
 /// no-break spaces and tabs as spaces, ends trimmed.
 fn layout_line(raw: &str) -> String {
-    let chars: Vec<char> = raw.chars().collect();
     let mut out = String::with_capacity(raw.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if matches!(c, '\n' | '\r' | '\t' | ' ' | '\u{0C}')
-            && chars[i..]
-                .iter()
-                .take_while(|c| matches!(c, '\n' | '\r' | '\t' | ' ' | '\u{0C}'))
-                .any(|c| matches!(c, '\n' | '\r'))
-        {
-            let start = i;
-            while i < chars.len() && matches!(chars[i], '\n' | '\r' | '\t' | ' ' | '\u{0C}') {
-                i += 1;
-            }
-            let before = start.checked_sub(1).map(|k| chars[k]);
-            let after = chars.get(i).copied();
-            if !matches!((before, after), (Some(b), Some(a)) if is_cjk(b) && is_cjk(a)) {
-                out.push(' ');
-            }
+    // The character before the current run of source whitespace, where the
+    // run starts (a byte offset), and whether it holds a line break.
+    let mut before: Option<char> = None;
+    let mut run: Option<usize> = None;
+    let mut run_breaks = false;
+    for (at, c) in raw.char_indices() {
+        if is_source_space(c) {
+            run.get_or_insert(at);
+            run_breaks |= matches!(c, '\n' | '\r');
             continue;
         }
-        out.push(match c {
-            '\u{00A0}' | '\t' | '\u{0C}' => ' ',
-            other => other,
-        });
-        i += 1;
+        if let Some(start) = run.take() {
+            push_run(&mut out, &raw[start..at], run_breaks, before, Some(c));
+            run_breaks = false;
+        }
+        out.push(if c == '\u{00A0}' { ' ' } else { c });
+        before = Some(c);
     }
-    out.trim_matches(is_space).to_string()
+    if let Some(start) = run {
+        push_run(&mut out, &raw[start..], run_breaks, before, None);
+    }
+    let trimmed = out.trim_matches(is_space);
+    if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Whitespace as it appears in HTML source between words and lines.
+fn is_source_space(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\t' | ' ' | '\u{0C}')
+}
+
+/// One run of source whitespace as a browser lays it out: a run holding a
+/// line break becomes one space (none between two CJK characters); a run
+/// without one keeps a space for each of its characters.
+fn push_run(out: &mut String, run: &str, breaks: bool, before: Option<char>, after: Option<char>) {
+    if breaks {
+        if !matches!((before, after), (Some(b), Some(a)) if is_cjk(b) && is_cjk(a)) {
+            out.push(' ');
+        }
+    } else {
+        out.extend(run.chars().map(|_| ' '));
+    }
 }
 
 /// Label/value pairs of the metadata block. Each cell's first `<span>` is
@@ -559,7 +640,7 @@ fn densest_element(root: ElementRef<'_>) -> Option<ElementRef<'_>> {
                                 owned += s.han;
                             }
                             Node::Element(ce) => {
-                                let block = BLOCK_ELEMENTS.contains(&ce.name());
+                                let block = is_block(ce.name());
                                 has_block |= block || s.has_block;
                                 han += s.han;
                                 if !block || !s.has_block {
@@ -633,7 +714,7 @@ fn common_ancestor<'a>(a: ElementRef<'a>, b: ElementRef<'a>) -> Option<ElementRe
 /// Links to files (PDF, Word, spreadsheets, archives) within `scope`,
 /// resolved against the page URL; each URL once.
 fn attachments_in(scope: ElementRef<'_>, page_url: &str) -> Vec<Attachment> {
-    let Ok(link_sel) = Selector::parse("a[href]") else {
+    let Ok(link_sel) = selector("a[href]") else {
         return Vec::new();
     };
     let base = url::Url::parse(page_url).ok();
@@ -700,16 +781,16 @@ fn check_nesting(text: &str) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    let tag_name = |from: usize| -> (String, usize) {
+    // A tag's name (ASCII letters, digits, `-`) and where it ends.
+    let tag_name = |from: usize| -> (&[u8], usize) {
         let mut j = from;
         while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'-') {
             j += 1;
         }
-        (
-            String::from_utf8_lossy(&bytes[from..j]).to_ascii_lowercase(),
-            j,
-        )
+        (&bytes[from..j], j)
     };
+    let one_of =
+        |list: &[&str], name: &[u8]| list.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name));
     let find = |from: usize, needle: &[u8]| -> usize {
         bytes
             .get(from..)
@@ -721,7 +802,11 @@ fn check_nesting(text: &str) -> Result<(), ParseError> {
     };
     while i < bytes.len() {
         if bytes[i] != b'<' {
-            i += 1;
+            // Straight to the next tag.
+            i = bytes[i..]
+                .iter()
+                .position(|&b| b == b'<')
+                .map_or(bytes.len(), |p| i + p);
             continue;
         }
         let next = bytes.get(i + 1).copied().unwrap_or(b' ');
@@ -731,17 +816,19 @@ fn check_nesting(text: &str) -> Result<(), ParseError> {
             i = find(i + 1, b">");
         } else if next == b'/' {
             let (name, end) = tag_name(i + 2);
-            if !name.is_empty() && !NON_NESTING.contains(&name.as_str()) {
+            if !name.is_empty() && !one_of(NON_NESTING, name) {
                 depth = depth.saturating_sub(1);
             }
             i = end.max(i + 2);
         } else if next.is_ascii_alphabetic() {
             let (name, end) = tag_name(i + 1);
-            if RAW_TEXT.contains(&name.as_str()) {
-                i = find(end, format!("</{name}").as_bytes());
+            if one_of(RAW_TEXT, name) {
+                let mut closing = b"</".to_vec();
+                closing.extend_from_slice(name);
+                i = find(end, &closing);
                 continue;
             }
-            if !NON_NESTING.contains(&name.as_str()) {
+            if !one_of(NON_NESTING, name) {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Err(ParseError::Malformed {
@@ -785,6 +872,34 @@ mod tests {
         assert_eq!(layout_line("  园区主体\n    已获支持 "), "园区主体已获支持");
         assert_eq!(layout_line("举办 2022 年度"), "举办 2022 年度");
         assert_eq!(layout_line("a\n  b"), "a b");
+    }
+
+    #[test]
+    fn block_elements_are_in_byte_order_for_binary_search() {
+        assert!(BLOCK_ELEMENTS.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_block("div") && is_block("ul") && is_block("address"));
+        assert!(!is_block("span") && !is_block("br"));
+    }
+
+    #[test]
+    fn whitespace_runs_without_a_line_break_keep_one_space_per_character() {
+        assert_eq!(layout_line("a \t\u{0C}b"), "a   b");
+        assert_eq!(layout_line("a\u{00A0}\u{00A0}b"), "a  b");
+        assert_eq!(layout_line("园区\r\n 主体 \n"), "园区主体");
+        assert_eq!(layout_line("园区 \n a"), "园区 a");
+        assert_eq!(layout_line("\n\n"), "");
+    }
+
+    #[test]
+    fn only_selectors_of_the_element_alone_are_element_local() {
+        assert!(is_element_local("script"));
+        assert!(is_element_local("div.share-bar"));
+        assert!(is_element_local(" #footer "));
+        assert!(!is_element_local("div > p"));
+        assert!(!is_element_local("li:first-child"));
+        assert!(!is_element_local("a, b"));
+        assert!(!is_element_local("a[href]"));
+        assert!(!is_element_local(""));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! Every function here is pure and total: bad input yields `None`, never a
 //! panic.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
@@ -60,6 +61,9 @@ pub fn is_space(c: char) -> bool {
 
 /// Full-width digits (`２０２２`) as ASCII digits; everything else unchanged.
 pub fn fold_digits(s: &str) -> String {
+    if !s.contains(|c| ('０'..='９').contains(&c)) {
+        return s.to_string();
+    }
     s.chars()
         .map(|c| match c {
             '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
@@ -78,6 +82,9 @@ pub fn normalize_title(s: &str) -> String {
 /// Collapses whitespace runs to one ASCII space and trims the ends; with
 /// `drop_between_cjk`, a run between two CJK characters is removed instead.
 pub(crate) fn collapse_spaces(s: &str, drop_between_cjk: bool) -> String {
+    if !s.contains(is_space) {
+        return s.to_string();
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -104,6 +111,9 @@ pub(crate) fn collapse_spaces(s: &str, drop_between_cjk: bool) -> String {
 
 /// Removes every whitespace character.
 pub fn remove_spaces(s: &str) -> String {
+    if !s.contains(is_space) {
+        return s.to_string();
+    }
     s.chars().filter(|c| !is_space(*c)).collect()
 }
 
@@ -159,8 +169,22 @@ pub fn find_date(s: &str) -> Option<DateMatch> {
     // Folding full-width digits keeps byte offsets only when nothing changed,
     // so offsets are mapped back through a char-index table when it did.
     let folded = fold_date_chars(s);
+    // Each pattern needs a character of its own: the Chinese forms a 年,
+    // the numeric form an ASCII digit. Text without it is not searched.
+    let has_year = folded.contains('年');
+    let has_digit = folded.bytes().any(|b| b.is_ascii_digit());
+    if !has_year && !has_digit {
+        return None;
+    }
     let mut best: Option<DateMatch> = None;
-    for (pattern, han) in [(&*DATE_CN, false), (&*DATE_ISO, false), (&*DATE_HAN, true)] {
+    for (pattern, han, possible) in [
+        (&*DATE_CN, false, has_year && has_digit),
+        (&*DATE_ISO, false, has_digit),
+        (&*DATE_HAN, true, has_year),
+    ] {
+        if !possible {
+            continue;
+        }
         for caps in pattern.captures_iter(&folded) {
             let date = if han {
                 let year: Option<i32> = caps["y"]
@@ -199,18 +223,30 @@ pub fn find_date(s: &str) -> Option<DateMatch> {
 
 /// Full-width digits and the full-width separators dates are written with
 /// (`２０１９－１０－１４　１４：２５：４９`) as their ASCII forms, one char for
-/// one char.
-fn fold_date_chars(s: &str) -> String {
-    fold_digits(s)
-        .chars()
-        .map(|c| match c {
-            '－' => '-',
-            '／' => '/',
-            '．' => '.',
-            '：' => ':',
-            other => other,
-        })
-        .collect()
+/// one char; `s` itself (no copy) when it holds none.
+fn fold_date_chars(s: &str) -> Cow<'_, str> {
+    let fold = |c: char| match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        '－' => '-',
+        '／' => '/',
+        '．' => '.',
+        '：' => ':',
+        other => other,
+    };
+    if s.chars().all(|c| fold(c) == c) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().map(fold).collect())
+    }
+}
+
+/// Whether `s` may end with a date: every date form ends with 日 or a digit
+/// (ASCII or full-width). A cheap test before a search for a date at the
+/// end of a line.
+pub(crate) fn may_end_with_date(s: &str) -> bool {
+    s.chars()
+        .next_back()
+        .is_some_and(|c| c == '日' || c.is_ascii_digit() || ('０'..='９').contains(&c))
 }
 
 /// Maps byte offsets in `folded` (the digit-folded copy of `original`) back to

@@ -89,6 +89,59 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// Takes the lease of `section` for `holder` until `until` whether or
+    /// not the section is due, if the lease is free (never held, released,
+    /// expired, or already `holder`'s); the schedule is left as it is.
+    /// For work that must not run beside a poll of the section but is not
+    /// part of its schedule (a backfill). Returns whether `holder` now holds
+    /// it; atomic like [`Store::claim_section`].
+    pub async fn hold_section(
+        &self,
+        portal: &str,
+        section: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let changed = conn
+            .exec()
+            .execute(
+                "INSERT INTO crawl_leases \
+                 (portal, section, holder, expires_at, next_poll_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, NULL, $5) \
+                 ON CONFLICT (portal, section) DO UPDATE SET holder = excluded.holder, \
+                 expires_at = excluded.expires_at, updated_at = excluded.updated_at \
+                 WHERE crawl_leases.holder IS NULL OR crawl_leases.expires_at IS NULL \
+                 OR crawl_leases.expires_at <= $5 OR crawl_leases.holder = $3",
+                args![portal, section, holder, ts(until), ts(now)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Gives back a lease `holder` holds without touching the section's
+    /// schedule (the counterpart of [`Store::hold_section`]). Returns
+    /// `false` when `holder` no longer held it.
+    pub async fn unhold_section(
+        &self,
+        portal: &str,
+        section: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let changed = conn
+            .exec()
+            .execute(
+                "UPDATE crawl_leases SET holder = NULL, expires_at = NULL, updated_at = $4 \
+                 WHERE portal = $1 AND section = $2 AND holder = $3",
+                args![portal, section, holder, ts(now)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
     /// Extends the hold of a lease `holder` still holds until `until`.
     /// Returns `false` when another instance has taken it meanwhile (the
     /// caller must stop working on the section).
