@@ -90,7 +90,7 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
             "GOVWIRE__AMQP__QUEUE_PREFIX",
             format!("govwire.test.{suffix}"),
         )
-        .env("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "300")
+        .env("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "120")
         .env(
             "GOVWIRE__STORE__URL",
             format!("sqlite://{}/govwire.db", dir.display()),
@@ -178,6 +178,30 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
         rest.join("\n")
     );
     std::fs::remove_dir_all(&dir).ok();
+    // The broker is shared: remove what this run declared.
+    let bus_config = govwire_bus::BusConfig {
+        events_exchange: format!("govwire.test.{suffix}.events"),
+        pipeline_exchange: format!("govwire.test.{suffix}.pipeline"),
+        queue_prefix: format!("govwire.test.{suffix}"),
+        ..govwire_bus::BusConfig::default()
+    };
+    if let Ok(bus) = govwire_bus::Bus::connect(&bus_config, "cli-test-cleanup").await {
+        for name in ["parser", "notifier", "archive"] {
+            let queue = format!("{}.{name}", bus_config.queue_prefix);
+            let _ = bus
+                .delete_queue(&govwire_bus::dead_letter_queue_name(&queue))
+                .await;
+            let _ = bus.delete_queue(&queue).await;
+        }
+        for exchange in [
+            bus_config.events_exchange.clone(),
+            bus_config.pipeline_exchange.clone(),
+            format!("{}.dlx", bus_config.queue_prefix),
+        ] {
+            let _ = bus.delete_exchange(&exchange).await;
+        }
+        bus.close().await;
+    }
 }
 
 /// A corpus reply laid out in its own layout, saved as a UTF-8 file, with
@@ -360,7 +384,7 @@ async fn run_backfill(base_url: &str, suffix: &str, db: &std::path::Path) -> (i3
             "GOVWIRE__AMQP__QUEUE_PREFIX",
             format!("govwire.test.{suffix}"),
         )
-        .env("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "300")
+        .env("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "120")
         .env("GOVWIRE__STORE__URL", format!("sqlite://{}", db.display()))
         .env("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0")
         .env("GOVWIRE__LOG__FORMAT", "json");
@@ -480,6 +504,18 @@ async fn govwire_backfill_walks_every_section_publishes_its_pages_and_a_second_r
         queued,
         "nothing new published"
     );
+    // The broker is shared: remove what this run declared.
+    for queue in [
+        parser_queue.clone(),
+        govwire_bus::dead_letter_queue_name(&parser_queue),
+    ] {
+        let _ = bus.delete_queue(&queue).await;
+    }
+    let _ = bus.delete_exchange(&bus_config.pipeline_exchange).await;
+    let _ = bus.delete_exchange(&bus_config.events_exchange).await;
+    let _ = bus
+        .delete_exchange(&format!("{}.dlx", bus_config.queue_prefix))
+        .await;
     bus.close().await;
     cancel.cancel();
 }

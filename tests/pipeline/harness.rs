@@ -71,6 +71,7 @@ impl Recorder {
 pub struct Pipeline {
     pub portal: RunningPortal,
     recorder: Recorder,
+    bus_config: BusConfig,
     cancel: CancellationToken,
     handle: std::thread::JoinHandle<anyhow::Result<()>>,
     archive: String,
@@ -104,7 +105,7 @@ pub fn config_for(names: &Names, db: &TestDb) -> Config {
         ("GOVWIRE__AMQP__EVENTS_EXCHANGE", names.events()),
         ("GOVWIRE__AMQP__PIPELINE_EXCHANGE", names.pipeline()),
         ("GOVWIRE__AMQP__QUEUE_PREFIX", names.prefix()),
-        ("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "600".into()),
+        ("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "120".into()),
         ("GOVWIRE__STORE__URL", db.url.expose_secret().to_string()),
         ("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0".into()),
         ("GOVWIRE__CRAWLER__POLL_INTERVAL_SECS", "1".into()),
@@ -173,6 +174,7 @@ pub async fn spawn_pipeline(
     let portals = config
         .portal_profiles(repo_root(), &overrides, &BTreeMap::new())
         .expect("the shipped profiles load");
+    let bus_config = config.bus();
     let plan = RunPlan {
         config,
         portals,
@@ -209,6 +211,7 @@ pub async fn spawn_pipeline(
     Pipeline {
         portal,
         recorder,
+        bus_config,
         cancel,
         handle,
         archive,
@@ -335,7 +338,18 @@ impl Pipeline {
     }
 
     /// Stops every stage and checks they stopped cleanly.
+    /// Stops every stage, checks they stopped cleanly, then deletes the
+    /// test's queues and exchanges: the broker is shared, and each quorum
+    /// queue holds file handles on it until deleted.
     pub async fn stop(self) {
+        let bus_config = self.bus_config.clone();
+        self.stop_keeping_queues().await;
+        delete_topology(&bus_config).await;
+    }
+
+    /// Stops every stage and checks they stopped cleanly, leaving the queues
+    /// in place (for a restart).
+    pub async fn stop_keeping_queues(self) {
         self.cancel.cancel();
         let handle = self.handle;
         let joined = tokio::task::spawn_blocking(move || handle.join());
@@ -347,6 +361,28 @@ impl Pipeline {
             Err(_) => panic!("the pipeline did not stop within 30 s of the signal"),
         }
     }
+}
+
+/// Deletes what a pipeline with `bus_config` declared on the broker.
+pub async fn delete_topology(bus_config: &BusConfig) {
+    let Ok(bus) = Bus::connect(bus_config, "test-cleanup").await else {
+        return;
+    };
+    for name in ["parser", "notifier", "archive"] {
+        let queue = format!("{}.{name}", bus_config.queue_prefix);
+        let _ = bus
+            .delete_queue(&govwire_bus::dead_letter_queue_name(&queue))
+            .await;
+        let _ = bus.delete_queue(&queue).await;
+    }
+    for exchange in [
+        bus_config.events_exchange.clone(),
+        bus_config.pipeline_exchange.clone(),
+        format!("{}.dlx", bus_config.queue_prefix),
+    ] {
+        let _ = bus.delete_exchange(&exchange).await;
+    }
+    bus.close().await;
 }
 
 fn urlencode(s: &str) -> String {
@@ -434,6 +470,7 @@ pub async fn spawn_pipeline_tuned(
     let portals = config
         .portal_profiles(repo_root(), &overrides, &BTreeMap::new())
         .expect("the shipped profiles load");
+    let bus_config = config.bus();
     let plan = RunPlan {
         config,
         portals,
@@ -468,6 +505,7 @@ pub async fn spawn_pipeline_tuned(
     Pipeline {
         portal,
         recorder,
+        bus_config,
         cancel,
         handle,
         archive,

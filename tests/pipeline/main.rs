@@ -136,7 +136,7 @@ async fn restarting_the_pipeline_publishes_nothing_new(db: TestDb) {
     let recorder = pipeline.recorder();
     let portal = pipeline.portal.clone();
     let before = recorder.len();
-    pipeline.stop().await;
+    pipeline.stop_keeping_queues().await;
 
     // Same database, same exchange and queues, same portal: a restart.
     let restarted = spawn_pipeline(&names, &db, Some((portal, recorder.clone()))).await;

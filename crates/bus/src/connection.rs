@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lapin::options::{
-    BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions, QueueBindOptions,
-    QueueDeclareOptions,
+    BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions, ExchangeDeleteOptions,
+    QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
@@ -377,6 +377,47 @@ impl Bus {
                 .map_err(|source| BusError::Declare {
                     what: "queue",
                     name: queue.to_owned(),
+                    source: AmqpError::from(source),
+                });
+            close_channel(&channel).await;
+            result
+        })
+        .await
+    }
+
+    /// Deletes `queue` (a full name) and its messages; a queue that does not
+    /// exist is not an error. Returns how many messages it held. For
+    /// operators retiring a subscriber, and for tests that clean up after
+    /// themselves (a quorum queue holds broker file handles until deleted).
+    pub async fn delete_queue(&self, queue: &str) -> Result<u32, BusError> {
+        self.within("deleting a queue", async {
+            let name = short("queue name", queue)?;
+            let channel = self.open_channel().await?;
+            let result = channel
+                .queue_delete(name, QueueDeleteOptions::default())
+                .await
+                .map_err(|source| BusError::Declare {
+                    what: "queue",
+                    name: queue.to_owned(),
+                    source: AmqpError::from(source),
+                });
+            close_channel(&channel).await;
+            result
+        })
+        .await
+    }
+
+    /// Deletes `exchange`; one that does not exist is not an error.
+    pub async fn delete_exchange(&self, exchange: &str) -> Result<(), BusError> {
+        self.within("deleting an exchange", async {
+            let name = short("exchange name", exchange)?;
+            let channel = self.open_channel().await?;
+            let result = channel
+                .exchange_delete(name, ExchangeDeleteOptions::default())
+                .await
+                .map_err(|source| BusError::Declare {
+                    what: "exchange",
+                    name: exchange.to_owned(),
                     source: AmqpError::from(source),
                 });
             close_channel(&channel).await;
