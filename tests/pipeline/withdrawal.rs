@@ -165,6 +165,10 @@ async fn an_outage_withdraws_nothing_and_degrades_the_sections(db: TestDb) {
         config.notifier.withdraw_grace_secs = 0;
         config.notifier.degraded_after_failed_polls = 2;
         config.notifier.sweep_interval_secs = 1;
+        // Keep the crawler's back-off after the 503s short, so two failed
+        // polls come within the test's deadline.
+        config.crawler.backoff_base_ms = 50;
+        config.crawler.backoff_cap_secs = 1;
     })
     .await;
     let goldens = corpus_goldens();
