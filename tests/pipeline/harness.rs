@@ -155,7 +155,12 @@ pub async fn spawn_pipeline(
     db: &TestDb,
     reuse: Option<(RunningPortal, Recorder)>,
 ) -> Pipeline {
-    let config = config_for(names, db);
+    spawn_with(config_for(names, db), reuse).await
+}
+
+/// Starts the stages with `config`, and the fixture portal and recorder
+/// unless `reuse` hands them in.
+async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) -> Pipeline {
     let (portal, recorder) = match reuse {
         Some(r) => r,
         None => {
@@ -458,59 +463,7 @@ pub async fn spawn_pipeline_tuned(
 ) -> Pipeline {
     let mut config = config_for(names, db);
     tune(&mut config);
-    let portal = FixturePortal::start(
-        "127.0.0.1:0".parse().unwrap(),
-        corpus(),
-        CancellationToken::new(),
-    )
-    .await
-    .expect("the fixture portal starts");
-    let recorder = start_recorder(&config.bus()).await;
-    let overrides = BTreeMap::from([("shpt".to_string(), portal.base_url())]);
-    let portals = config
-        .portal_profiles(repo_root(), &overrides, &BTreeMap::new())
-        .expect("the shipped profiles load");
-    let bus_config = config.bus();
-    let plan = RunPlan {
-        config,
-        portals,
-        archive_listen: Some("127.0.0.1:0".parse().unwrap()),
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
-    let cancel = CancellationToken::new();
-    let token = cancel.clone();
-    let handle = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime for the pipeline");
-        runtime.block_on(services::run(
-            plan,
-            Service::ALL.to_vec(),
-            token,
-            Reports {
-                archive_bound: Some(tx),
-            },
-        ))
-    });
-    let archive = match tokio::time::timeout(Duration::from_secs(60), rx).await {
-        Ok(Ok(addr)) => format!("http://{addr}"),
-        _ => {
-            cancel.cancel();
-            let outcome = tokio::task::spawn_blocking(move || handle.join()).await;
-            panic!("the pipeline did not start: {outcome:?}");
-        }
-    };
-    Pipeline {
-        portal,
-        recorder,
-        bus_config,
-        cancel,
-        handle,
-        archive,
-        http: reqwest::Client::new(),
-    }
+    spawn_with(config, None).await
 }
 
 impl Pipeline {

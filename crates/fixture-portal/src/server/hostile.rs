@@ -30,6 +30,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
+/// How long the trickle mode waits between two bytes: one a second, the
+/// pace of the slowest servers a crawler must not wait on forever.
+const TRICKLE_PAUSE: Duration = Duration::from_secs(1);
+
 use super::{RunningPortal, Shared};
 
 /// Size of [`Hostile::HugePage`]'s body: ten times the crawler's default
@@ -291,7 +295,7 @@ fn trickle() -> Body {
             return None;
         }
         if at > 0 {
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(TRICKLE_PAUSE).await;
         }
         Some((
             Ok::<_, std::io::Error>(Bytes::from_static(&page[at..at + 1])),
