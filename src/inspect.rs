@@ -13,17 +13,28 @@ use govwire_model::{PageOutcome, ParsedPage, PortalProfile, RawPage, Reply};
 /// Longest a page fetch may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Most attachments `govwire parse URL` fetches for one page.
+const MAX_ATTACHMENTS: usize = 10;
+
 /// Reads the page at `target`, a file path or an `http(s)://` URL, as the
 /// crawler would have handed it to the parser. A URL is fetched once
-/// (timeout, size capped at the profile's `max_body_bytes`); its linked
-/// files are not fetched, so the record lists them without hash or text.
+/// (timeout, size capped at the profile's `max_body_bytes`), and so are the
+/// files it links (the profile's `detail.attachments`, at most ten), whose
+/// text the caller extracts; a file on disk carries no attachments.
 pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage> {
     let max_bytes = profile.politeness.max_body_bytes;
+    let mut attachments = Vec::new();
     let (url, content_type, body, item_id) = if target.starts_with("http://")
         || target.starts_with("https://")
     {
         let url = url::Url::parse(target).with_context(|| format!("`{target}` is not a URL"))?;
         let (final_url, content_type, body) = fetch(&url, max_bytes).await?;
+        let links =
+            govwire_crawler::attachment_links(profile, &body, content_type.as_deref(), &final_url)
+                .map_err(anyhow::Error::msg)?;
+        for link in links.into_iter().take(MAX_ATTACHMENTS) {
+            attachments.push(fetch_attachment(link, max_bytes).await);
+        }
         let item_id = final_url
             .path_segments()
             .and_then(|mut s| s.next_back().map(str::to_string))
@@ -64,8 +75,38 @@ pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage>
         fetched_at: chrono::Utc::now(),
         content_type,
         body,
-        attachments: Vec::new(),
+        attachments,
     })
+}
+
+/// One linked file as the parser stage expects it: its bytes, or why they
+/// could not be had.
+async fn fetch_attachment(
+    link: govwire_crawler::AttachmentLink,
+    max_bytes: u64,
+) -> govwire_model::RawAttachment {
+    let mut attachment = govwire_model::RawAttachment {
+        name: link.name,
+        url: link.href,
+        content_type: None,
+        body: Vec::new(),
+        text: None,
+        error: None,
+    };
+    match link.url {
+        Err(reason) => attachment.error = Some(reason),
+        Ok(url) => {
+            attachment.url = url.to_string();
+            match fetch(&url, max_bytes).await {
+                Ok((_, content_type, body)) => {
+                    attachment.content_type = content_type;
+                    attachment.body = body;
+                }
+                Err(e) => attachment.error = Some(format!("{e:#}")),
+            }
+        }
+    }
+    attachment
 }
 
 async fn fetch(url: &url::Url, max_bytes: u64) -> Result<(url::Url, Option<String>, Vec<u8>)> {

@@ -253,10 +253,15 @@ async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
         Ok(profile) => profile,
         Err(e) => return fail(e),
     };
-    let page = match govwire::inspect::load_page(&args.target, &profile).await {
+    let mut page = match govwire::inspect::load_page(&args.target, &profile).await {
         Ok(page) => page,
         Err(e) => return fail(e),
     };
+    govwire::attachments::extract_attachments(
+        &mut page,
+        &govwire_extract::ExtractLimits::default(),
+    )
+    .await;
     let parsed = match govwire_parser::parse_page(&page, &profile) {
         Ok(parsed) => parsed,
         Err(e) => {

@@ -365,6 +365,48 @@ async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
             && url::Url::parse(&portal.url_of(&doc)).unwrap().path() == r.path));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_of_a_url_reads_a_reply_held_only_in_its_linked_pdf() {
+    let cancel = CancellationToken::new();
+    let portal = FixturePortal::start("127.0.0.1:0".parse().unwrap(), corpus(), cancel.clone())
+        .await
+        .unwrap();
+    let doc = portal
+        .documents()
+        .into_iter()
+        .find(|d| d.reply_attachment().is_some())
+        .expect("the corpus has a reply whose text is only in an attachment");
+    let golden = doc.golden().unwrap();
+    let url = portal.url_of(&doc);
+    let out = tokio::task::spawn_blocking(move || {
+        govwire().args(["parse", "--json", &url]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    cancel.cancel();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: govwire_model::Reply = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply.id, golden.id);
+    assert_eq!(
+        reply.body, golden.body,
+        "the body comes from the PDF's text"
+    );
+    assert_eq!(reply.attachments.len(), golden.attachments.len());
+    assert_eq!(reply.attachments[0].sha256, golden.attachments[0].sha256);
+    assert!(
+        portal
+            .requests()
+            .iter()
+            .any(|r| r.path.starts_with("/files/")),
+        "the linked file was fetched"
+    );
+}
+
 /// Runs `govwire backfill --portal shpt` against `base_url` with the test's
 /// own exchanges, queues and SQLite file; returns (exit code, stdout, stderr).
 async fn run_backfill(base_url: &str, suffix: &str, db: &std::path::Path) -> (i32, String, String) {

@@ -9,14 +9,32 @@ use crate::list::decode_html;
 
 /// One attachment link of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AttachmentLink {
+pub struct AttachmentLink {
     /// The link text, whitespace collapsed; the file name when the link has
     /// no text.
-    pub(crate) name: String,
+    pub name: String,
     /// The `href` as written.
-    pub(crate) href: String,
+    pub href: String,
     /// The absolute URL, or why the `href` cannot be fetched.
-    pub(crate) url: Result<Url, String>,
+    pub url: Result<Url, String>,
+}
+
+/// The attachment links of a page as `profile`'s `detail.attachments`
+/// selector finds them; an error when the selector does not parse. For
+/// tools that read one page outside the crawler (`govwire parse URL`).
+pub fn attachment_links(
+    profile: &govwire_model::PortalProfile,
+    body: &[u8],
+    content_type: Option<&str>,
+    page_url: &Url,
+) -> Result<Vec<AttachmentLink>, String> {
+    let selector = Selector::parse(&profile.detail.attachments).map_err(|e| {
+        format!(
+            "the profile's detail.attachments selector `{}` does not parse: {e}",
+            profile.detail.attachments
+        )
+    })?;
+    Ok(links(body, content_type, page_url, &selector))
 }
 
 /// The attachment links of a page, in page order, each URL once.

@@ -27,6 +27,7 @@
 //! profile, never here.
 
 mod attachments;
+pub use attachments::{attachment_links, AttachmentLink};
 mod crawler;
 mod error;
 mod http;
