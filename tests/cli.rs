@@ -187,19 +187,9 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
     };
     if let Ok(bus) = govwire_bus::Bus::connect(&bus_config, "cli-test-cleanup").await {
         for name in ["parser", "notifier", "archive"] {
-            let queue = format!("{}.{name}", bus_config.queue_prefix);
-            let _ = bus
-                .delete_queue(&govwire_bus::dead_letter_queue_name(&queue))
-                .await;
-            let _ = bus.delete_queue(&queue).await;
+            let _ = bus.delete_work_queue(name).await;
         }
-        for exchange in [
-            bus_config.events_exchange.clone(),
-            bus_config.pipeline_exchange.clone(),
-            format!("{}.dlx", bus_config.queue_prefix),
-        ] {
-            let _ = bus.delete_exchange(&exchange).await;
-        }
+        let _ = bus.delete_exchanges().await;
         bus.close().await;
     }
 }
@@ -329,8 +319,16 @@ fn govwire_parse_of_a_reply_without_a_body_exits_1_with_the_reason() {
     assert!(out.stdout.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
+/// Starts the fixture portal, runs `govwire parse --json` on the first
+/// document `pick` chooses, checks it exited 0, and returns the portal (for
+/// its request log), the document and the record the command printed.
+async fn parse_fixture_url(
+    pick: impl Fn(&govwire_fixture_portal::Document) -> bool,
+) -> (
+    govwire_fixture_portal::RunningPortal,
+    govwire_fixture_portal::Document,
+    govwire_model::Reply,
+) {
     let cancel = CancellationToken::new();
     let portal = FixturePortal::start("127.0.0.1:0".parse().unwrap(), corpus(), cancel.clone())
         .await
@@ -338,9 +336,8 @@ async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
     let doc = portal
         .documents()
         .into_iter()
-        .find(|d| d.is_reply() && d.is_served())
-        .expect("the corpus has a served reply");
-    let golden = doc.golden().unwrap();
+        .find(|d| pick(d))
+        .expect("the corpus has such a document");
     let url = portal.url_of(&doc);
     let out = tokio::task::spawn_blocking(move || {
         govwire().args(["parse", "--json", &url]).output().unwrap()
@@ -354,7 +351,14 @@ async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let reply: govwire_model::Reply = serde_json::from_slice(&out.stdout).unwrap();
+    let reply = serde_json::from_slice(&out.stdout).unwrap();
+    (portal, doc, reply)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
+    let (portal, doc, reply) = parse_fixture_url(|d| d.is_reply() && d.is_served()).await;
+    let golden = doc.golden().unwrap();
     assert_eq!(reply.id, golden.id);
     assert_eq!(reply.title, golden.title);
     // The portal was asked for the page, once.
@@ -367,30 +371,8 @@ async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn govwire_parse_of_a_url_reads_a_reply_held_only_in_its_linked_pdf() {
-    let cancel = CancellationToken::new();
-    let portal = FixturePortal::start("127.0.0.1:0".parse().unwrap(), corpus(), cancel.clone())
-        .await
-        .unwrap();
-    let doc = portal
-        .documents()
-        .into_iter()
-        .find(|d| d.reply_attachment().is_some())
-        .expect("the corpus has a reply whose text is only in an attachment");
+    let (portal, doc, reply) = parse_fixture_url(|d| d.reply_attachment().is_some()).await;
     let golden = doc.golden().unwrap();
-    let url = portal.url_of(&doc);
-    let out = tokio::task::spawn_blocking(move || {
-        govwire().args(["parse", "--json", &url]).output().unwrap()
-    })
-    .await
-    .unwrap();
-    cancel.cancel();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let reply: govwire_model::Reply = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(reply.id, golden.id);
     assert_eq!(
         reply.body, golden.body,
@@ -547,17 +529,7 @@ async fn govwire_backfill_walks_every_section_publishes_its_pages_and_a_second_r
         "nothing new published"
     );
     // The broker is shared: remove what this run declared.
-    for queue in [
-        parser_queue.clone(),
-        govwire_bus::dead_letter_queue_name(&parser_queue),
-    ] {
-        let _ = bus.delete_queue(&queue).await;
-    }
-    let _ = bus.delete_exchange(&bus_config.pipeline_exchange).await;
-    let _ = bus.delete_exchange(&bus_config.events_exchange).await;
-    let _ = bus
-        .delete_exchange(&format!("{}.dlx", bus_config.queue_prefix))
-        .await;
-    bus.close().await;
+    let _ = bus.delete_work_queue(govwire::services::PARSER_QUEUE).await;
+    let _ = bus.delete_exchanges().await;
     cancel.cancel();
 }

@@ -374,19 +374,9 @@ pub async fn delete_topology(bus_config: &BusConfig) {
         return;
     };
     for name in ["parser", "notifier", "archive"] {
-        let queue = format!("{}.{name}", bus_config.queue_prefix);
-        let _ = bus
-            .delete_queue(&govwire_bus::dead_letter_queue_name(&queue))
-            .await;
-        let _ = bus.delete_queue(&queue).await;
+        let _ = bus.delete_work_queue(name).await;
     }
-    for exchange in [
-        bus_config.events_exchange.clone(),
-        bus_config.pipeline_exchange.clone(),
-        format!("{}.dlx", bus_config.queue_prefix),
-    ] {
-        let _ = bus.delete_exchange(&exchange).await;
-    }
+    let _ = bus.delete_exchanges().await;
     bus.close().await;
 }
 

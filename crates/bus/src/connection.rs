@@ -426,6 +426,25 @@ impl Bus {
         .await
     }
 
+    /// Undoes [`Bus::declare_work_queue`]: deletes `<prefix>.<name>` and its
+    /// dead-letter queue, with their messages. Queues that do not exist are
+    /// not an error.
+    pub async fn delete_work_queue(&self, name: &str) -> Result<(), BusError> {
+        let queue = self.inner.config.queue_name(name);
+        self.delete_queue(&dead_letter_queue_name(&queue)).await?;
+        self.delete_queue(&queue).await?;
+        Ok(())
+    }
+
+    /// Undoes [`Bus::declare_exchanges`]: deletes the events, pipeline and
+    /// dead-letter exchanges of this configuration.
+    pub async fn delete_exchanges(&self) -> Result<(), BusError> {
+        let config = &self.inner.config;
+        self.delete_exchange(&config.events_exchange).await?;
+        self.delete_exchange(&config.pipeline_exchange).await?;
+        self.delete_exchange(&config.dead_letter_exchange()).await
+    }
+
     /// Whether the connection is currently up (false while it recovers and
     /// after [`Bus::close`]).
     pub fn is_connected(&self) -> bool {

@@ -88,19 +88,9 @@ async fn send(bus: &Bus, page: &ParsedPage, id: &str) {
 }
 
 /// The broker is shared: remove what a test declared.
-async fn clean_up(bus: &Bus, cfg: &BusConfig) {
-    let queue = format!("{}.{QUEUE}", cfg.queue_prefix);
-    let _ = bus
-        .delete_queue(&govwire_bus::dead_letter_queue_name(&queue))
-        .await;
-    let _ = bus.delete_queue(&queue).await;
-    for exchange in [
-        cfg.events_exchange.clone(),
-        cfg.pipeline_exchange.clone(),
-        format!("{}.dlx", cfg.queue_prefix),
-    ] {
-        let _ = bus.delete_exchange(&exchange).await;
-    }
+async fn clean_up(bus: &Bus) {
+    let _ = bus.delete_work_queue(QUEUE).await;
+    let _ = bus.delete_exchanges().await;
 }
 
 async fn next_event(events: &mut Consumer, within: Duration) -> Option<serde_json::Value> {
@@ -165,7 +155,7 @@ async fn a_page_delivered_twice_gives_one_published_event_and_an_edit_one_update
         db.store.pending_outbox(10).await.unwrap().is_empty(),
         "the outbox is drained"
     );
-    clean_up(&bus, &cfg).await;
+    clean_up(&bus).await;
     db.cleanup().await;
 }
 
@@ -210,7 +200,7 @@ async fn events_committed_before_a_stop_are_published_at_the_next_start() {
         .unwrap()
         .unwrap();
     assert!(db.store.pending_outbox(10).await.unwrap().is_empty());
-    clean_up(&bus, &cfg).await;
+    clean_up(&bus).await;
     db.cleanup().await;
 }
 
@@ -284,6 +274,6 @@ async fn a_portal_event_no_one_listens_for_does_not_hold_back_reply_events() {
         db.store.pending_outbox(10).await.unwrap().is_empty(),
         "the portal event is recorded as published to no one"
     );
-    clean_up(&bus, &cfg).await;
+    clean_up(&bus).await;
     db.cleanup().await;
 }
