@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::canonical::{sha256_hex, to_canonical_string};
+use crate::canonical::canonical_sha256;
 
 /// Version of the record's shape. Bumped when a field is added or its meaning
 /// changes; carried in every event's `dataschema`.
@@ -132,7 +132,7 @@ impl Reply {
 
     /// SHA-256 of the canonical JSON of [`Reply::content_value`].
     pub fn compute_content_sha256(&self) -> String {
-        sha256_hex(to_canonical_string(&self.content_value()))
+        canonical_sha256(&self.content_value())
     }
 
     /// The changes from `previous` to `self`, one per changed top-level or

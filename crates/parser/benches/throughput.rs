@@ -4,7 +4,8 @@
 //!
 //! Run with `make bench` (`cargo bench -p govwire-parser --bench
 //! throughput`, release profile). `BENCH_SECONDS` sets the time spent on
-//! each measurement (default 5). Results go in BENCHMARKS.md; nothing here
+//! each measurement (default 5); `BENCH_ONLY=parse` or `BENCH_ONLY=bare`
+//! runs one of the two alone, for a profiler. Results go in BENCHMARKS.md; nothing here
 //! asserts a time. Under `cargo test --all-targets` it parses each page
 //! once and measures nothing.
 
@@ -98,16 +99,26 @@ fn main() {
     let bytes: usize = pages.iter().map(|(p, _)| p.body.len()).sum();
     let mb = bytes as f64 / 1_000_000.0;
 
-    let (bare_passes, bare_time) = measure(budget, || {
-        for (_, text) in &pages {
-            black_box(scraper::Html::parse_document(black_box(text)));
-        }
-    });
-    let (parse_passes, parse_time) = measure(budget, || {
-        for (page, _) in &pages {
-            let _ = black_box(govwire_parser::parse_page(black_box(page), &profile));
-        }
-    });
+    // `BENCH_ONLY=parse` (or `bare`) runs one half alone, for a profiler.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let (bare_passes, bare_time) = if only == "parse" {
+        (0, Duration::ZERO)
+    } else {
+        measure(budget, || {
+            for (_, text) in &pages {
+                black_box(scraper::Html::parse_document(black_box(text)));
+            }
+        })
+    };
+    let (parse_passes, parse_time) = if only == "bare" {
+        (0, Duration::ZERO)
+    } else {
+        measure(budget, || {
+            for (page, _) in &pages {
+                let _ = black_box(govwire_parser::parse_page(black_box(page), &profile));
+            }
+        })
+    };
 
     let per_pass = |passes: u64, time: Duration| time.as_secs_f64() / passes.max(1) as f64;
     let bare = per_pass(bare_passes, bare_time);

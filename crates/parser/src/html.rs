@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
@@ -162,33 +163,214 @@ const ATTACHMENT_EXTENSIONS: &[&str] = &[
     ".7z", ".ofd", ".txt", ".csv",
 ];
 
-/// How many parsed selectors each thread keeps. A profile has about a dozen
-/// and a process reads a few profiles; the bound only keeps selectors from
-/// arbitrary profiles (a checker run over many) from piling up.
-const SELECTOR_CACHE_SIZE: usize = 256;
+/// How many compiled profiles each thread keeps. A process reads a few
+/// profiles; the bound only keeps profiles from piling up in a checker run
+/// over many.
+const PROFILE_CACHE_SIZE: usize = 16;
 
 thread_local! {
-    /// Selectors already parsed, by their text: the same profile's selectors
-    /// are parsed once per thread, not once per page.
-    static SELECTORS: RefCell<HashMap<String, Selector>> = RefCell::new(HashMap::new());
+    /// Profiles already compiled: a profile's selectors are parsed once per
+    /// thread, not once per page.
+    static COMPILED: RefCell<Vec<(DetailProfile, Rc<Compiled>)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn selector(s: &str) -> Result<Selector, ParseError> {
-    if let Some(cached) = SELECTORS.with(|cache| cache.borrow().get(s).cloned()) {
-        return Ok(cached);
+/// A profile's `detail` section, ready to read pages with.
+struct Compiled {
+    title: ProfileSelector,
+    info: ProfileSelector,
+    info_cell: ProfileSelector,
+    /// The body selectors in the profile's order, with their text.
+    body: Vec<(String, ProfileSelector)>,
+    /// The strip selectors, one by one.
+    strip: Vec<ProfileSelector>,
+    /// Whether every strip selector matches by the element alone (its
+    /// name, id, classes), never by its place in the tree. Removing one
+    /// element then cannot change what they match elsewhere, so they are
+    /// applied in one walk.
+    strip_local: bool,
+    /// The profile's boilerplate lines and [`CHROME_LINES`].
+    boilerplate: HashSet<String>,
+}
+
+impl Compiled {
+    fn new(profile: &DetailProfile) -> Result<Self, ParseError> {
+        Ok(Self {
+            title: ProfileSelector::parse(&profile.title)?,
+            info: ProfileSelector::parse(&profile.info)?,
+            info_cell: ProfileSelector::parse(&profile.info_cell)?,
+            body: profile
+                .body
+                .iter()
+                .map(|s| ProfileSelector::parse(s).map(|sel| (s.clone(), sel)))
+                .collect::<Result<_, _>>()?,
+            strip: profile
+                .strip
+                .iter()
+                .map(|s| ProfileSelector::parse(s))
+                .collect::<Result<_, _>>()?,
+            strip_local: profile.strip.iter().all(|s| is_element_local(s)),
+            boilerplate: boilerplate_of(profile),
+        })
     }
-    let parsed = Selector::parse(s).map_err(|error| ParseError::InvalidSelector {
-        selector: s.to_string(),
-        reason: error.to_string(),
-    })?;
-    SELECTORS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() >= SELECTOR_CACHE_SIZE {
-            cache.clear();
-        }
-        cache.insert(s.to_string(), parsed.clone());
+}
+
+/// The compiled form of `profile`, from this thread's cache when it has been
+/// compiled before.
+fn compiled(profile: &DetailProfile) -> Result<Rc<Compiled>, ParseError> {
+    let cached = COMPILED.with(|cache| {
+        cache
+            .borrow()
+            .iter()
+            .find(|(p, _)| p == profile)
+            .map(|(_, c)| Rc::clone(c))
     });
-    Ok(parsed)
+    if let Some(compiled) = cached {
+        return Ok(compiled);
+    }
+    let compiled = Rc::new(Compiled::new(profile)?);
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= PROFILE_CACHE_SIZE {
+            cache.remove(0);
+        }
+        cache.push((profile.clone(), Rc::clone(&compiled)));
+    });
+    Ok(compiled)
+}
+
+/// The profile's boilerplate lines, trimmed, and [`CHROME_LINES`].
+fn boilerplate_of(profile: &DetailProfile) -> HashSet<String> {
+    profile
+        .boilerplate
+        .iter()
+        .map(|b| b.trim_matches(is_space).to_string())
+        .chain(CHROME_LINES.iter().map(|s| s.to_string()))
+        .collect()
+}
+
+/// A selector of the profile. Most are lists of compound selectors by tag,
+/// id and classes (`h1, #ivs_title`, `.TRS_Editor`, `table.xxgk-table`):
+/// those are matched by comparing the element's name and attributes
+/// directly, as the selector engine would; any other goes to the engine.
+#[derive(Debug, Clone)]
+struct ProfileSelector {
+    full: Selector,
+    simple: Option<Vec<Compound>>,
+}
+
+/// `tag#id.class.class`, each part optional.
+#[derive(Debug, Clone, PartialEq)]
+struct Compound {
+    /// The tag name as written and lower-cased (HTML elements are matched
+    /// by the latter); `None` for `*` or no tag.
+    tag: Option<(String, String)>,
+    id: Option<String>,
+    classes: Vec<String>,
+}
+
+const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
+
+impl ProfileSelector {
+    fn parse(text: &str) -> Result<Self, ParseError> {
+        let full = Selector::parse(text).map_err(|error| ParseError::InvalidSelector {
+            selector: text.to_string(),
+            reason: error.to_string(),
+        })?;
+        let simple = text.split(',').map(parse_compound).collect();
+        Ok(Self { full, simple })
+    }
+
+    /// Whether `element` matches, `scope` being the element the search
+    /// starts from (what `:scope` means).
+    fn matches(&self, element: ElementRef<'_>, scope: ElementRef<'_>) -> bool {
+        match &self.simple {
+            Some(list) => list.iter().any(|c| c.matches(element.value())),
+            None => self.full.matches_with_scope(&element, Some(scope)),
+        }
+    }
+
+    /// The elements under `scope` (itself excluded, as in
+    /// [`ElementRef::select`]) that match, in document order.
+    fn select<'a>(&'a self, scope: ElementRef<'a>) -> impl Iterator<Item = ElementRef<'a>> + 'a {
+        elements_under(scope).filter(move |e| self.matches(*e, scope))
+    }
+}
+
+/// The elements under `scope`, itself excluded, in document order.
+fn elements_under(scope: ElementRef<'_>) -> impl Iterator<Item = ElementRef<'_>> {
+    scope.descendants().skip(1).filter_map(ElementRef::wrap)
+}
+
+/// `div.content` → a [`Compound`]; `None` for anything with combinators,
+/// attributes, pseudo-classes or escapes.
+fn parse_compound(text: &str) -> Option<Compound> {
+    let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let tag_end = text.find(['.', '#']).unwrap_or(text.len());
+    let tag = match &text[..tag_end] {
+        "" | "*" => None,
+        t if t.starts_with(|c: char| c.is_ascii_alphabetic()) && t.chars().all(is_name) => {
+            Some((t.to_string(), t.to_ascii_lowercase()))
+        }
+        _ => return None,
+    };
+    let mut rest = &text[tag_end..];
+    if tag.is_none() && rest.is_empty() && text != "*" {
+        return None;
+    }
+    let mut compound = Compound {
+        tag,
+        id: None,
+        classes: Vec::new(),
+    };
+    while let Some(kind) = rest.chars().next() {
+        let body = &rest[1..];
+        let end = body.find(|c: char| !is_name(c)).unwrap_or(body.len());
+        let name = &body[..end];
+        if name.is_empty() {
+            return None;
+        }
+        match kind {
+            '.' => compound.classes.push(name.to_string()),
+            '#' if compound.id.is_none() => compound.id = Some(name.to_string()),
+            _ => return None,
+        }
+        rest = &body[end..];
+    }
+    Some(compound)
+}
+
+impl Compound {
+    fn matches(&self, e: &scraper::node::Element) -> bool {
+        if let Some((written, lower)) = &self.tag {
+            let name = if &*e.name.ns == HTML_NAMESPACE {
+                lower
+            } else {
+                written
+            };
+            if e.name() != name {
+                return false;
+            }
+        }
+        if let Some(id) = &self.id {
+            if e.id() != Some(id.as_str()) {
+                return false;
+            }
+        }
+        if !self.classes.is_empty() {
+            let Some(attr) = e.attr("class") else {
+                return false;
+            };
+            if !self
+                .classes
+                .iter()
+                .all(|c| attr.split_ascii_whitespace().any(|w| w == c))
+            {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 /// Whether an element is one of [`BLOCK_ELEMENTS`].
@@ -213,39 +395,28 @@ pub(crate) fn read_dom(
     profile: &DetailProfile,
     page_url: &str,
 ) -> Result<PageDom, ParseError> {
-    let title_sel = selector(&profile.title)?;
-    let info_sel = selector(&profile.info)?;
-    let cell_sel = selector(&profile.info_cell)?;
-    let body_sels = profile
-        .body
-        .iter()
-        .map(|s| selector(s).map(|sel| (s.as_str(), sel)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let strip_sels = profile
-        .strip
-        .iter()
-        .map(|s| selector(s))
-        .collect::<Result<Vec<_>, _>>()?;
-
+    let compiled = compiled(profile)?;
     check_nesting(text)?;
     let mut doc = Html::parse_document(text);
     // `Html::select` walks every node of the arena, detached ones included,
     // so all selection starts from the root element instead.
-    if profile.strip.iter().all(|s| is_element_local(s)) {
-        // One walk for all of them, as one selector list: what each
-        // matches does not depend on what the others removed.
-        if !profile.strip.is_empty() {
-            let all = selector(&profile.strip.join(", "))?;
+    if compiled.strip_local {
+        // One walk for all of them: what each matches does not depend on
+        // what the others removed.
+        if !compiled.strip.is_empty() {
             let ids: Vec<NodeId> = match root_element(&doc) {
-                Some(root) => root.select(&all).map(|e| e.id()).collect(),
+                Some(root) => elements_under(root)
+                    .filter(|e| compiled.strip.iter().any(|s| s.matches(*e, root)))
+                    .map(|e| e.id())
+                    .collect(),
                 None => Vec::new(),
             };
             detach_all(&mut doc, ids);
         }
     } else {
-        for sel in &strip_sels {
+        for sel in &compiled.strip {
             let ids: Vec<NodeId> = match root_element(&doc) {
-                Some(root) => root.select(sel).map(|e| e.id()).collect(),
+                Some(root) => sel.select(root).map(|e| e.id()).collect(),
                 None => Vec::new(),
             };
             detach_all(&mut doc, ids);
@@ -254,41 +425,59 @@ pub(crate) fn read_dom(
     let Some(root) = root_element(&doc) else {
         return Ok(PageDom::default());
     };
-    let boilerplate: HashSet<String> = profile
-        .boilerplate
-        .iter()
-        .map(|b| b.trim_matches(is_space).to_string())
-        .chain(CHROME_LINES.iter().map(|s| s.to_string()))
-        .collect();
+    let boilerplate = &compiled.boilerplate;
+
+    // One walk finds the title elements, the metadata block and the first
+    // matches of each body selector.
+    let mut titles = Vec::new();
+    let mut info = None;
+    let mut bodies: Vec<Vec<ElementRef<'_>>> = vec![Vec::new(); compiled.body.len()];
+    for element in elements_under(root) {
+        if compiled.title.matches(element, root) {
+            titles.push(element);
+        }
+        if info.is_none() && compiled.info.matches(element, root) {
+            info = Some(element);
+        }
+        for (matches, (_, sel)) in bodies.iter_mut().zip(&compiled.body) {
+            if matches.len() < MAX_CONTAINER_MATCHES && sel.matches(element, root) {
+                matches.push(element);
+            }
+        }
+    }
 
     let mut dom = PageDom::default();
-    let title_el = root
-        .select(&title_sel)
-        .find(|e| !element_text(*e).is_empty());
-    dom.title = title_el.map(element_text);
+    let mut title_el = None;
+    for element in titles {
+        let text = element_text(element);
+        if !text.is_empty() {
+            dom.title = Some(text);
+            title_el = Some(element);
+            break;
+        }
+    }
 
-    if let Some(block) = root.select(&info_sel).next() {
-        dom.info = read_info(block, &cell_sel, &boilerplate);
+    if let Some(block) = info {
+        dom.info = read_info(block, &compiled.info_cell, boilerplate);
     }
 
     let mut container = None;
-    for (name, sel) in &body_sels {
-        let best = root
-            .select(sel)
-            .take(MAX_CONTAINER_MATCHES)
-            .map(|e| (e, lines_of(e, &boilerplate)))
+    for (matches, (name, _)) in bodies.into_iter().zip(&compiled.body) {
+        let best = matches
+            .into_iter()
+            .map(|e| (e, lines_of(e, boilerplate)))
             .filter(|(_, lines)| !lines.is_empty())
             .max_by_key(|(_, lines)| lines.iter().map(|l| l.chars().count()).sum::<usize>());
         if let Some((element, lines)) = best {
             dom.lines = lines;
-            dom.container = Container::Profile((*name).to_string());
+            dom.container = Container::Profile(name.clone());
             container = Some(element);
             break;
         }
     }
     if container.is_none() {
         if let Some(element) = densest_element(root) {
-            let lines = lines_of(element, &boilerplate);
+            let lines = lines_of(element, boilerplate);
             if !lines.is_empty() {
                 dom.lines = lines;
                 dom.container = Container::Detected(describe(element));
@@ -350,14 +539,30 @@ fn is_skipped(e: &scraper::node::Element) -> bool {
     if SKIPPED_ELEMENTS.contains(&e.name()) || e.attr("hidden").is_some() {
         return true;
     }
-    e.attr("style").is_some_and(|style| {
-        let style: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        style.contains("display:none") || style.contains("visibility:hidden")
-    })
+    e.attr("style").is_some_and(style_hides)
+}
+
+/// Whether an inline style hides its element: `display:none` or
+/// `visibility:hidden`, in any case, with any whitespace inside.
+fn style_hides(style: &str) -> bool {
+    const PATTERNS: [&[u8]; 2] = [b"display:none", b"visibility:hidden"];
+    // How much of each pattern the text read so far ends with. Neither
+    // pattern's first letter recurs in it, so a mismatch restarts it.
+    let mut matched = [0usize; 2];
+    for c in style.chars().filter(|c| !c.is_whitespace()) {
+        let c = c.to_ascii_lowercase();
+        for (pattern, at) in PATTERNS.iter().zip(matched.iter_mut()) {
+            if c.is_ascii() && pattern[*at] == c as u8 {
+                *at += 1;
+                if *at == pattern.len() {
+                    return true;
+                }
+            } else {
+                *at = usize::from(c.is_ascii() && pattern[0] == c as u8);
+            }
+        }
+    }
+    false
 }
 
 /// The text lines of a container: one per block element or `<br>`-separated
@@ -474,11 +679,11 @@ fn push_run(out: &mut String, run: &str, breaks: bool, before: Option<char>, aft
 /// label, or be spread over several spans (`普绿容` / `〔2019〕` / `44号`).
 fn read_info(
     block: ElementRef<'_>,
-    cell_sel: &Selector,
+    cell_sel: &ProfileSelector,
     boilerplate: &HashSet<String>,
 ) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
-    let cells: Vec<ElementRef<'_>> = block.select(cell_sel).collect();
+    let cells: Vec<ElementRef<'_>> = cell_sel.select(block).collect();
     let mut k = 0;
     while k < cells.len() {
         let cell = &cells[k];
@@ -714,13 +919,13 @@ fn common_ancestor<'a>(a: ElementRef<'a>, b: ElementRef<'a>) -> Option<ElementRe
 /// Links to files (PDF, Word, spreadsheets, archives) within `scope`,
 /// resolved against the page URL; each URL once.
 fn attachments_in(scope: ElementRef<'_>, page_url: &str) -> Vec<Attachment> {
-    let Ok(link_sel) = selector("a[href]") else {
-        return Vec::new();
-    };
     let base = url::Url::parse(page_url).ok();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for link in scope.select(&link_sel) {
+    for link in elements_under(scope) {
+        if link.value().name() != "a" {
+            continue;
+        }
         let Some(href) = link.value().attr("href").map(str::trim) else {
             continue;
         };
@@ -849,12 +1054,7 @@ fn check_nesting(text: &str) -> Result<(), ParseError> {
 /// Lines of plain text (an attachment's extracted text) read as the body
 /// container's lines are: each laid out and trimmed, boilerplate dropped.
 pub(crate) fn plain_text_lines(text: &str, profile: &DetailProfile) -> Vec<String> {
-    let boilerplate: HashSet<String> = profile
-        .boilerplate
-        .iter()
-        .map(|b| b.trim_matches(is_space).to_string())
-        .chain(CHROME_LINES.iter().map(|s| s.to_string()))
-        .collect();
+    let boilerplate = boilerplate_of(profile);
     let mut lines = Vec::new();
     for raw in text.lines() {
         let mut current = raw.to_string();
@@ -900,6 +1100,82 @@ mod tests {
         assert!(!is_element_local("a, b"));
         assert!(!is_element_local("a[href]"));
         assert!(!is_element_local(""));
+    }
+
+    #[test]
+    fn compound_selectors_are_matched_as_the_selector_engine_matches_them() {
+        let page = Html::parse_document(
+            r#"<!doctype html><html><body>
+            <h1 class="x">t</h1><div id="ivs_title" class="A b">u</div>
+            <div class="TRS_Editor trs_editor"><p class="content">p</p></div>
+            <table class="xxgk-table other"><tr><td class="col-md-7">c</td></tr></table>
+            <DIV CLASS="content" ID="Main">d</DIV><article>a</article>
+            <svg><foreignObject class="content"></foreignObject></svg>
+            <span class="b A">s</span></body></html>"#,
+        );
+        let root = root_element(&page).expect("a root element");
+        for text in [
+            "h1, #ivs_title",
+            ".TRS_Editor",
+            ".trs_editor",
+            "div.content",
+            "DIV.content",
+            "#Main",
+            "#main",
+            "table.xxgk-table",
+            ".A.b",
+            "span.A#x",
+            "*",
+            "*.content",
+            "foreignObject",
+            "foreignobject",
+            ".col-md-7, .col-md-5, td",
+            "article",
+            "div > p",
+            "td:first-child",
+        ] {
+            let sel = ProfileSelector::parse(text).expect("a valid selector");
+            let fast: Vec<NodeId> = sel.select(root).map(|e| e.id()).collect();
+            let engine: Vec<NodeId> = root.select(&sel.full).map(|e| e.id()).collect();
+            assert_eq!(fast, engine, "`{text}`");
+        }
+        assert!(ProfileSelector::parse(".TRS_Editor")
+            .unwrap()
+            .simple
+            .is_some());
+        assert!(ProfileSelector::parse("h1, #ivs_title")
+            .unwrap()
+            .simple
+            .is_some());
+        assert!(ProfileSelector::parse("div > p").unwrap().simple.is_none());
+        assert!(ProfileSelector::parse("a[href]").unwrap().simple.is_none());
+        assert!(ProfileSelector::parse("td:first-child")
+            .unwrap()
+            .simple
+            .is_none());
+        assert!(ProfileSelector::parse("div..x").is_err());
+    }
+
+    #[test]
+    fn hiding_styles_are_recognised_in_any_case_and_spacing() {
+        for style in [
+            "display:none",
+            "color:red; DISPLAY : None !important",
+            "visibility:\thidden",
+            "ddisplay:none",
+            "font-size:12px;visibility :HIDDEN",
+        ] {
+            assert!(style_hides(style), "`{style}`");
+        }
+        for style in [
+            "display:block",
+            "display:non",
+            "visibility:visible",
+            "",
+            "显示:none",
+        ] {
+            assert!(!style_hides(style), "`{style}`");
+        }
     }
 
     #[test]
