@@ -133,9 +133,19 @@ fn decode_declared(
     let has_non_ascii = !bytes.is_ascii();
     // Valid multi-byte UTF-8 almost never happens by accident in a legacy
     // encoding; a page declaring GBK whose bytes are valid UTF-8 is UTF-8.
-    if declared != UTF_8 && has_non_ascii && std::str::from_utf8(bytes).is_ok() {
-        warnings.push(mismatch_warning(declared, source, UTF_8));
-        return (String::from_utf8_lossy(bytes).into_owned(), UTF_8);
+    // So is a page of UTF-8 with a few damaged bytes.
+    if declared != UTF_8 && has_non_ascii {
+        let valid = std::str::from_utf8(bytes).is_ok();
+        if valid || mostly_utf8(bytes) {
+            warnings.push(mismatch_warning(declared, source, UTF_8));
+            if !valid {
+                warnings.push(Warning::new(
+                    "page",
+                    "Some bytes are not valid UTF-8 either; they were replaced.",
+                ));
+            }
+            return (String::from_utf8_lossy(bytes).into_owned(), UTF_8);
+        }
     }
     // Single-byte encodings accept every byte, so a strict decode cannot
     // reveal a wrong `iso-8859-1` default sent by a server for a Chinese page.
@@ -226,10 +236,52 @@ fn decode_undeclared(
 /// anything else goes to the detector browsers use (chardetng), weighting
 /// by the URL's top-level domain (`.cn` favours GBK).
 fn detect(bytes: &[u8], url: &str) -> &'static Encoding {
+    if mostly_utf8(bytes) {
+        return UTF_8;
+    }
     if plainly_gbk_chinese(bytes) {
         return GBK;
     }
     detect_by_frequency(bytes, url)
+}
+
+/// Most invalid bytes a page may hold and still be read as UTF-8.
+const MAX_INVALID_UTF8: usize = 8;
+
+/// Whether `bytes`, though not valid UTF-8, are UTF-8 with a few damaged
+/// bytes (a character cut in two by a truncating editor, one stray byte):
+/// at most [`MAX_INVALID_UTF8`] invalid sequences, and at least twenty valid
+/// multi-byte characters for each. Text in a legacy encoding read as UTF-8
+/// fails at nearly every non-ASCII byte, so it never passes; and the
+/// frequency detector never answers UTF-8 for a web page, so without this
+/// check one bad byte would turn a UTF-8 page into mojibake.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    let mut invalid = 0usize;
+    let mut multibyte = 0usize;
+    loop {
+        let (valid, next) = match std::str::from_utf8(rest) {
+            Ok(_) => (rest, None),
+            Err(error) => {
+                invalid += 1;
+                if invalid > MAX_INVALID_UTF8 {
+                    return false;
+                }
+                let valid = &rest[..error.valid_up_to()];
+                let skip = error.valid_up_to()
+                    + error
+                        .error_len()
+                        .unwrap_or(rest.len() - error.valid_up_to());
+                (valid, Some(&rest[skip..]))
+            }
+        };
+        multibyte += valid.iter().filter(|&&b| b >= 0xC0).count();
+        match next {
+            Some(next) => rest = next,
+            None => break,
+        }
+    }
+    invalid > 0 && multibyte >= invalid * 20
 }
 
 /// Fewest two-byte characters on which [`plainly_gbk_chinese`] decides.
@@ -432,6 +484,49 @@ mod tests {
     }
 
     const CHINESE: &str = "关于区十七届人大三次会议第0123号代表建议的答复。许鸿蕨代表：您提出的关于加强社区养老服务设施建设的建议收悉，现答复如下。";
+
+    #[test]
+    fn utf8_with_a_few_damaged_bytes_is_still_utf8() {
+        let mut bytes = page_in(UTF_8, CHINESE);
+        let at = bytes.len() / 2;
+        bytes.insert(at, 0xFF);
+        assert!(mostly_utf8(&bytes));
+        assert_eq!(detect(&bytes, "https://www.shpt.gov.cn/a.html"), UTF_8);
+        // A character cut short at the end.
+        let mut cut = page_in(UTF_8, CHINESE);
+        cut.extend_from_slice(&"答".as_bytes()[..2]);
+        assert!(mostly_utf8(&cut));
+        // GBK is not "mostly UTF-8"; neither is valid UTF-8 (nothing to repair).
+        assert!(!mostly_utf8(&page_in(GBK, CHINESE)));
+        assert!(!mostly_utf8(&page_in(UTF_8, CHINESE)));
+    }
+
+    #[test]
+    fn a_damaged_utf8_page_decodes_as_utf8_with_a_warning_whatever_it_declares() {
+        let mut bytes = page_in(UTF_8, CHINESE);
+        // A stray byte after the title, away from the addressee.
+        let at = bytes
+            .windows(8)
+            .position(|w| w == b"</title>")
+            .expect("a title");
+        bytes.insert(at, 0xFF);
+        for content_type in [
+            None,
+            Some("text/html; charset=utf-8"),
+            Some("text/html; charset=gbk"),
+        ] {
+            let decoded = decode(&bytes, content_type, "https://www.shpt.gov.cn/a.html")
+                .expect("the page decodes");
+            assert_eq!(decoded.encoding, UTF_8, "{content_type:?}");
+            assert!(decoded.text.contains("许鸿蕨代表"), "{content_type:?}");
+            assert_eq!(
+                decoded.text.matches('\u{FFFD}').count(),
+                1,
+                "{content_type:?}"
+            );
+            assert!(!decoded.warnings.is_empty(), "{content_type:?}");
+        }
+    }
 
     #[test]
     fn chinese_gbk_is_recognised_by_its_byte_structure() {
