@@ -532,14 +532,32 @@ impl Config {
 pub fn load_profile(path: &Path) -> Result<PortalProfile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the portal profile {}", path.display()))?;
-    let de = toml::Deserializer::new(&text);
+    profile_from_text(&text, &path.display().to_string())
+}
+
+/// The portal profiles shipped with govwire (`config/portals/*.toml`), built
+/// into the binary so that `govwire parse --profile shpt` works from any
+/// directory.
+pub const SHIPPED_PROFILES: &[(&str, &str)] = &[
+    ("shpt", include_str!("../config/portals/shpt.toml")),
+    ("pudong", include_str!("../config/portals/pudong.toml")),
+];
+
+/// The shipped profile named `name`, as built into the binary.
+pub fn shipped_profile(name: &str) -> Option<Result<PortalProfile>> {
+    SHIPPED_PROFILES
+        .iter()
+        .find(|(id, _)| *id == name)
+        .map(|(id, text)| profile_from_text(text, &format!("{id} (built in)")))
+}
+
+/// Parses and validates a profile's TOML `text`; `origin` names it in errors.
+fn profile_from_text(text: &str, origin: &str) -> Result<PortalProfile> {
+    let path = origin;
+    let de = toml::Deserializer::new(text);
     let profile: PortalProfile = serde_path_to_error::deserialize(de).map_err(|e| {
         let key = e.path().to_string();
-        anyhow::anyhow!(
-            "portal profile {}: key `{key}`: {}",
-            path.display(),
-            e.into_inner()
-        )
+        anyhow::anyhow!("portal profile {path}: key `{key}`: {}", e.into_inner())
     })?;
     profile.validate()?;
     Ok(profile)

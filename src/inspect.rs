@@ -20,7 +20,8 @@ const MAX_ATTACHMENTS: usize = 10;
 /// crawler would have handed it to the parser. A URL is fetched once
 /// (timeout, size capped at the profile's `max_body_bytes`), and so are the
 /// files it links (the profile's `detail.attachments`, at most ten), whose
-/// text the caller extracts; a file on disk carries no attachments.
+/// text the caller extracts; a file on disk carries the files it links that
+/// are saved beside it ([`local_attachment`]).
 pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage> {
     let max_bytes = profile.politeness.max_body_bytes;
     let mut attachments = Vec::new();
@@ -63,6 +64,13 @@ pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage>
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "page".into());
+        if let Ok(page_url) = url::Url::parse(&url) {
+            let links = govwire_crawler::attachment_links(profile, &body, None, &page_url)
+                .map_err(anyhow::Error::msg)?;
+            for link in links.into_iter().take(MAX_ATTACHMENTS) {
+                attachments.push(local_attachment(link, &absolute, max_bytes));
+            }
+        }
         (url, None, body, item_id)
     };
     Ok(RawPage {
@@ -77,6 +85,81 @@ pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage>
         body,
         attachments,
     })
+}
+
+/// A file a saved page links, looked for where a browser saves it: beside
+/// the page, or in the `<page>_files` folder. Its bytes, or why there are
+/// none.
+fn local_attachment(
+    link: govwire_crawler::AttachmentLink,
+    page: &Path,
+    max_bytes: u64,
+) -> govwire_model::RawAttachment {
+    let mut attachment = govwire_model::RawAttachment {
+        name: link.name,
+        url: link.href.clone(),
+        content_type: None,
+        body: Vec::new(),
+        text: None,
+        error: None,
+    };
+    // The crawler's check refuses `file:` URLs; the link is resolved here
+    // only to find its file name.
+    let resolved = url::Url::from_file_path(page)
+        .ok()
+        .and_then(|base| base.join(link.href.trim()).ok());
+    let file_name = resolved
+        .as_ref()
+        .and_then(|u| {
+            u.path_segments()
+                .and_then(|mut s| s.next_back().map(str::to_string))
+        })
+        .map(|name| {
+            percent_encoding::percent_decode_str(&name)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .filter(|name| !name.is_empty() && !name.contains(['/', '\\']) && name != "..");
+    let Some(file_name) = file_name else {
+        attachment.error = Some(format!("the link `{}` names no file", link.href));
+        return attachment;
+    };
+    let dir = page.parent().unwrap_or_else(|| Path::new("."));
+    let stem = page
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let candidates = [
+        dir.join(&file_name),
+        dir.join(format!("{stem}_files")).join(&file_name),
+    ];
+    let Some(found) = candidates.iter().find(|c| c.is_file()) else {
+        attachment.error = Some(format!(
+            "no file `{file_name}` beside the page (looked for {} and {}); `govwire parse URL` fetches linked files",
+            candidates[0].display(),
+            candidates[1].display()
+        ));
+        return attachment;
+    };
+    match std::fs::metadata(found) {
+        Ok(meta) if meta.len() > max_bytes => {
+            attachment.error = Some(format!(
+                "{} has {} bytes, more than the profile's max_body_bytes ({max_bytes})",
+                found.display(),
+                meta.len()
+            ));
+        }
+        _ => match std::fs::read(found) {
+            Ok(body) => {
+                if let Ok(url) = url::Url::from_file_path(found) {
+                    attachment.url = url.to_string();
+                }
+                attachment.body = body;
+            }
+            Err(e) => attachment.error = Some(format!("cannot read {}: {e}", found.display())),
+        },
+    }
+    attachment
 }
 
 /// One linked file as the parser stage expects it: its bytes, or why they

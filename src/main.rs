@@ -249,7 +249,16 @@ async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
             .join("portals")
             .join(format!("{}.toml", args.profile))
     };
-    let profile = match govwire::config::load_profile(&profile_path) {
+    // A shipped profile named by its id is read from the binary when the
+    // configuration directory does not hold it (govwire run from elsewhere).
+    let shipped = (!profile_path.exists() && !args.profile.ends_with(".toml"))
+        .then(|| govwire::config::shipped_profile(&args.profile))
+        .flatten();
+    let loaded = match shipped {
+        Some(profile) => profile,
+        None => govwire::config::load_profile(&profile_path),
+    };
+    let profile = match loaded {
         Ok(profile) => profile,
         Err(e) => return fail(e),
     };
@@ -266,6 +275,11 @@ async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
         Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("parse failure: {e}");
+            for attachment in &page.attachments {
+                if let Some(error) = &attachment.error {
+                    eprintln!("  linked file `{}`: {error}", attachment.name);
+                }
+            }
             return ExitCode::from(1);
         }
     };

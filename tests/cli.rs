@@ -319,6 +319,53 @@ fn govwire_parse_of_a_reply_without_a_body_exits_1_with_the_reason() {
     assert!(out.stdout.is_empty());
 }
 
+#[test]
+fn govwire_parse_of_a_saved_page_reads_the_linked_file_saved_beside_it_from_any_directory() {
+    let doc = corpus()
+        .into_iter()
+        .find(|d| d.reply_attachment().is_some() && d.is_served())
+        .expect("the corpus has a reply held only in a linked file");
+    let golden = doc.golden().expect("a reply has a golden record");
+    let spec = doc.reply_attachment().unwrap();
+    let file = govwire_fixture_portal::attachments::attachment(&spec.file).unwrap();
+    let dir = tempfile_dir::Dir::new("saved");
+    let page = dir.path.join("reply.html");
+    std::fs::write(&page, doc.render()).unwrap();
+    // Where a browser's "save page" puts the files a page links.
+    let files = dir.path.join("reply_files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join(&spec.file), file.bytes).unwrap();
+
+    // Run from the page's directory: the shipped profile is built in.
+    let parse = || {
+        govwire()
+            .current_dir(&dir.path)
+            .args(["parse", "--json", "reply.html"])
+            .output()
+            .unwrap()
+    };
+    let out = parse();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: govwire_model::Reply = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply.body, golden.body, "the body comes from the saved PDF");
+    assert_eq!(reply.attachments[0].sha256, golden.attachments[0].sha256);
+
+    // Without the file, the failure says which file was looked for where.
+    std::fs::remove_dir_all(&files).unwrap();
+    let out = parse();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&spec.file) && stderr.contains("reply_files"),
+        "{stderr}"
+    );
+}
+
 /// Starts the fixture portal, runs `govwire parse --json` on the first
 /// document `pick` chooses, checks it exited 0, and returns the portal (for
 /// its request log), the document and the record the command printed.

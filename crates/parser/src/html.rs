@@ -27,6 +27,9 @@ pub(crate) struct PageDom {
     pub lines: Vec<String>,
     /// How the body container was found.
     pub container: Container,
+    /// The profile's body selector whose match was set aside for a denser
+    /// element (it held little text, or mostly links).
+    pub overridden: Option<String>,
     /// Files the article links.
     pub attachments: Vec<Attachment>,
 }
@@ -157,7 +160,8 @@ const CHROME_LINES: &[&str] = &[
     "字体：大中小",
 ];
 
-/// File name endings that make a link an attachment.
+/// File name endings of links to files rather than pages: text in such a
+/// link is document text (an attachment-only reply), not navigation.
 const ATTACHMENT_EXTENSIONS: &[&str] = &[
     ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ppt", ".pptx", ".zip", ".rar",
     ".7z", ".ofd", ".txt", ".csv",
@@ -188,6 +192,8 @@ struct Compiled {
     /// element then cannot change what they match elsewhere, so they are
     /// applied in one walk.
     strip_local: bool,
+    /// The links to attachments.
+    attachments: ProfileSelector,
     /// The profile's boilerplate lines and [`CHROME_LINES`].
     boilerplate: HashSet<String>,
 }
@@ -209,6 +215,7 @@ impl Compiled {
                 .map(|s| ProfileSelector::parse(s))
                 .collect::<Result<_, _>>()?,
             strip_local: profile.strip.iter().all(|s| is_element_local(s)),
+            attachments: ProfileSelector::parse(&profile.attachments)?,
             boilerplate: boilerplate_of(profile),
         })
     }
@@ -475,6 +482,29 @@ pub(crate) fn read_dom(
             break;
         }
     }
+    // A profile match made mostly of links to other pages (a related links
+    // box sharing the body's class) gives way to an element holding far more
+    // text, outside it and not around it.
+    if let (Some(matched), Container::Profile(selector)) = (container, &dom.container) {
+        let (text, in_links) = han_counts(matched);
+        if in_links * 2 >= text {
+            let own = text - in_links;
+            if let Some(element) = densest_element(root).filter(|e| {
+                e.id() != matched.id()
+                    && !e.ancestors().any(|a| a.id() == matched.id())
+                    && !matched.ancestors().any(|a| a.id() == e.id())
+            }) {
+                let (text, in_links) = han_counts(element);
+                let lines = lines_of(element, boilerplate);
+                if text - in_links >= 3 * own.max(1) && !lines.is_empty() {
+                    dom.overridden = Some(selector.clone());
+                    dom.lines = lines;
+                    dom.container = Container::Detected(describe(element));
+                    container = Some(element);
+                }
+            }
+        }
+    }
     if container.is_none() {
         if let Some(element) = densest_element(root) {
             let lines = lines_of(element, boilerplate);
@@ -490,7 +520,7 @@ pub(crate) fn read_dom(
         let scope = title_el
             .and_then(|t| common_ancestor(container, t))
             .unwrap_or(container);
-        dom.attachments = attachments_in(scope, page_url);
+        dom.attachments = attachments_in(scope, &compiled.attachments, page_url);
     }
     Ok(dom)
 }
@@ -785,6 +815,46 @@ fn split_label(text: &str) -> Option<(String, String)> {
     Some((label, value))
 }
 
+/// Han characters in an element's visible text, and how many of them are
+/// inside links to other pages (links to files, such as an attachment-only
+/// reply's PDF, count as text).
+fn han_counts(element: ElementRef<'_>) -> (usize, usize) {
+    let (mut text, mut in_links) = (0, 0);
+    let mut skip_depth = 0usize;
+    let mut link_depth = 0usize;
+    for edge in element.traverse() {
+        match edge {
+            Edge::Open(n) => match n.value() {
+                Node::Element(e) if skip_depth > 0 || is_skipped(e) => skip_depth += 1,
+                Node::Element(e)
+                    if e.name() == "a"
+                        && (link_depth > 0 || !e.attr("href").is_some_and(is_file_link)) =>
+                {
+                    link_depth += 1;
+                }
+                Node::Text(t) if skip_depth == 0 => {
+                    let han = count_han(t);
+                    text += han;
+                    if link_depth > 0 {
+                        in_links += han;
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(n) => {
+                if let Node::Element(e) = n.value() {
+                    if skip_depth > 0 {
+                        skip_depth -= 1;
+                    } else if e.name() == "a" && link_depth > 0 {
+                        link_depth -= 1;
+                    }
+                }
+            }
+        }
+    }
+    (text, in_links)
+}
+
 /// Elements the content finder may pick as the body container.
 const CANDIDATE_ELEMENTS: &[&str] = &[
     "div", "td", "article", "section", "main", "body", "li", "span", "font", "center",
@@ -916,25 +986,33 @@ fn common_ancestor<'a>(a: ElementRef<'a>, b: ElementRef<'a>) -> Option<ElementRe
         .filter(|e| !matches!(e.value().name(), "html" | "body"))
 }
 
-/// Links to files (PDF, Word, spreadsheets, archives) within `scope`,
+/// Whether a link's target is a file (PDF, Word, spreadsheet, archive) by
+/// its name's ending.
+fn is_file_link(href: &str) -> bool {
+    let path = href.trim().split(['?', '#']).next().unwrap_or_default();
+    ATTACHMENT_EXTENSIONS.iter().any(|ext| {
+        path.len() >= ext.len()
+            && path.is_char_boundary(path.len() - ext.len())
+            && path[path.len() - ext.len()..].eq_ignore_ascii_case(ext)
+    })
+}
+
+/// The links within `scope` that the profile's `detail.attachments`
+/// selector names (the files the crawler fetches with the page),
 /// resolved against the page URL; each URL once.
-fn attachments_in(scope: ElementRef<'_>, page_url: &str) -> Vec<Attachment> {
+fn attachments_in(
+    scope: ElementRef<'_>,
+    selector: &ProfileSelector,
+    page_url: &str,
+) -> Vec<Attachment> {
     let base = url::Url::parse(page_url).ok();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for link in elements_under(scope) {
-        if link.value().name() != "a" {
-            continue;
-        }
+    for link in selector.select(scope) {
         let Some(href) = link.value().attr("href").map(str::trim) else {
             continue;
         };
-        let path = href
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !ATTACHMENT_EXTENSIONS.iter().any(|ext| path.ends_with(ext)) {
+        if href.is_empty() {
             continue;
         }
         let resolved = match &base {

@@ -186,12 +186,15 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
                 reason: "no title element, title line or list title".into(),
             })?;
             if let Container::Detected(element) = &dom.container {
-                warnings.push(Warning::new(
-                    "body",
-                    format!(
+                let message = match &dom.overridden {
+                    Some(selector) => format!(
+                        "The profile's body selector `{selector}` matched only an element made mostly of links to other pages; the main content was taken from <{element}>, the element with the densest text."
+                    ),
+                    None => format!(
                         "No body selector of the profile matched; the main content was taken from <{element}>, the element with the densest text."
                     ),
-                ));
+                };
+                warnings.push(Warning::new("body", message));
             }
             let reply = build_reply(page, profile, title, doc, dom.attachments, &info, warnings)?;
             PageOutcome::Reply {

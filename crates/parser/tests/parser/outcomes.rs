@@ -108,6 +108,54 @@ fn a_body_container_the_profile_does_not_list_is_found_with_a_warning() {
 }
 
 #[test]
+fn a_related_links_box_matching_a_body_selector_gives_way_to_the_real_body() {
+    let all = real_lines();
+    let title = real_title(&all);
+    let html = render(
+        &Layout {
+            h1: Some(&title),
+            container: ("wenzhang", "zhengwen"),
+            ..Layout::default()
+        },
+        &all,
+    )
+    .replace(
+        "  <div class=\"aside\">",
+        "  <div class=\"related\"><div class=\"content\"><ul>\
+         <li><a href=\"/a.html\">关于开展2025年建议提案办理工作的通知</a></li>\
+         <li><a href=\"/b.html\">普陀区2024年政府工作报告</a></li></ul></div></div>\n  <div class=\"aside\">",
+    );
+    assert!(html.contains("class=\"content\""));
+    let page = raw_page(html.into_bytes(), Some("text/html; charset=utf-8"));
+    let parsed = parse_page(&page, &shpt_profile()).expect("the real reply parses");
+    let reply = reply_of(&parsed);
+    let mut content = content_json(reply);
+    content["warnings"] = serde_json::Value::Array(Vec::new());
+    assert_json_eq(&real_expected(), &content, "related links box");
+    assert_eq!(reply.warnings.len(), 1, "{:?}", reply.warnings);
+    let message = &reply.warnings[0].message;
+    assert_eq!(reply.warnings[0].field, "body");
+    assert!(
+        message.contains("div.content") && message.contains("zhengwen"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_2020_layout_gives_its_publication_date_without_the_list() {
+    use govwire_fixture_portal::{corpus, Layout};
+    let doc = corpus()
+        .into_iter()
+        .find(|d| d.is_served() && d.expect == govwire_fixture_portal::Expect::Reply)
+        .expect("a served reply in the corpus");
+    let served = doc.served_as(Layout::IvsContent2020);
+    let mut page = raw_page(served.body, Some(&served.content_type));
+    page.published_on = None;
+    let parsed = parse_page(&page, &shpt_profile()).expect("the page parses");
+    assert_eq!(reply_of(&parsed).published_on, Some(doc.published_on));
+}
+
+#[test]
 fn a_co_handling_opinion_in_the_body_only_layout_reads_whole() {
     let title = "关于区政协十五届五次会议第142072号提案的会办意见";
     let page = page_of(
