@@ -15,6 +15,7 @@
 //! - [`canonical`]: canonical JSON and the content hash that versions a reply.
 
 pub mod canonical;
+mod canonical_ser;
 pub mod event;
 pub mod page;
 pub mod profile;

@@ -132,7 +132,17 @@ impl Reply {
 
     /// SHA-256 of the canonical JSON of [`Reply::content_value`].
     pub fn compute_content_sha256(&self) -> String {
-        canonical_sha256(&self.content_value())
+        // The canonical JSON of `content_value()`, written straight from the
+        // record (a test holds the two equal).
+        let skip: Vec<&str> = PROVENANCE_FIELDS
+            .iter()
+            .chain(NON_CONTENT_FIELDS)
+            .copied()
+            .collect();
+        match crate::canonical_ser::to_canonical_vec(self, &skip) {
+            Ok(bytes) => crate::canonical::sha256_hex(bytes),
+            Err(_) => canonical_sha256(&self.content_value()),
+        }
     }
 
     /// The changes from `previous` to `self`, one per changed top-level or
@@ -278,9 +288,20 @@ pub enum HandlingCategory {
 
 impl HandlingCategory {
     /// The category of a handling result as written, if the words are known.
+    ///
+    /// The words may come with what pages put around them: surrounding
+    /// quotes (`“解决采纳”`), trailing punctuation (`解决采纳。`), or a class
+    /// mark before them or in brackets after them (`A类（解决采纳）`,
+    /// `A类：解决采纳`, `解决采纳（A类）`). A class mark alone (`B类`) is not
+    /// in the vocabulary: districts define their classes differently.
     pub fn from_raw(raw: &str) -> Option<Self> {
-        let raw: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-        match raw.as_str() {
+        let words: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        Self::from_words(&words).or_else(|| Self::from_words(core_words(&words)))
+    }
+
+    /// The category of exactly these words.
+    fn from_words(words: &str) -> Option<Self> {
+        match words {
             "解决采纳" | "解决或采纳" | "已解决" | "采纳" => Some(Self::Adopted),
             "部分采纳" => Some(Self::PartiallyAdopted),
             "计划解决" | "列入计划拟解决" | "正在解决或列入计划解决" | "列入计划解决" => {
@@ -291,6 +312,50 @@ impl HandlingCategory {
             _ => None,
         }
     }
+}
+
+/// Quotes and punctuation pages put around a handling result.
+const WRAPPING: &[char] = &[
+    '“', '”', '"', '‘', '’', '\'', '「', '」', '『', '』', '《', '》', '。', '.', '，', ',', '；',
+    ';', '！', '!', '：', ':', '、', '-', '—',
+];
+
+/// What follows a class mark (`A类`, `Ａ类`, `甲类`) at the start of `s`.
+fn after_class_mark(s: &str) -> Option<&str> {
+    let mut chars = s.chars();
+    let letter = chars.next()?;
+    let is_class = letter.is_ascii_alphabetic()
+        || ('Ａ'..='Ｚ').contains(&letter)
+        || ('ａ'..='ｚ').contains(&letter)
+        || matches!(letter, '甲' | '乙' | '丙' | '丁');
+    if !is_class {
+        return None;
+    }
+    chars.as_str().strip_prefix('类')
+}
+
+/// The handling result's own words: without surrounding quotes and
+/// punctuation, and without a class mark before them or in brackets after
+/// them (`A类（解决采纳）` → `解决采纳`, `解决采纳（A类）` → `解决采纳`).
+fn core_words(words: &str) -> &str {
+    let mut s = words.trim_matches(WRAPPING);
+    if let Some(rest) = after_class_mark(s) {
+        s = rest.trim_matches(WRAPPING);
+        if let Some(inner) = s
+            .strip_prefix(['（', '('])
+            .and_then(|r| r.strip_suffix(['）', ')']))
+        {
+            s = inner.trim_matches(WRAPPING);
+        }
+    } else if let Some(open) = s.rfind(['（', '(']) {
+        let inner = s[open..]
+            .trim_start_matches(['（', '('])
+            .trim_end_matches(['）', ')']);
+        if after_class_mark(inner).is_some_and(str::is_empty) {
+            s = s[..open].trim_matches(WRAPPING);
+        }
+    }
+    s
 }
 
 /// The 附注 contact block.
@@ -424,5 +489,37 @@ mod tests {
             Some(HandlingCategory::CannotSolve)
         );
         assert_eq!(HandlingCategory::from_raw("另行研究"), None);
+    }
+
+    #[test]
+    fn handling_results_are_read_through_quotes_punctuation_and_class_marks() {
+        for raw in [
+            "解决采纳。",
+            "“解决采纳”",
+            "\"解决采纳\"",
+            "A类（解决采纳）",
+            "A类(解决采纳)",
+            "Ａ类：解决采纳",
+            "解决采纳（A类）",
+            " 解决采纳； ",
+        ] {
+            assert_eq!(
+                HandlingCategory::from_raw(raw),
+                Some(HandlingCategory::Adopted),
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            HandlingCategory::from_raw("B类（列入计划拟解决）"),
+            Some(HandlingCategory::Planned)
+        );
+        assert_eq!(
+            HandlingCategory::from_raw("“部分采纳”。"),
+            Some(HandlingCategory::PartiallyAdopted)
+        );
+        // A class mark alone names no category of the vocabulary.
+        for raw in ["B类", "A类", "（解决采纳）另行研究", "类解决采纳", ""] {
+            assert_eq!(HandlingCategory::from_raw(raw), None, "{raw}");
+        }
     }
 }

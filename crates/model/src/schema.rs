@@ -49,6 +49,13 @@ fn describe_tags(value: &mut serde_json::Value) {
     }
 }
 
+/// A schema as the committed file holds it: pretty JSON with a final newline.
+pub fn render(schema: &Schema) -> String {
+    let mut text = serde_json::to_string_pretty(schema).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,11 +94,4 @@ mod tests {
             assert!(missing.is_empty(), "{file}: {missing:?}");
         }
     }
-}
-
-/// A schema as the committed file holds it: pretty JSON with a final newline.
-pub fn render(schema: &Schema) -> String {
-    let mut text = serde_json::to_string_pretty(schema).expect("a schema serializes");
-    text.push('\n');
-    text
 }

@@ -627,7 +627,9 @@ mod tests {
         let page = format!("{}\u{FFFD}\u{0001}\u{0085}", "答复".repeat(100));
         assert!(check_not_binary(&page).is_ok());
         for garbage in ['\u{FFFD}', '\u{0001}', '\u{007F}', '\u{0085}', '\u{009F}'] {
-            let text: String = std::iter::repeat_n(garbage, 20).chain("答复如下".chars()).collect();
+            let text: String = std::iter::repeat_n(garbage, 20)
+                .chain("答复如下".chars())
+                .collect();
             assert!(
                 matches!(check_not_binary(&text), Err(ParseError::Undecodable { .. })),
                 "{garbage:?}"

@@ -10,7 +10,7 @@
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
-use govwire_model::{Contact, Section};
+use govwire_model::{Contact, Section, Warning};
 use regex::Regex;
 
 use crate::normalize::{
@@ -78,7 +78,54 @@ static DOC_NUMBER_WITH_SIGNER: LazyLock<Regex> =
 static INLINE_ADDRESSEE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^(?P<addressee>[^，。：:；,;]{2,30}?(?:代表|委员|同志))[：:](?P<rest>.+)$")
 });
-static SOURCE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(?:信息)?来源\s*[：:]"));
+
+/// Labels that may follow the publication date on a page's date line
+/// (`2025年07月16日 来源: 上海普陀`, `… 作者：…`).
+const DATE_LINE_LABELS: &[&str] = &[
+    "信息来源",
+    "来源",
+    "发布机构",
+    "发布单位",
+    "作者",
+    "浏览次数",
+    "点击数",
+    "字号",
+];
+
+/// 紧急程度 (urgency) marks of the 版头.
+const URGENCY_MARKS: &[&str] = &["特急", "加急", "平急", "特提", "急件", "紧急"];
+
+/// 密级 (secrecy) marks of the 版头; a period may follow after `★`
+/// (`机密★1年`).
+const SECRECY_MARKS: &[&str] = &["绝密", "机密", "秘密", "内部"];
+
+/// Characters that draw a separator line (`━━━━`, `————`, `★`).
+const SEPARATOR_CHARS: &[char] = &[
+    '━', '─', '—', '―', '－', '-', '=', '＝', '═', '_', '＿', '*', '＊', '★', '☆', '·', '…', '~',
+    '～', '▬', '■', '□', '◆', '●',
+];
+
+/// Endings of a document's title; a title line without one may go on on
+/// the next line.
+const TITLE_ENDINGS: &[&str] = &[
+    "答复", "复函", "意见", "函", "报告", "情况", "复文", "）", ")",
+];
+
+/// Opening brackets a doc number's year may be written in.
+const YEAR_OPEN: &[char] = &['〔', '[', '（', '(', '【', '［', '﹝', '〖'];
+
+/// Closing brackets a doc number's year may be written in.
+const YEAR_CLOSE: &[char] = &['〕', ']', '）', ')', '】', '］', '﹞', '〗'];
+
+/// How many lines after an unrecognised head line the addressee may stand
+/// for that line to be skipped rather than taken as the body's start.
+const ADDRESSEE_LOOKAHEAD: usize = 4;
+
+/// How many organs a joint signature may list above the signed date.
+const MAX_SIGNATORIES: usize = 4;
+
+/// The longest heading line (`一、…` without sentence punctuation).
+const MAX_HEADING_CHARS: usize = 80;
 
 /// Endings of the names of organs and units (signatories, addressees,
 /// printing offices).
@@ -168,6 +215,8 @@ pub(crate) struct Document {
     pub printed_on: Option<NaiveDate>,
     /// 附件说明 lines.
     pub attachment_notes: Vec<String>,
+    /// What reading the structure had to guess or leave out.
+    pub warnings: Vec<Warning>,
 }
 
 fn chars(s: &str) -> usize {
@@ -208,6 +257,255 @@ fn is_banner(line: &str) -> bool {
     compact.ends_with("文件")
         && (4..=30).contains(&chars(&compact))
         && compact.chars().all(|c| is_han(c) || "（）()·".contains(c))
+}
+
+/// A line that only draws a separator (`━━━━━━`, `————`, a lone `★`).
+fn is_separator(line: &str) -> bool {
+    let mut any = false;
+    for c in line.chars() {
+        if SEPARATOR_CHARS.contains(&c) {
+            any = true;
+        } else if !is_space(c) {
+            return false;
+        }
+    }
+    any
+}
+
+/// A 版头 mark before the banner: the 份号 (copy number, `000123`,
+/// `份号：000123`), 紧急程度 (`特急`, `加急`) or 密级 (`机密★1年`), one or
+/// several on a line.
+fn is_head_mark(line: &str) -> bool {
+    let t = line.trim_matches(is_space);
+    if t.is_empty() || chars(t) > 24 {
+        return false;
+    }
+    let t = t.strip_prefix("份号").map_or(t, |rest| {
+        rest.trim_start_matches(|c| is_space(c) || c == '：' || c == ':')
+    });
+    t.split(is_space).filter(|w| !w.is_empty()).all(|word| {
+        let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+        if word.chars().all(is_digit) {
+            return chars(word) <= 8;
+        }
+        if URGENCY_MARKS.contains(&word) {
+            return true;
+        }
+        SECRECY_MARKS.iter().any(|mark| {
+            word.strip_prefix(mark).is_some_and(|rest| {
+                rest.is_empty()
+                    || rest
+                        .strip_prefix(['★', '☆', '*'])
+                        .is_some_and(|period| chars(period) <= 6)
+            })
+        })
+    })
+}
+
+/// A label written alone on its line without a colon (`办理结果`), its
+/// value on the next line.
+fn bare_label(line: &str) -> Option<Label> {
+    let t = line.trim_matches(is_space);
+    if t.is_empty() || chars(t) > 8 {
+        return None;
+    }
+    label_of(t)
+}
+
+/// Whether a line can be the value of a label on the line before it.
+fn is_label_value(line: &str) -> bool {
+    let t = line.trim_matches(is_space);
+    !t.is_empty()
+        && chars(t) <= 30
+        && label_pairs(t).is_none()
+        && bare_label(t).is_none()
+        && addressee_of(t).is_none()
+}
+
+/// The label lines at `i`: `label：value` (several on a line, or the value
+/// on the next line) or a bare label over its value (`办理结果` /
+/// `部分采纳`), with how many lines they take.
+fn labels_at(lines: &[String], i: usize) -> Option<(Vec<(Label, String)>, usize)> {
+    let line = lines.get(i)?;
+    let next = lines.get(i + 1);
+    if let Some(pairs) = label_pairs(line) {
+        let value_on_next_line = pairs.len() == 1
+            && pairs[0].1.is_empty()
+            && next.is_some_and(|next| label_pairs(next).is_none() && chars(next) <= 60);
+        return Some(match next {
+            Some(next) if value_on_next_line => (
+                vec![(pairs[0].0, next.trim_matches(is_space).to_string())],
+                2,
+            ),
+            _ => (pairs, 1),
+        });
+    }
+    let label = bare_label(line)?;
+    let value = next.filter(|next| is_label_value(next))?;
+    Some((vec![(label, value.trim_matches(is_space).to_string())], 2))
+}
+
+/// A doc number read from `s`, the traditional `號` read as `号`.
+fn read_doc_number(s: &str) -> Option<String> {
+    normalize_doc_number(s).or_else(|| {
+        s.contains('號')
+            .then(|| normalize_doc_number(&s.replace('號', "号")))
+            .flatten()
+    })
+}
+
+/// The doc number at line `i` and how many lines it takes: one line, or
+/// (the 2019 layout) two or three split at the year's brackets (`普绿容` /
+/// `〔2019〕` / `44号`, `普绿容〔2019〕` / `44号`). Lines are joined only
+/// there, so a banner or another line before the number never becomes part
+/// of it.
+fn doc_number_at(lines: &[String], i: usize) -> Option<(usize, String)> {
+    let first = lines.get(i)?.trim_matches(is_space);
+    if let Some(number) = read_doc_number(first) {
+        return Some((1, number));
+    }
+    if chars(first) > 16 {
+        return None;
+    }
+    let opens = |s: &str| s.starts_with(YEAR_OPEN);
+    let closes = |s: &str| s.ends_with(YEAR_CLOSE);
+    let second = lines.get(i + 1)?.trim_matches(is_space);
+    if opens(second) || closes(first) {
+        if let Some(number) = read_doc_number(&format!("{first}{second}")) {
+            return Some((2, number));
+        }
+    }
+    let third = lines.get(i + 2)?.trim_matches(is_space);
+    if !closes(first) && opens(second) && closes(second) {
+        if let Some(number) = read_doc_number(&format!("{first}{second}{third}")) {
+            return Some((3, number));
+        }
+    }
+    None
+}
+
+/// A line that looks like a doc number govwire cannot read
+/// (`普府2022年55号`): short, ending in 号, with a digit, no sentence
+/// punctuation, none of a title's words (a title broken after `第0184号`
+/// is not one).
+fn looks_like_doc_number(line: &str) -> bool {
+    const TITLE_WORDS: &[&str] = &["关于", "会议", "建议", "提案", "答复", "代表", "委员"];
+    let t = line.trim_matches(is_space);
+    (t.ends_with('号') || t.ends_with('號'))
+        && chars(t) <= 30
+        && !TITLE_WORDS.iter().any(|w| t.contains(w))
+        && t.chars()
+            .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+        && !t.contains(['，', '。', '；', '！', '？', '：', ':', ',', ';'])
+}
+
+/// Whether a title ends the way titles do (`…的答复`, `…会办意见`).
+fn ends_like_title(text: &str) -> bool {
+    TITLE_ENDINGS.iter().any(|e| text.ends_with(e))
+}
+
+/// The title at line `i` when no line matches the page's heading: one
+/// title-like line, or a title broken over two or three lines
+/// (`关于…代表建议` / `的答复`) that together end as a title does.
+fn title_at(lines: &[String], i: usize) -> Option<(usize, String)> {
+    let first = lines.get(i)?.as_str();
+    let piece = |line: &str| {
+        !line.contains(['，', '。', '；', '！', '？', '：', ':'])
+            && !ITEM.is_match(line)
+            && date_source_line(line).is_none()
+    };
+    if piece(first) && !ends_like_title(first) {
+        let mut joined = first.to_string();
+        for k in 2..=3 {
+            let Some(next) = lines.get(i + k - 1) else {
+                break;
+            };
+            if chars(next) > 40 || !piece(next) {
+                break;
+            }
+            joined.push_str(next);
+            if ends_like_title(&joined) && is_title_like(&joined) {
+                return Some((k, joined));
+            }
+        }
+    }
+    (is_title_like(first) && addressee_of(first).is_none()).then(|| (1, first.to_string()))
+}
+
+/// `s` without a time of day at its start (`10:30`, `10:30:00`).
+fn skip_time(s: &str) -> &str {
+    let t = s.trim_start_matches(is_space);
+    let digits = |s: &str| s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let hours = digits(t);
+    if !(1..=2).contains(&hours) {
+        return s;
+    }
+    let mut rest = &t[hours..];
+    let mut parts = 0;
+    while let Some(after) = rest.strip_prefix([':', '：']) {
+        if digits(after) != 2 {
+            break;
+        }
+        rest = &after[2..];
+        parts += 1;
+    }
+    if parts == 0 {
+        s
+    } else {
+        rest
+    }
+}
+
+/// Whether `s` starts with one of the labels of a page's date line
+/// (`来源：`, `作者：`).
+fn starts_with_date_line_label(s: &str) -> bool {
+    DATE_LINE_LABELS.iter().any(|label| {
+        s.strip_prefix(label)
+            .is_some_and(|rest| rest.trim_start_matches(is_space).starts_with(['：', ':']))
+    })
+}
+
+/// Whether a short line names its source (`来源：…`, `信息来源:…`)
+/// anywhere, as a page's date line does.
+fn names_source(t: &str) -> bool {
+    chars(t) <= 80
+        && t.match_indices("来源").any(|(at, word)| {
+            t[at + word.len()..]
+                .trim_start_matches(is_space)
+                .starts_with(['：', ':'])
+        })
+}
+
+/// A page's date/source line in the head, with the date it gives:
+/// `2025年07月16日`, `2025年07月16日 来源: 上海普陀`, `2025年07月16日
+/// 10:30 来源: 上海普陀`, `来源：上海普陀 2025年07月16日`, a source alone
+/// (`来源: 上海普陀`, the line after a date line), or a short line naming
+/// its source among page furniture (`【字体：大 中 小】 2025年07月16日 来源: 上海普陀`).
+fn date_source_line(line: &str) -> Option<Option<NaiveDate>> {
+    let t = line.trim_matches(is_space);
+    if names_source(t) {
+        return Some(find_date(t).map(|m| m.date));
+    }
+    let m = find_date(t)?;
+    if !t[..m.start].trim_matches(is_space).is_empty() {
+        return None;
+    }
+    let rest = skip_time(&t[m.end..]).trim_matches(is_space);
+    (rest.is_empty() || starts_with_date_line_label(rest)).then_some(Some(m.date))
+}
+
+/// Whether the addressee line stands within a few lines after `i`, only
+/// short head-like lines between.
+fn addressee_ahead(lines: &[String], i: usize) -> bool {
+    for line in lines.iter().skip(i + 1).take(ADDRESSEE_LOOKAHEAD) {
+        if addressee_of(line).is_some() {
+            return true;
+        }
+        if chars(line) > 80 || line.ends_with(['。', '！', '？']) {
+            return false;
+        }
+    }
+    false
 }
 
 /// A title as a document's text writes it: short, no sentence punctuation,
@@ -364,8 +662,9 @@ fn ends_sentence(text: &str) -> bool {
 }
 
 /// A heading line (`一、工作推进情况`) as (heading, text after it). A heading
-/// is short and holds no sentence punctuation but perhaps a final `。`; a
-/// line that opens with a short first sentence and goes on
+/// holds no sentence punctuation but perhaps a final `。` or `：`; it is up to
+/// [`MAX_HEADING_CHARS`] long (40 when it ends in `。`, as a short sentence
+/// does). A line that opens with a short first sentence and goes on
 /// (`一、加强组织领导。区政府…`) is that sentence as heading, the rest as the
 /// section's first paragraph. A long sentence that merely starts with `一、`
 /// is not a heading.
@@ -374,7 +673,12 @@ fn as_heading(line: &str) -> Option<(String, Option<String>)> {
     let rest = &line[marker.end()..];
     let inner_punct = |s: &str| s.contains(['，', '。', '；', '！', '？', ',', ';']);
     let rest_body = rest.strip_suffix(['。', '：', ':']).unwrap_or(rest);
-    if chars(rest_body) > 0 && chars(line) <= 40 && !inner_punct(rest_body) {
+    let limit = if rest.ends_with('。') {
+        40
+    } else {
+        MAX_HEADING_CHARS
+    };
+    if chars(rest_body) > 0 && chars(line) <= limit && !inner_punct(rest_body) {
         return Some((line.to_string(), None));
     }
     let (p, c) = rest
@@ -395,8 +699,15 @@ fn is_item_title(text: &str) -> bool {
     ITEM.is_match(text) && chars(text) <= 30 && !text.contains(['，', '。', '；', ',', ';'])
 }
 
+/// Whether a line is a table row: the line reader separates a row's cells
+/// with tabs, and no other line holds one.
+fn is_table_row(line: &str) -> bool {
+    line.contains('\t')
+}
+
 /// Groups body lines into sections of paragraphs (see the crate docs for the
-/// rules).
+/// rules). A table row is a paragraph of its own: never joined to the line
+/// before or after it.
 pub(crate) fn sections_of(lines: &[String]) -> Vec<Section> {
     let mut sections = Vec::new();
     let mut current = Section {
@@ -405,7 +716,8 @@ pub(crate) fn sections_of(lines: &[String]) -> Vec<Section> {
     };
     let mut pending: Option<String> = None;
     for line in lines {
-        if let Some((heading, rest)) = as_heading(line) {
+        let row = is_table_row(line);
+        if let Some((heading, rest)) = as_heading(line).filter(|_| !row) {
             current.paragraphs.extend(pending.take());
             if current.heading.is_some() || !current.paragraphs.is_empty() {
                 sections.push(current);
@@ -418,7 +730,13 @@ pub(crate) fn sections_of(lines: &[String]) -> Vec<Section> {
             continue;
         }
         match pending.as_mut() {
-            Some(p) if !ends_sentence(p) && !ITEM.is_match(line) && !is_item_title(p) => {
+            Some(p)
+                if !row
+                    && !ends_sentence(p)
+                    && !is_table_row(p)
+                    && !ITEM.is_match(line)
+                    && !is_item_title(p) =>
+            {
                 p.push_str(line);
             }
             _ => {
@@ -445,20 +763,15 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
     let mut i = 0;
     while i < n {
         let line = lines[i].as_str();
-        if let Some(pairs) = label_pairs(line) {
-            let value_on_next_line = pairs.len() == 1
-                && pairs[0].1.is_empty()
-                && lines
-                    .get(i + 1)
-                    .is_some_and(|next| label_pairs(next).is_none());
-            if value_on_next_line {
-                doc.labels
-                    .push((pairs[0].0, lines[i + 1].trim_matches(is_space).to_string()));
-                i += 2;
-            } else {
-                doc.labels.extend(pairs);
-                i += 1;
-            }
+        if let Some((pairs, taken)) = labels_at(lines, i) {
+            doc.labels.extend(pairs);
+            i += taken;
+            continue;
+        }
+        // Separators and the 版头's 份号, urgency and secrecy marks carry
+        // nothing the record holds.
+        if is_separator(line) || (doc.title_line.is_none() && is_head_mark(line)) {
+            i += 1;
             continue;
         }
         if doc.banner.is_none() && doc.title_line.is_none() && is_banner(line) {
@@ -468,20 +781,23 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
         }
         if doc.doc_number.is_none() && doc.title_line.is_none() {
             if let Some(caps) = DOC_NUMBER_WITH_SIGNER.captures(line) {
-                if let Some(number) = normalize_doc_number(&caps["number"]) {
+                if let Some(number) = read_doc_number(&caps["number"]) {
                     doc.doc_number = Some(number);
                     doc.signer = Some(caps["signer"].trim_matches(is_space).to_string());
                     i += 1;
                     continue;
                 }
             }
-            // The 2019 layout spreads a doc number over up to three lines.
-            let joined = (1..=3).filter(|k| i + k <= n).find_map(|k| {
-                normalize_doc_number(&lines[i..i + k].concat()).map(|number| (k, number))
-            });
-            if let Some((k, number)) = joined {
+            if let Some((k, number)) = doc_number_at(lines, i) {
                 doc.doc_number = Some(number);
                 i += k;
+                continue;
+            }
+            // A letter-format (信函格式) banner: the organ's name alone,
+            // without 文件, above the doc number or the title.
+            if doc.banner.is_none() && is_organ_like(line) {
+                doc.banner = Some(line.trim_matches(is_space).to_string());
+                i += 1;
                 continue;
             }
         }
@@ -496,41 +812,54 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
                 i += k;
                 continue;
             }
-            if is_title_like(line) && addressee_of(line).is_none() {
-                doc.title_line = Some(line.to_string());
+            if doc.doc_number.is_none() && looks_like_doc_number(line) {
+                doc.warnings.push(Warning::new(
+                    "doc_number",
+                    format!(
+                        "The line `{}` looks like a doc number but does not read as one (机关代字〔YYYY〕N号); it was not taken as the document's doc number.",
+                        line.trim_matches(is_space)
+                    ),
+                ));
                 i += 1;
                 continue;
             }
-        }
-        if doc.published_on.is_none() {
-            if let Some(m) = find_date(line) {
-                let rest = &line[m.end..];
-                if line[..m.start].trim_matches(is_space).is_empty()
-                    && (rest.trim_matches(is_space).is_empty() || SOURCE.is_match(rest))
-                    && doc.addressee.is_none()
-                {
-                    doc.published_on = Some(m.date);
-                    i += 1;
-                    continue;
-                }
+            if let Some((k, title)) = title_at(lines, i) {
+                doc.title_line = Some(title);
+                i += k;
+                continue;
             }
+        }
+        if let Some(date) = date_source_line(line) {
+            doc.published_on = doc.published_on.or(date);
+            i += 1;
+            continue;
         }
         if let Some(addressee) = addressee_of(line) {
             doc.addressee = Some(addressee);
             i += 1;
+            break;
+        }
+        // A line of the head govwire does not know, with the addressee
+        // still to come: left out, and said so, rather than taken as the
+        // start of the body with the rest of the head.
+        if addressee_ahead(lines, i) {
+            doc.warnings.push(Warning::new(
+                "body",
+                format!(
+                    "The line `{}` before the addressee is no element of a document's head that govwire knows; it was left out of the record.",
+                    line.trim_matches(is_space)
+                ),
+            ));
+            i += 1;
+            continue;
         }
         break;
     }
 
     // Label lines (办理结果) often follow the addressee.
-    while i < n {
-        match label_pairs(&lines[i]) {
-            Some(pairs) => {
-                doc.labels.extend(pairs);
-                i += 1;
-            }
-            None => break,
-        }
+    while let Some((pairs, taken)) = labels_at(lines, i) {
+        doc.labels.extend(pairs);
+        i += taken;
     }
     let body_start = i;
 
@@ -551,11 +880,12 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
         Some((d, organ, date)) => {
             doc.signed_on = Some(date);
             if let Some(organ) = organ {
-                doc.signatory = Some(organ);
-                (d, d + 1)
+                let start = joint_signatories(lines, body_start, d, organ, &mut doc);
+                (start, d + 1)
             } else if d > body_start && is_organ_like(&lines[d - 1]) {
-                doc.signatory = Some(lines[d - 1].trim_matches(is_space).to_string());
-                (d - 1, d + 1)
+                let organ = lines[d - 1].trim_matches(is_space).to_string();
+                let start = joint_signatories(lines, body_start, d - 1, organ, &mut doc);
+                (start, d + 1)
             } else {
                 (d, d + 1)
             }
@@ -572,8 +902,9 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
                 }
             }
             if t > body_start && is_organ_like(&lines[t - 1]) {
-                doc.signatory = Some(lines[t - 1].trim_matches(is_space).to_string());
-                (t - 1, t)
+                let organ = lines[t - 1].trim_matches(is_space).to_string();
+                let start = joint_signatories(lines, body_start, t - 1, organ, &mut doc);
+                (start, t)
             } else {
                 (t, t)
             }
@@ -633,9 +964,62 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
     doc
 }
 
+/// Sets the signatory from `organ`, which signs on line `at`, and the organs
+/// signing above it: a joint document lists each organ on its own line, the
+/// lead organ first (GB/T 9704-2012). The record holds one signatory: the
+/// lead organ, with a warning naming them all. Returns the line where the
+/// signature starts (the body ends there).
+fn joint_signatories(
+    lines: &[String],
+    body_start: usize,
+    at: usize,
+    organ: String,
+    doc: &mut Document,
+) -> usize {
+    let mut start = at;
+    let mut signing = vec![organ];
+    while start > body_start + 1
+        && signing.len() < MAX_SIGNATORIES
+        && is_organ_like(&lines[start - 1])
+    {
+        start -= 1;
+        signing.insert(0, lines[start].trim_matches(is_space).to_string());
+    }
+    // Organs may also sign side by side on one line, spaced apart; a name
+    // of three characters or fewer after a space (`办公室`) is the end of the
+    // one before it, split by a stray space.
+    let organs: Vec<String> = signing
+        .into_iter()
+        .flat_map(|line| {
+            let parts: Vec<&str> = line.split(is_space).filter(|p| !p.is_empty()).collect();
+            if parts.len() > 1 && parts.iter().all(|p| chars(p) >= 4 && is_organ_like(p)) {
+                parts.into_iter().map(str::to_string).collect()
+            } else {
+                vec![line]
+            }
+        })
+        .collect();
+    if organs.len() > 1 {
+        doc.warnings.push(Warning::new(
+            "signatory",
+            format!(
+                "The document is signed jointly by {}; the record holds one signatory, the first (lead) organ.",
+                organs
+                    .iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    doc.signatory = organs.into_iter().next();
+    start
+}
+
 /// Whether a line belongs to the block after the signature.
 fn is_tail_marker(line: &str) -> bool {
-    is_contact_line(line)
+    is_separator(line)
+        || is_contact_line(line)
         || CC.is_match(line)
         || printing(line).is_some()
         || ATTACHMENT_NOTE.is_match(line)
@@ -671,7 +1055,9 @@ fn read_tail(tail: &[String], doc: &mut Document) {
         let line = tail[j].trim_matches(is_space);
         let continues_attachments = in_attachments && LIST_ITEM.is_match(line);
         in_attachments = false;
-        if ATTACHMENT_NOTE.is_match(line) || continues_attachments {
+        if line.is_empty() || is_separator(line) {
+            // The 版记's separator lines hold nothing.
+        } else if ATTACHMENT_NOTE.is_match(line) || continues_attachments {
             doc.attachment_notes.push(line.to_string());
             in_attachments = true;
         } else if is_contact_line(line) {
@@ -773,6 +1159,199 @@ mod tests {
         assert_eq!(addressee_of("真如镇街道：").as_deref(), Some("真如镇街道"));
         assert_eq!(addressee_of("现将办理情况答复如下："), None);
         assert_eq!(addressee_of("办理结果："), None);
+    }
+
+    #[test]
+    fn head_marks_and_separators_are_recognised() {
+        for mark in [
+            "000123",
+            "份号：000123",
+            "特急",
+            "加急",
+            "000035　平急",
+            "机密★1年",
+            "秘密 特急",
+        ] {
+            assert!(is_head_mark(mark), "`{mark}`");
+        }
+        for line in [
+            "普府〔2022〕55号",
+            "上海市普陀区人民政府",
+            "特急件处理情况",
+            "1234567890",
+        ] {
+            assert!(!is_head_mark(line), "`{line}`");
+        }
+        assert!(is_separator("━━━━━━━━"));
+        assert!(is_separator(" ★ "));
+        assert!(!is_separator(""));
+        assert!(!is_separator("一、工作推进情况"));
+    }
+
+    #[test]
+    fn a_doc_number_is_joined_over_lines_only_at_its_brackets() {
+        let l = lines("普绿容\n〔2019〕\n44号");
+        assert_eq!(doc_number_at(&l, 0), Some((3, "普绿容〔2019〕44号".into())));
+        let l = lines("普绿容〔2019〕\n44号");
+        assert_eq!(doc_number_at(&l, 0), Some((2, "普绿容〔2019〕44号".into())));
+        let l = lines("普绿容\n〔2019〕44号");
+        assert_eq!(doc_number_at(&l, 0), Some((2, "普绿容〔2019〕44号".into())));
+        for head in [
+            "上海市普陀区人民政府\n普府〔2022〕55号",
+            "上海市普陀区人民政府文件\n普府〔2022〕55号",
+            "特急\n上海市普陀区人民政府文件\n普府〔2022〕55号",
+        ] {
+            assert_eq!(doc_number_at(&lines(head), 0), None, "{head}");
+        }
+        assert_eq!(
+            doc_number_at(&lines("普府〔2022〕55號"), 0),
+            Some((1, "普府〔2022〕55号".into()))
+        );
+    }
+
+    #[test]
+    fn unreadable_doc_numbers_are_told_from_titles() {
+        assert!(looks_like_doc_number("普府2022年55号"));
+        assert!(looks_like_doc_number("普府〔2022年〕55号"));
+        assert!(!looks_like_doc_number("关于对市十五届人大六次会议第0184号"));
+        assert!(!looks_like_doc_number("普府〔2022〕55号，现予印发。"));
+    }
+
+    #[test]
+    fn a_title_broken_over_lines_is_joined_when_it_then_ends_as_a_title() {
+        let l = lines("关于对市十五届人大六次会议第0184号代表建议\n的答复\n许鸿蕨代表：");
+        assert_eq!(
+            title_at(&l, 0),
+            Some((2, "关于对市十五届人大六次会议第0184号代表建议的答复".into()))
+        );
+        let l = lines("关于区政协十五届四次会议\n第154106号提案的答复");
+        assert_eq!(
+            title_at(&l, 0),
+            Some((2, "关于区政协十五届四次会议第154106号提案的答复".into()))
+        );
+        let l = lines("对市十五届人大六次会议第0184号代表建议的答复\n许鸿蕨代表：");
+        assert_eq!(
+            title_at(&l, 0),
+            Some((1, "对市十五届人大六次会议第0184号代表建议的答复".into()))
+        );
+        let l = lines("2025年07月16日\n关于区政协十五届四次会议第154106号提案的答复");
+        assert_eq!(title_at(&l, 0), None);
+        let l = lines("关于加强社区养老服务的建议\n2025年07月16日 来源: 上海普陀");
+        assert_eq!(
+            title_at(&l, 0),
+            Some((1, "关于加强社区养老服务的建议".into()))
+        );
+    }
+
+    #[test]
+    fn date_and_source_lines_are_read_in_every_order() {
+        let july16 = NaiveDate::from_ymd_opt(2025, 7, 16);
+        for line in [
+            "2025年07月16日",
+            "2025年07月16日 来源: 上海普陀",
+            "2025年07月16日 10:30 来源: 上海普陀",
+            "2025年07月16日 10:30:05",
+            "来源：上海普陀 2025年07月16日",
+            "信息来源：上海普陀　发布时间：2025-07-16",
+        ] {
+            assert_eq!(date_source_line(line), Some(july16), "`{line}`");
+        }
+        assert_eq!(date_source_line("来源: 上海普陀"), Some(None));
+        assert_eq!(date_source_line("2025年07月16日区政府召开常务会议"), None);
+        assert_eq!(date_source_line("许鸿蕨代表："), None);
+        assert_eq!(skip_time(" 10:30 来源"), " 来源");
+        assert_eq!(skip_time(" 10时30分"), " 10时30分");
+    }
+
+    #[test]
+    fn long_headings_without_sentence_punctuation_stay_headings() {
+        let long =
+            "一、关于加快推进中以（上海）创新园建设与张江高新区普陀园联动发展方面的工作推进情况";
+        assert_eq!(as_heading(long), Some((long.to_string(), None)));
+        let long_sentence =
+            "一、关于加快推进中以（上海）创新园建设与张江高新区普陀园联动发展方面的工作推进情况。";
+        assert_eq!(as_heading(long_sentence), None);
+        let too_long = format!("一、{}", "园".repeat(MAX_HEADING_CHARS));
+        assert_eq!(as_heading(&too_long), None);
+    }
+
+    #[test]
+    fn table_rows_are_paragraphs_of_their_own() {
+        let body = vec![
+            "表1 重点项目扶持情况".to_string(),
+            "序号\t项目名称\t扶持金额（万元）".to_string(),
+            "1\t孵化器二期\t500".to_string(),
+            "2\t联合研发计划\t300".to_string(),
+            "园区主体已获".to_string(),
+            "张江专项支持。".to_string(),
+        ];
+        let s = sections_of(&body);
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            s[0].paragraphs,
+            vec![
+                "表1 重点项目扶持情况",
+                "序号\t项目名称\t扶持金额（万元）",
+                "1\t孵化器二期\t500",
+                "2\t联合研发计划\t300",
+                "园区主体已获张江专项支持。",
+            ]
+        );
+        let s = sections_of(&["一、项目\t金额".to_string()]);
+        assert_eq!(s[0].heading, None);
+    }
+
+    #[test]
+    fn joint_signatories_keep_the_lead_organ_and_leave_the_body() {
+        let doc = read_document(
+            &lines(
+                "许鸿蕨代表：\n感谢您的支持。\n上海市普陀区发展和改革委员会\n上海市普陀区科学技术委员会\n2022年8月8日",
+            ),
+            None,
+        );
+        assert_eq!(
+            doc.signatory.as_deref(),
+            Some("上海市普陀区发展和改革委员会")
+        );
+        assert_eq!(doc.sections[0].paragraphs, vec!["感谢您的支持。"]);
+        assert_eq!(doc.warnings.len(), 1);
+        assert_eq!(doc.warnings[0].field, "signatory");
+
+        let doc = read_document(
+            &lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区民政局　上海市普陀区财政局\n2022年8月8日"),
+            None,
+        );
+        assert_eq!(doc.signatory.as_deref(), Some("上海市普陀区民政局"));
+        assert!(doc.warnings[0].message.contains("`上海市普陀区财政局`"));
+        assert_eq!(doc.sections[0].paragraphs, vec!["感谢您的支持。"]);
+
+        let doc = read_document(
+            &lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区人民政府\n2022年8月8日"),
+            None,
+        );
+        assert_eq!(doc.signatory.as_deref(), Some("上海市普陀区人民政府"));
+        assert!(doc.warnings.is_empty());
+
+        let doc = read_document(
+            &lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区人民政府 办公室\n2022年8月8日"),
+            None,
+        );
+        assert_eq!(
+            doc.signatory.as_deref(),
+            Some("上海市普陀区人民政府 办公室")
+        );
+        assert!(doc.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_bare_label_takes_the_next_line_as_its_value() {
+        let l = lines("办理结果\n部分采纳\n许鸿蕨代表：");
+        assert_eq!(
+            labels_at(&l, 0),
+            Some((vec![(Label::HandlingResult, "部分采纳".to_string())], 2))
+        );
+        let l = lines("办理结果\n许鸿蕨代表：");
+        assert_eq!(labels_at(&l, 0), None);
     }
 
     #[test]

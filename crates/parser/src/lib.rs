@@ -161,7 +161,8 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
         ));
         dom.lines = lines;
     }
-    let doc = document::read_document(&dom.lines, dom.title.as_deref());
+    let mut doc = document::read_document(&dom.lines, dom.title.as_deref());
+    warnings.append(&mut doc.warnings);
 
     let title = choose_title(
         dom.title.as_deref(),
@@ -277,7 +278,13 @@ enum Decision {
 /// Whether the page is a reply, decided by its features: a title that ends
 /// like a reply (`…的答复`, `…会办意见`); or one that speaks of a suggestion
 /// or proposal, with the reply formula (`…收悉`, `答复如下`, a `办理结果`) or
-/// an addressee; or the formula and an addressee together.
+/// an addressee; or the formula and an addressee together. A handling
+/// document about one proposal (`…提案的办理意见`, `…建议办理情况的报告`)
+/// needs both. And whatever the title, a reply answers a deputy's
+/// suggestion or a member's proposal: a page whose title, addressee and
+/// opening say it answers something else (an application for government
+/// information, a 区长信箱 letter, a 12345 call), or name no suggestion,
+/// proposal, deputy, member or meeting at all, is not one.
 fn decide(
     title: Option<&str>,
     doc: &Document,
@@ -289,6 +296,12 @@ fn decide(
         .sections
         .iter()
         .any(|s| !s.paragraphs.is_empty() || s.heading.is_some());
+    let opening = doc
+        .sections
+        .iter()
+        .flat_map(|s| &s.paragraphs)
+        .next()
+        .map(String::as_str);
     let formula = doc
         .sections
         .iter()
@@ -308,7 +321,18 @@ fn decide(
             "the title `{title_text}` names a notice or other document, not a reply"
         ));
     }
+    if genre == TitleGenre::Handling && !(formula && addressee) {
+        return Decision::NotAReply(format!(
+            "the title `{title_text}` names a handling document (办理意见, 办理情况的报告) and the text lacks {}",
+            if addressee {
+                "a reply formula (…收悉, 答复如下, 办理结果)"
+            } else {
+                "an addressee"
+            }
+        ));
+    }
     let looks_like_reply = genre == TitleGenre::Reply
+        || genre == TitleGenre::Handling
         || (title.is_some_and(semantics::mentions_proposal) && (formula || addressee))
         || (formula && addressee);
     if !looks_like_reply {
@@ -326,6 +350,22 @@ fn decide(
             )
         };
         return Decision::NotAReply(reason);
+    }
+    match semantics::what_it_answers(title, doc.addressee.as_deref(), opening) {
+        semantics::Answers::Proposal => {}
+        semantics::Answers::Other { what, evidence } => {
+            return Decision::NotAReply(format!(
+                "the page answers {what}, not a deputy's suggestion or a member's proposal: {evidence}"
+            ));
+        }
+        // Without text, nothing says what a reply-like title answers; the
+        // missing body is the page's fault to report.
+        semantics::Answers::Unknown if opening.is_some() => {
+            return Decision::NotAReply(format!(
+                "the page replies to something, but neither its title `{title_text}`, its addressee nor its opening names a suggestion, proposal, deputy, member or meeting"
+            ));
+        }
+        semantics::Answers::Unknown => {}
     }
     if !has_text || doc.sections.iter().all(|s| s.paragraphs.is_empty()) {
         return Decision::Missing {

@@ -136,8 +136,9 @@ pub fn normalize_doc_number(s: &str) -> Option<String> {
     Some(format!("{}〔{}〕{}号", &caps["org"], &caps["year"], serial))
 }
 
-static DATE_CN: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?P<y>[0-9]{4})\s*年\s*(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*日"));
+static DATE_CN: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?P<y>[0-9]{4})\s*年\s*(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*[日号]")
+});
 static DATE_ISO: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?P<y>[0-9]{4})\s*[-/.]\s*(?P<m>[0-9]{1,2})\s*[-/.]\s*(?P<d>[0-9]{1,2})(?:(?:\s+|T)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?",
@@ -145,7 +146,7 @@ static DATE_ISO: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DATE_HAN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?P<y>[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日",
+        r"(?P<y>[〇○零一二三四五六七八九0-9]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>[一二三四五六七八九十]{1,3})\s*[日号]",
     )
 });
 
@@ -163,7 +164,8 @@ pub struct DateMatch {
 
 /// The first date written in `s`, in any of the forms pages use:
 /// `2022年8月8日`, `2019年 10月14日`, `2026年07月03日`, `2019-10-14 14:25:49`,
-/// `2019-10-14`, `2019/10/14`, `二〇二二年八月八日`. Full-width digits and
+/// `2019-10-14`, `2019/10/14`, `二〇二二年八月八日`, and the forms of hasty
+/// typing: `2022年8月8号`, `2022年十二月八日`. Full-width digits and
 /// separators (`２０１９－１０－１４`, `１４：２５`) are accepted. A match that is not a real calendar date is skipped.
 pub fn find_date(s: &str) -> Option<DateMatch> {
     // Folding full-width digits keeps byte offsets only when nothing changed,
@@ -189,7 +191,7 @@ pub fn find_date(s: &str) -> Option<DateMatch> {
             let date = if han {
                 let year: Option<i32> = caps["y"]
                     .chars()
-                    .map(han_digit)
+                    .map(|c| c.to_digit(10).or_else(|| han_digit(c)))
                     .try_fold(0i32, |acc, d| d.map(|d| acc * 10 + d as i32));
                 match (
                     year,
@@ -240,13 +242,13 @@ fn fold_date_chars(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// Whether `s` may end with a date: every date form ends with 日 or a digit
-/// (ASCII or full-width). A cheap test before a search for a date at the
+/// Whether `s` may end with a date: every date form ends with 日 (or 号) or a
+/// digit (ASCII or full-width). A cheap test before a search for a date at the
 /// end of a line.
 pub(crate) fn may_end_with_date(s: &str) -> bool {
     s.chars()
         .next_back()
-        .is_some_and(|c| c == '日' || c.is_ascii_digit() || ('０'..='９').contains(&c))
+        .is_some_and(|c| c == '日' || c == '号' || c.is_ascii_digit() || ('０'..='９').contains(&c))
 }
 
 /// Maps byte offsets in `folded` (the digit-folded copy of `original`) back to
@@ -339,7 +341,8 @@ pub fn parse_chinese_number(s: &str) -> Option<u32> {
 /// suggestion or proposal was raised at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meeting {
-    /// The meeting as written, spaces removed (`区十五届政协五次会议`).
+    /// The meeting as written, spaces removed (`区十五届政协五次会议`,
+    /// `区１６届人大３次会议`).
     pub text: String,
     /// 市 or 区, from the place the name starts with; `None` when it names
     /// none.
@@ -349,8 +352,13 @@ pub struct Meeting {
     pub kind: Option<ProposalKind>,
     /// 届, as a number.
     pub term: Option<u32>,
-    /// 次 (the session within the term), as a number.
+    /// 次, as a number: the session within the term for a plenary meeting,
+    /// the standing committee's own count for one of its meetings.
     pub session: Option<u32>,
+    /// Whether the meeting is one of the standing committee's
+    /// (`区十六届人大常委会第三次会议`), not a plenary session: its number does
+    /// not count the term's sessions.
+    pub standing_committee: bool,
 }
 
 /// Shanghai's districts, so a meeting written `普陀区政协…` keeps its place
@@ -358,25 +366,49 @@ pub struct Meeting {
 const DISTRICTS: &str =
     "黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|浦东新|金山|松江|青浦|奉贤|崇明";
 const NUMERAL: &str = r"[〇零一二两三四五六七八九十百0-9]{1,4}";
+/// The bodies a meeting belongs to, longest spelling first so the
+/// standing committee is not read as the congress.
+const ORGANS: &str =
+    "人大常委会|人民代表大会常务委员会|政协常委会|人大|政协|人民代表大会|常务委员会|常委会|委员会";
 
 static MEETING: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"(?P<place>(?:政协)?(?:上海市(?:(?:{DISTRICTS})区)?|(?:{DISTRICTS})区|市|区))?(?P<org1>人大|政协)?第?(?P<term>{NUMERAL})届(?P<org2>人大常委会|人大|政协|人民代表大会|委员会)?第?(?P<session>{NUMERAL})次(?:全体)?会议"
+        r"(?P<place>(?:中国人民政治协商会议)?(?:政协)?(?:上海市(?:(?:{DISTRICTS})区)?|(?:{DISTRICTS})区|市|区))?(?P<org1>人大常委会|政协常委会|人大|政协)?第?(?P<term>{NUMERAL})届(?P<place2>市|区)?(?P<org2>{ORGANS})?第?(?P<session>{NUMERAL})次(?P<end>(?:全体)?会议|全会)?"
     ))
 });
 
 /// The first meeting named in `s`, in any of the ways pages write it:
 /// `市十五届人大六次会议`, `区十五届政协五次会议`, `区政协十五届五次会议`,
-/// `普陀区政协第十四届二次会议`, `上海市第十五届人民代表大会第六次会议`.
-/// Spaces are ignored.
+/// `普陀区政协第十四届二次会议`, `上海市第十五届人民代表大会第六次会议`, with
+/// the place after the term (`十六届区人大三次会议`, `十五届市政协一次会议`),
+/// `全会` or nothing for `会议` when the body is named (`区政协十五届五次全会`,
+/// `区十六届人大三次`), and a standing committee's meetings
+/// (`区十六届人大常委会第三次会议`, flagged as such). Spaces are ignored and
+/// numbers may be Chinese, Arabic or full-width.
 pub fn parse_meeting(s: &str) -> Option<Meeting> {
-    let compact = remove_spaces(&fold_digits(s));
-    let caps = MEETING.captures(&compact)?;
-    let text = caps.get(0)?.as_str().to_string();
-    let place = caps.name("place").map(|m| m.as_str()).unwrap_or("");
-    let level = if place.ends_with('市') {
+    if !s.contains('届') {
+        return None;
+    }
+    let written = remove_spaces(s);
+    let compact = fold_digits(&written);
+    let caps = MEETING.captures_iter(&compact).find(|caps| {
+        // Without `会议` only a named body makes `…届…次` a meeting.
+        caps.name("end").is_some() || caps.name("org1").is_some() || caps.name("org2").is_some()
+    })?;
+    let whole = caps.get(0)?;
+    // The meeting as written: folding digits maps one char to one char.
+    let text = if written.len() == compact.len() {
+        whole.as_str().to_string()
+    } else {
+        let skip = compact[..whole.start()].chars().count();
+        let take = whole.as_str().chars().count();
+        written.chars().skip(skip).take(take).collect()
+    };
+    let place = caps.name("place").map_or("", |m| m.as_str());
+    let place2 = caps.name("place2").map_or("", |m| m.as_str());
+    let level = if place.ends_with('市') || place2 == "市" {
         Some(Level::Municipal)
-    } else if place.ends_with('区') {
+    } else if place.ends_with('区') || place2 == "区" {
         Some(Level::District)
     } else {
         None
@@ -387,7 +419,7 @@ pub fn parse_meeting(s: &str) -> Option<Meeting> {
         caps.name("org2").map_or("", |m| m.as_str()),
     ]
     .concat();
-    let kind = if organ.contains("政协") {
+    let kind = if organ.contains("政协") || organ.contains("政治协商") {
         Some(ProposalKind::MemberProposal)
     } else if organ.contains("人大") || organ.contains("人民代表大会") {
         Some(ProposalKind::DeputySuggestion)
@@ -400,6 +432,7 @@ pub fn parse_meeting(s: &str) -> Option<Meeting> {
         kind,
         term: parse_chinese_number(&caps["term"]),
         session: parse_chinese_number(&caps["session"]),
+        standing_committee: organ.contains("常委会") || organ.contains("常务委员会"),
     })
 }
 

@@ -108,6 +108,30 @@ fn every_corpus_document_parses_into_its_golden_record_in_every_layout() {
 }
 
 #[test]
+fn every_record_carries_the_hash_of_the_canonical_json_of_its_content() {
+    let mut checked = 0;
+    for doc in corpus().into_iter().filter(|d| d.is_served()) {
+        for layout in Layout::ALL {
+            let Ok(parsed) = parse_page(&page_for(&doc, layout), &shpt_profile()) else {
+                continue;
+            };
+            if let PageOutcome::Reply { reply } = &parsed.outcome {
+                let canonical =
+                    govwire_model::canonical::to_canonical_string(&reply.content_value());
+                assert_eq!(
+                    reply.content_sha256,
+                    govwire_model::canonical::sha256_hex(canonical),
+                    "{} in the {layout:?} layout",
+                    doc.item_id()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 100, "only {checked} records were checked");
+}
+
+#[test]
 fn a_page_of_only_a_title_and_a_link_yields_no_reply_without_its_attachment() {
     let doc = corpus()
         .into_iter()

@@ -1,5 +1,6 @@
 //! The parser's tests, one binary: golden records, encodings, normalization,
-//! page outcomes, robustness and properties of generated input.
+//! page outcomes, what makes a page a reply, the document's structure,
+//! robustness and properties of generated input.
 
 mod attachments;
 mod corpus;
@@ -9,4 +10,6 @@ mod normalization;
 mod outcomes;
 mod properties;
 mod robustness;
+mod semantics;
+mod structure;
 mod support;

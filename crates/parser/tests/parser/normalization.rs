@@ -70,6 +70,11 @@ fn dates_are_read_in_every_form_pages_write_them() {
         date(2019, 10, 14)
     );
     assert_eq!(parse_date("２０１９／１０／１４"), date(2019, 10, 14));
+    // As hasty typing writes them: 号 for 日, Chinese month and day after
+    // an Arabic year.
+    assert_eq!(parse_date("2022年8月8号"), date(2022, 8, 8));
+    assert_eq!(parse_date("2022年十二月八日"), date(2022, 12, 8));
+    assert_eq!(parse_date("2022年十二月八号"), date(2022, 12, 8));
 }
 
 #[test]
@@ -192,8 +197,112 @@ fn meetings_are_read_however_they_are_written() {
         assert_eq!(m.kind, Some(kind), "{text}");
         assert_eq!(m.term, Some(term), "{text}");
         assert_eq!(m.session, Some(session), "{text}");
+        assert!(!m.standing_committee, "{text}");
     }
     assert_eq!(parse_meeting("关于开展建议提案办理工作的通知"), None);
+}
+
+#[test]
+fn meetings_are_read_with_the_place_after_the_term_or_without_the_word_meeting() {
+    let cases = [
+        (
+            "对区十六届人大三次第0184号代表建议的答复",
+            "区十六届人大三次",
+            Level::District,
+            ProposalKind::DeputySuggestion,
+            16,
+            3,
+        ),
+        (
+            "十六届区人大三次会议",
+            "十六届区人大三次会议",
+            Level::District,
+            ProposalKind::DeputySuggestion,
+            16,
+            3,
+        ),
+        (
+            "第十六届区人大第三次会议",
+            "第十六届区人大第三次会议",
+            Level::District,
+            ProposalKind::DeputySuggestion,
+            16,
+            3,
+        ),
+        (
+            "十五届市政协一次会议",
+            "十五届市政协一次会议",
+            Level::Municipal,
+            ProposalKind::MemberProposal,
+            15,
+            1,
+        ),
+        (
+            "区政协十五届五次全会",
+            "区政协十五届五次全会",
+            Level::District,
+            ProposalKind::MemberProposal,
+            15,
+            5,
+        ),
+        (
+            "区政协第十五届第五次全体会议",
+            "区政协第十五届第五次全体会议",
+            Level::District,
+            ProposalKind::MemberProposal,
+            15,
+            5,
+        ),
+        (
+            "区16届人大3次会议",
+            "区16届人大3次会议",
+            Level::District,
+            ProposalKind::DeputySuggestion,
+            16,
+            3,
+        ),
+        (
+            "区１６届人大３次会议",
+            "区１６届人大３次会议",
+            Level::District,
+            ProposalKind::DeputySuggestion,
+            16,
+            3,
+        ),
+        (
+            "中国人民政治协商会议上海市普陀区第十五届委员会第五次会议",
+            "中国人民政治协商会议上海市普陀区第十五届委员会第五次会议",
+            Level::District,
+            ProposalKind::MemberProposal,
+            15,
+            5,
+        ),
+    ];
+    for (text, meeting, level, kind, term, session) in cases {
+        let m = parse_meeting(text).unwrap_or_else(|| panic!("no meeting in {text}"));
+        assert_eq!(m.text, meeting, "{text}");
+        assert_eq!(m.level, Some(level), "{text}");
+        assert_eq!(m.kind, Some(kind), "{text}");
+        assert_eq!(m.term, Some(term), "{text}");
+        assert_eq!(m.session, Some(session), "{text}");
+        assert!(!m.standing_committee, "{text}");
+    }
+    // Without 会议, only a named body makes `…届…次` a meeting.
+    assert_eq!(parse_meeting("第十五届第五次"), None);
+}
+
+#[test]
+fn a_standing_committee_meeting_is_flagged_as_such() {
+    for text in [
+        "区十六届人大常委会第三次会议",
+        "上海市普陀区第十六届人民代表大会常务委员会第三次会议",
+        "区政协十五届常委会第八次会议",
+    ] {
+        let m = parse_meeting(text).unwrap_or_else(|| panic!("no meeting in {text}"));
+        assert_eq!(m.text, text);
+        assert!(m.standing_committee, "{text}");
+        assert_eq!(m.level, Some(Level::District), "{text}");
+    }
 }
 
 #[test]
