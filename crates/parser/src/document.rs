@@ -226,8 +226,12 @@ fn chars(s: &str) -> usize {
 /// `label：value` pairs of a line that starts with a known label; a line may
 /// hold several (`办理结果：解决采纳 公开属性：主动公开`).
 fn label_pairs(line: &str) -> Option<Vec<(Label, String)>> {
-    // Every label ends in a colon; most lines of a reply have none.
-    if !line.contains(['：', ':']) {
+    // Every label ends in a colon, and the line starts with one; most
+    // lines of a reply are neither.
+    let starts_like_a_label = line
+        .trim_start_matches(is_space)
+        .starts_with(['办', '公', '索', '主', '成', '发', '文', '信', '签']);
+    if !starts_like_a_label || !line.contains(['：', ':']) {
         return None;
     }
     let matches: Vec<_> = LABEL.captures_iter(line).collect();
@@ -948,11 +952,12 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
         }
     }
     body.retain(|l| {
-        let is_label = label_pairs(l).is_some_and(|pairs| {
-            pairs
-                .iter()
-                .all(|(label, _)| matches!(label, Label::HandlingResult | Label::Disclosure))
-        }) && chars(l) <= 40;
+        let is_label = chars(l) <= 40
+            && label_pairs(l).is_some_and(|pairs| {
+                pairs
+                    .iter()
+                    .all(|(label, _)| matches!(label, Label::HandlingResult | Label::Disclosure))
+            });
         if is_label {
             if let Some(pairs) = label_pairs(l) {
                 doc.labels.extend(pairs);
@@ -1108,6 +1113,16 @@ fn is_organ_like_before_printing(tail: &[String], j: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_label_starts_with_a_character_the_label_check_looks_for() {
+        for name in super::LABEL_NAMES.split('|') {
+            assert!(
+                name.starts_with(['办', '公', '索', '主', '成', '发', '文', '信', '签']),
+                "{name}"
+            );
+        }
+    }
+
     use super::*;
 
     fn lines(text: &str) -> Vec<String> {

@@ -216,7 +216,7 @@ fn is_chrome_line(line: &str) -> bool {
     if matches!(first, '【' | '[' | '［') {
         return is_button_row(line);
     }
-    if !matches!(first, '责' | '编' | '浏' | '访' | '阅' | '点' | '上' | '下') {
+    if !may_start_chrome(first) {
         return false;
     }
     CHROME_PREFIXES.iter().any(|prefix| {
@@ -225,6 +225,15 @@ fn is_chrome_line(line: &str) -> bool {
             rest.is_empty() || rest.starts_with(['：', ':'])
         })
     })
+}
+
+/// Whether a line starting with `first` can be furniture by its form
+/// ([`is_chrome_line`]).
+fn may_start_chrome(first: char) -> bool {
+    matches!(
+        first,
+        '【' | '[' | '［' | '责' | '编' | '浏' | '访' | '阅' | '点' | '上' | '下'
+    )
 }
 
 /// Whether a line is only bracketed button words (`【打印】【关闭】`,
@@ -297,7 +306,7 @@ struct Compiled {
     /// The links to attachments.
     attachments: ProfileSelector,
     /// The profile's boilerplate lines and [`CHROME_LINES`].
-    boilerplate: HashSet<String>,
+    boilerplate: Boilerplate,
 }
 
 impl Compiled {
@@ -357,14 +366,32 @@ fn compiled(profile: &DetailProfile) -> Result<Rc<Compiled>, ParseError> {
     Ok(compiled)
 }
 
+/// Lines that are never page text: the profile's boilerplate, trimmed, and
+/// [`CHROME_LINES`].
+#[derive(Debug, Default)]
+pub(crate) struct Boilerplate {
+    lines: HashSet<String>,
+    /// The longest of them, in bytes: a longer line is none of them.
+    longest: usize,
+}
+
+impl Boilerplate {
+    /// Whether `line` is one of the lines.
+    fn contains(&self, line: &str) -> bool {
+        line.len() <= self.longest && self.lines.contains(line)
+    }
+}
+
 /// The profile's boilerplate lines, trimmed, and [`CHROME_LINES`].
-fn boilerplate_of(profile: &DetailProfile) -> HashSet<String> {
-    profile
+fn boilerplate_of(profile: &DetailProfile) -> Boilerplate {
+    let lines: HashSet<String> = profile
         .boilerplate
         .iter()
         .map(|b| b.trim_matches(is_space).to_string())
         .chain(CHROME_LINES.iter().map(|s| s.to_string()))
-        .collect()
+        .collect();
+    let longest = lines.iter().map(String::len).max().unwrap_or(0);
+    Boilerplate { lines, longest }
 }
 
 /// A selector of the profile. Most are lists of compound selectors by tag,
@@ -607,7 +634,12 @@ impl Compound {
 
 /// Whether an element is one of [`BLOCK_ELEMENTS`].
 fn is_block(name: &str) -> bool {
-    BLOCK_ELEMENTS.binary_search(&name).is_ok()
+    // Most elements are one of a few; they are answered without a search.
+    match name {
+        "p" | "div" | "td" | "tr" | "li" | "table" | "tbody" | "br" => name != "br",
+        "span" | "a" | "font" | "strong" | "b" | "img" | "em" | "i" | "u" => false,
+        _ => BLOCK_ELEMENTS.binary_search(&name).is_ok(),
+    }
 }
 
 /// Whether a selector matches an element by the element alone (its name,
@@ -901,7 +933,7 @@ fn style_hides(style: &str) -> bool {
 /// side). Tabs inside text become spaces, so a tab in a line always
 /// separates cells. A row with a long cell (a layout table holding the
 /// article) keeps its lines.
-fn lines_of(container: ElementRef<'_>, boilerplate: &HashSet<String>) -> Vec<String> {
+fn lines_of(container: ElementRef<'_>, boilerplate: &Boilerplate) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     // Depth inside skipped elements; text there is not page text.
@@ -995,7 +1027,13 @@ fn join_row(lines: &mut Vec<String>, row: Row) {
     lines.push(joined);
 }
 
-fn flush(current: &mut String, lines: &mut Vec<String>, boilerplate: &HashSet<String>) {
+fn flush(current: &mut String, lines: &mut Vec<String>, boilerplate: &Boilerplate) {
+    // Most flushes (at each block element's start and end) hold nothing or
+    // the source's indentation.
+    if current.bytes().all(|b| b.is_ascii_whitespace()) {
+        current.clear();
+        return;
+    }
     let line = layout_line(current);
     current.clear();
     if line.is_empty() {
@@ -1005,7 +1043,11 @@ fn flush(current: &mut String, lines: &mut Vec<String>, boilerplate: &HashSet<St
         return;
     }
     // Without spaces the compact form is the line itself, already looked up.
-    if line.contains(is_space) {
+    // (Only a short line can be boilerplate, and only one starting as
+    // furniture does can be furniture.)
+    let may_be_furniture =
+        line.len() <= boilerplate.longest || line.chars().next().is_some_and(may_start_chrome);
+    if may_be_furniture && line.contains(is_space) {
         let compact: String = line.chars().filter(|c| !is_space(*c)).collect();
         if boilerplate.contains(&compact) || is_chrome_line(&compact) {
             return;
@@ -1072,7 +1114,7 @@ fn push_run(out: &mut String, run: &str, breaks: bool, before: Option<char>, aft
 fn read_info(
     block: ElementRef<'_>,
     cell_sel: &ProfileSelector,
-    boilerplate: &HashSet<String>,
+    boilerplate: &Boilerplate,
 ) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
     let cells: Vec<ElementRef<'_>> = cell_sel.select(block).collect();
@@ -1610,7 +1652,7 @@ mod tests {
         let body = elements_under(root)
             .find(|e| e.value().name() == "body")
             .expect("a body");
-        lines_of(body, &HashSet::new())
+        lines_of(body, &Boilerplate::default())
     }
 
     #[test]
