@@ -10,6 +10,7 @@ use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
 use govwire_model::profile::DetailProfile;
 use govwire_model::Attachment;
+use html5ever::LocalName;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::normalize::{collapse_spaces, is_cjk, is_han, is_space};
@@ -408,8 +409,9 @@ struct ProfileSelector {
 #[derive(Debug, Clone, PartialEq)]
 struct Compound {
     /// The tag name as written and lower-cased (HTML elements are matched
-    /// by the latter); `None` for `*` or no tag.
-    tag: Option<(String, String)>,
+    /// by the latter), as atoms, which compare as numbers; `None` for `*`
+    /// or no tag.
+    tag: Option<(LocalName, LocalName)>,
     id: Option<String>,
     classes: Vec<String>,
     /// Tests of the `href` attribute (the one attachment selectors use;
@@ -445,7 +447,7 @@ impl AttrTest {
 
 /// What selectors look at in an element, read once per element.
 struct Facts<'a> {
-    name: &'a str,
+    name: &'a LocalName,
     html: bool,
     id: Option<&'a str>,
     class: Option<&'a str>,
@@ -455,8 +457,8 @@ struct Facts<'a> {
 impl<'a> Facts<'a> {
     fn of(e: &'a scraper::node::Element) -> Self {
         let mut facts = Facts {
-            name: e.name(),
-            html: &*e.name.ns == HTML_NAMESPACE,
+            name: &e.name.local,
+            html: e.name.ns == html5ever::ns!(html),
             id: None,
             class: None,
             href: None,
@@ -473,8 +475,6 @@ impl<'a> Facts<'a> {
         facts
     }
 }
-
-const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
 
 impl ProfileSelector {
     fn parse(text: &str) -> Result<Self, ParseError> {
@@ -530,7 +530,7 @@ fn parse_compound(text: &str) -> Option<Compound> {
     let tag = match &text[..tag_end] {
         "" | "*" => None,
         t if t.starts_with(|c: char| c.is_ascii_alphabetic()) && t.chars().all(is_name) => {
-            Some((t.to_string(), t.to_ascii_lowercase()))
+            Some((LocalName::from(t), LocalName::from(t.to_ascii_lowercase())))
         }
         _ => return None,
     };
@@ -834,7 +834,7 @@ fn find_elements(root: ElementRef<'_>, compiled: &Compiled, strip: bool) -> Foun
             skip_depth = 1;
             continue;
         }
-        if facts.name == "a" {
+        if *facts.name == html5ever::local_name!("a") {
             found.links.push(element.id());
         }
         if compiled.title.matches_facts(&facts, element, root) {
