@@ -223,6 +223,23 @@ fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Whether `parts`, joined and without spaces, are `compact` (which has
+/// none), compared without building the joined text.
+fn same_without_spaces(parts: &[String], compact: &str) -> bool {
+    let mut joined = parts
+        .iter()
+        .flat_map(|p| p.chars())
+        .filter(|c| !is_space(*c));
+    let mut target = compact.chars();
+    loop {
+        match (joined.next(), target.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
 /// `label：value` pairs of a line that starts with a known label; a line may
 /// hold several (`办理结果：解决采纳 公开属性：主动公开`).
 fn label_pairs(line: &str) -> Option<Vec<(Label, String)>> {
@@ -489,6 +506,14 @@ fn date_source_line(line: &str) -> Option<Option<NaiveDate>> {
     let t = line.trim_matches(is_space);
     if names_source(t) {
         return Some(find_date(t).map(|m| m.date));
+    }
+    // Otherwise the line starts with its date, and every date starts with
+    // a digit or a Chinese numeral.
+    let starts_like_a_date = t.starts_with(|c: char| {
+        c.is_ascii_digit() || ('０'..='９').contains(&c) || "〇○零一二三四五六七八九".contains(c)
+    });
+    if !starts_like_a_date {
+        return None;
     }
     let m = find_date(t)?;
     if !t[..m.start].trim_matches(is_space).is_empty() {
@@ -809,7 +834,7 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
             let matched = heading_compact.as_ref().and_then(|h| {
                 (1..=3)
                     .filter(|k| i + k <= n)
-                    .find(|k| remove_spaces(&lines[i..i + k].concat()) == *h)
+                    .find(|k| same_without_spaces(&lines[i..i + k], h))
             });
             if let Some(k) = matched {
                 doc.title_line = Some(lines[i..i + k].concat());

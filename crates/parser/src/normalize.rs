@@ -450,6 +450,17 @@ fn trimmed(value: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+/// [`trimmed`] of an owned line, which is kept (not copied) when it has no
+/// surrounding whitespace.
+fn trimmed_owned(value: String) -> Option<String> {
+    let t = value.trim_matches(is_space);
+    if t.len() == value.len() {
+        (!value.is_empty()).then_some(value)
+    } else {
+        trimmed(t)
+    }
+}
+
 /// A record in its normalized form, the form every record govwire publishes
 /// is in: the title without whitespace between CJK characters; the doc number
 /// as `机关代字〔YYYY〕N号` (kept, spaces collapsed, when it has another shape);
@@ -520,11 +531,13 @@ pub fn normalize_record(mut reply: Reply) -> Reply {
         };
         (contact != Contact::default()).then_some(contact)
     });
-    reply.notes = reply.notes.iter().filter_map(|n| trimmed(n)).collect();
-    reply.attachment_notes = reply
-        .attachment_notes
-        .iter()
-        .filter_map(|n| trimmed(n))
+    reply.notes = std::mem::take(&mut reply.notes)
+        .into_iter()
+        .filter_map(trimmed_owned)
+        .collect();
+    reply.attachment_notes = std::mem::take(&mut reply.attachment_notes)
+        .into_iter()
+        .filter_map(trimmed_owned)
         .collect();
     reply.cc = reply
         .cc
@@ -545,11 +558,11 @@ pub fn normalize_record(mut reply: Reply) -> Reply {
     reply.body.sections = std::mem::take(&mut reply.body.sections)
         .into_iter()
         .filter_map(|section| {
-            let heading = section.heading.and_then(|h| trimmed(&h));
+            let heading = section.heading.and_then(trimmed_owned);
             let paragraphs: Vec<String> = section
                 .paragraphs
-                .iter()
-                .filter_map(|p| trimmed(p))
+                .into_iter()
+                .filter_map(trimmed_owned)
                 .collect();
             (heading.is_some() || !paragraphs.is_empty()).then_some(Section {
                 heading,

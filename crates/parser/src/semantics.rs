@@ -531,7 +531,12 @@ fn read_proposers(
         let (names, others) = proposer_group(&caps["names"], caps.name("n").map(|m| m.as_str()));
         groups.push(("addressee", names, others));
     }
-    if let Some(caps) = PROPOSERS_OPENING.captures(&opening) {
+    // Each pattern needs a word the sentence mostly lacks; looked for first.
+    let proposers_opening = opening
+        .contains("提出的")
+        .then(|| PROPOSERS_OPENING.captures(&opening))
+        .flatten();
+    if let Some(caps) = proposers_opening {
         // `您与张三、李四委员联名提出的` names its co-signers after `与`.
         if !caps["names"].starts_with(['您', '你']) {
             let (names, others) =
@@ -539,11 +544,18 @@ fn read_proposers(
             groups.push(("opening sentence", names, others));
         }
     }
-    for caps in CO_NAMED.captures_iter(&opening) {
+    let co_named = opening
+        .contains("联名")
+        .then(|| CO_NAMED.captures_iter(&opening));
+    for caps in co_named.into_iter().flatten() {
         let (names, others) = proposer_group(&caps["names"], caps.name("n").map(|m| m.as_str()));
         groups.push(("opening sentence", names, others));
     }
-    if let Some(caps) = CO_COUNT.captures(&opening) {
+    let co_count = opening
+        .contains("其他")
+        .then(|| CO_COUNT.captures(&opening))
+        .flatten();
+    if let Some(caps) = co_count {
         groups.push((
             "opening sentence",
             Vec::new(),
