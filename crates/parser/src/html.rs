@@ -1409,7 +1409,8 @@ fn attachments_in(
     selector: &ProfileSelector,
     page_url: &str,
 ) -> Vec<Attachment> {
-    let base = url::Url::parse(page_url).ok();
+    // The page's URL is parsed once a link needs it (most pages have none).
+    let mut base: Option<Option<url::Url>> = None;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for link in selector.select(scope) {
@@ -1419,7 +1420,7 @@ fn attachments_in(
         if href.is_empty() {
             continue;
         }
-        let resolved = match &base {
+        let resolved = match base.get_or_insert_with(|| url::Url::parse(page_url).ok()) {
             Some(base) => base.join(href).ok(),
             None => url::Url::parse(href).ok(),
         };

@@ -129,6 +129,10 @@ static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// `第` before the serial removed, the serial without leading zeros (GB/T
 /// 9704 writes no padding). `None` when `s` as a whole is not a doc number.
 pub fn normalize_doc_number(s: &str) -> Option<String> {
+    // A doc number ends in 号; most text does not, and is answered at once.
+    if !s.trim_end_matches(is_space).ends_with('号') {
+        return None;
+    }
     let compact = remove_spaces(&fold_digits(s));
     let caps = DOC_NUMBER.captures(&compact)?;
     let serial = caps["num"].trim_start_matches('0');
