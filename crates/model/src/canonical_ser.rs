@@ -91,7 +91,12 @@ impl Object<'_> {
         // Stable: of two equal keys the later wins, as in a JSON map.
         self.members
             .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        let values = self.out.split_off(self.start);
+        // The values move to a buffer kept for the purpose (objects finish
+        // inner first, one at a time), and come back in key order.
+        let mut values = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        values.clear();
+        values.extend_from_slice(&self.out[self.start..]);
+        self.out.truncate(self.start);
         if let Some(variant) = self.variant {
             self.out.push(b'{');
             json(self.out, variant)?;
@@ -116,8 +121,14 @@ impl Object<'_> {
         if self.variant.is_some() {
             self.out.push(b'}');
         }
+        SCRATCH.with(|s| *s.borrow_mut() = values);
         Ok(())
     }
+}
+
+thread_local! {
+    /// The buffer [`Object::finish`] reorders members through.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The elements of an array being written.

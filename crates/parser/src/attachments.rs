@@ -100,7 +100,7 @@ fn is_link_line(line: &str, attachments: &[Attachment]) -> bool {
     attachments.iter().any(|a| {
         let name = remove_spaces(&a.name);
         let file = a.url.rsplit('/').next().unwrap_or_default();
-        (!name.is_empty() && compact.contains(&name))
+        (!name.is_empty() && compact.contains(name.as_ref()))
             || (!file.is_empty() && compact.contains(file))
     })
 }

@@ -43,7 +43,7 @@ pub(crate) enum Label {
 
 /// The label a metadata name stands for, if govwire reads it.
 pub(crate) fn label_of(name: &str) -> Option<Label> {
-    Some(match remove_spaces(name).as_str() {
+    Some(match remove_spaces(name).as_ref() {
         "办理结果" | "办理结果类别" => Label::HandlingResult,
         "公开属性" | "公开方式" | "公开类型" => Label::Disclosure,
         "索引号" | "索取号" => Label::IndexNumber,

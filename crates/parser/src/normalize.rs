@@ -60,16 +60,18 @@ pub fn is_space(c: char) -> bool {
 }
 
 /// Full-width digits (`２０２２`) as ASCII digits; everything else unchanged.
-pub fn fold_digits(s: &str) -> String {
+pub fn fold_digits(s: &str) -> Cow<'_, str> {
     if !s.contains(|c| ('０'..='９').contains(&c)) {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                _ => c,
+            })
+            .collect(),
+    )
 }
 
 /// A title as the record holds it: whitespace between two CJK characters
@@ -110,11 +112,11 @@ pub(crate) fn collapse_spaces(s: &str, drop_between_cjk: bool) -> String {
 }
 
 /// Removes every whitespace character.
-pub fn remove_spaces(s: &str) -> String {
+pub fn remove_spaces(s: &str) -> Cow<'_, str> {
     if !s.contains(is_space) {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.chars().filter(|c| !is_space(*c)).collect()
+    Cow::Owned(s.chars().filter(|c| !is_space(*c)).collect())
 }
 
 static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
@@ -133,7 +135,8 @@ pub fn normalize_doc_number(s: &str) -> Option<String> {
     if !s.trim_end_matches(is_space).ends_with('号') {
         return None;
     }
-    let compact = remove_spaces(&fold_digits(s));
+    let folded = fold_digits(s);
+    let compact = remove_spaces(&folded);
     let caps = DOC_NUMBER.captures(&compact)?;
     let serial = caps["num"].trim_start_matches('0');
     let serial = if serial.is_empty() { "0" } else { serial };
@@ -493,7 +496,7 @@ pub fn normalize_record(mut reply: Reply) -> Reply {
     reply.disclosure = clean_field(reply.disclosure);
     reply.index_number = reply
         .index_number
-        .map(|v| remove_spaces(&v))
+        .map(|v| remove_spaces(&v).into_owned())
         .filter(|v| !v.is_empty());
     reply.topic = clean_field(reply.topic);
     reply.publisher = clean_field(reply.publisher);
@@ -511,18 +514,18 @@ pub fn normalize_record(mut reply: Reply) -> Reply {
     p.meeting = p
         .meeting
         .take()
-        .map(|m| remove_spaces(&m))
+        .map(|m| remove_spaces(&m).into_owned())
         .filter(|m| !m.is_empty());
     p.number = p
         .number
         .take()
-        .map(|n| remove_spaces(&fold_digits(&n)))
+        .map(|n| remove_spaces(&fold_digits(&n)).into_owned())
         .filter(|n| !n.is_empty());
     p.subject = p.subject.take().and_then(|s| trimmed(&s));
     let mut seen = std::collections::HashSet::new();
     p.proposers = std::mem::take(&mut p.proposers)
         .into_iter()
-        .map(|name| remove_spaces(&name))
+        .map(|name| remove_spaces(&name).into_owned())
         .filter(|name| !name.is_empty() && seen.insert(name.clone()))
         .collect();
 

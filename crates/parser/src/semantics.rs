@@ -132,7 +132,7 @@ pub(crate) fn reply_kind(title: &str) -> Option<ReplyKind> {
 /// A title without its trailing bracketed remarks (`…的答复（跟踪办理情况）`
 /// → `…的答复`).
 fn title_core(title: &str) -> String {
-    let mut t = remove_spaces(title);
+    let mut t = remove_spaces(title).into_owned();
     loop {
         let trimmed = t.trim_end_matches(['。', '.']);
         let Some(inner) = trimmed.strip_suffix(['）', ')']) else {
@@ -454,7 +454,8 @@ fn subject_of(text: &str) -> Option<String> {
 }
 
 fn kind_from_words(text: &str) -> Option<ProposalKind> {
-    let t = remove_spaces(&without_quotes(text));
+    let unquoted = without_quotes(text);
+    let t = remove_spaces(&unquoted);
     if t.contains("提案") || t.contains("政协") {
         Some(ProposalKind::MemberProposal)
     } else if t.contains("人大") || t.contains("建议") || t.contains("议案") {
@@ -465,7 +466,8 @@ fn kind_from_words(text: &str) -> Option<ProposalKind> {
 }
 
 fn number_in(text: &str) -> Option<String> {
-    let t = remove_spaces(&fold_digits(&without_quotes(text)));
+    let folded = fold_digits(&without_quotes(text)).into_owned();
+    let t = remove_spaces(&folded);
     [
         &*NUMBER_DI,
         &*NUMBER_BARE,
@@ -525,7 +527,7 @@ fn read_proposers(
     opening_sentence: &str,
     warnings: &mut Vec<Warning>,
 ) -> (Vec<String>, Option<u32>) {
-    let opening = fold_digits(&without_quotes(opening_sentence));
+    let opening = fold_digits(&without_quotes(opening_sentence)).into_owned();
     let mut groups: Vec<(&str, Vec<String>, Option<u32>)> = Vec::new();
     if let Some(caps) = addressee.and_then(|a| ADDRESSEE_NAMES.captures(a)) {
         let (names, others) = proposer_group(&caps["names"], caps.name("n").map(|m| m.as_str()));
