@@ -223,6 +223,18 @@ fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
+/// The Chinese numerals a numbered heading or item starts with.
+const NUMERALS: [char; 10] = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
+
+/// Whether `text` starts with an item marker ([`ITEM`]): `（一）`, `1.`,
+/// `一是`, `①`, `第一，`, `一、`. The first character is looked at before
+/// the pattern runs, as most lines start otherwise.
+fn is_item(text: &str) -> bool {
+    text.chars().next().is_some_and(|c| {
+        matches!(c, '（' | '(' | '第' | '①'..='⑳') || c.is_ascii_digit() || NUMERALS.contains(&c)
+    }) && ITEM.is_match(text)
+}
+
 /// Whether `parts`, joined and without spaces, are `compact` (which has
 /// none), compared without building the joined text.
 fn same_without_spaces(parts: &[String], compact: &str) -> bool {
@@ -432,7 +444,7 @@ fn title_at(lines: &[String], i: usize) -> Option<(usize, String)> {
     let first = lines.get(i)?.as_str();
     let piece = |line: &str| {
         !line.contains(['，', '。', '；', '！', '？', '：', ':'])
-            && !ITEM.is_match(line)
+            && !is_item(line)
             && date_source_line(line).is_none()
     };
     if piece(first) && !ends_like_title(first) {
@@ -553,7 +565,7 @@ fn is_title_like(line: &str) -> bool {
     chars(line) <= 80
         && !line.contains(['，', '。', '；', '！', '？'])
         && !line.ends_with(['：', ':'])
-        && !ITEM.is_match(line)
+        && !is_item(line)
         && WORDS.iter().any(|w| line.contains(w))
 }
 
@@ -567,7 +579,7 @@ fn addressee_of(line: &str) -> Option<String> {
     let n = chars(name);
     if !(2..=40).contains(&n)
         || name.contains(['，', '。', '；', '！', '？', '：', ':', ',', ';'])
-        || ITEM.is_match(name)
+        || is_item(name)
         || NOT_ADDRESSEE.iter().any(|w| name.contains(w))
         || label_of(name).is_some()
     {
@@ -591,7 +603,7 @@ pub(crate) fn is_organ_like(line: &str) -> bool {
             '，', '。', '；', '！', '？', '：', ':', '、', '“', '”', ',', ';',
         ])
         && !compact.chars().any(|c| c.is_ascii_digit())
-        && !ITEM.is_match(&compact)
+        && !is_item(&compact)
         && ORGAN_SUFFIXES.iter().any(|s| compact.ends_with(s))
 }
 
@@ -641,7 +653,7 @@ fn parenthesized(line: &str) -> Option<&str> {
 /// Whether a line (or its parenthesized inside) starts with a contact label.
 fn is_contact_line(line: &str) -> bool {
     let t = parenthesized(line).unwrap_or_else(|| line.trim_matches(is_space));
-    CONTACT_LABEL.find(t).is_some_and(|m| m.start() == 0)
+    t.starts_with(['联', '电', '地', '邮']) && CONTACT_LABEL.find(t).is_some_and(|m| m.start() == 0)
 }
 
 /// Reads contact labels from a line into `contact`; the first value of each
@@ -698,6 +710,9 @@ fn ends_sentence(text: &str) -> bool {
 /// section's first paragraph. A long sentence that merely starts with `一、`
 /// is not a heading.
 fn as_heading(line: &str) -> Option<(String, Option<String>)> {
+    if !line.starts_with(NUMERALS) {
+        return None;
+    }
     let marker = HEADING.find(line)?;
     let rest = &line[marker.end()..];
     let inner_punct = |s: &str| s.contains(['，', '。', '；', '！', '？', ',', ';']);
@@ -725,7 +740,7 @@ fn as_heading(line: &str) -> Option<(String, Option<String>)> {
 /// An item line short enough to be an item's own title (`（一）加强组织领导`):
 /// the text after it is a new paragraph even without final punctuation.
 fn is_item_title(text: &str) -> bool {
-    ITEM.is_match(text) && chars(text) <= 30 && !text.contains(['，', '。', '；', ',', ';'])
+    is_item(text) && chars(text) <= 30 && !text.contains(['，', '。', '；', ',', ';'])
 }
 
 /// Whether a line is a table row: the line reader separates a row's cells
@@ -763,7 +778,7 @@ pub(crate) fn sections_of(lines: &[String]) -> Vec<Section> {
                 if !row
                     && !ends_sentence(p)
                     && !is_table_row(p)
-                    && !ITEM.is_match(line)
+                    && !is_item(line)
                     && !is_item_title(p) =>
             {
                 p.push_str(line);
@@ -809,7 +824,11 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
             continue;
         }
         if doc.doc_number.is_none() && doc.title_line.is_none() {
-            if let Some(caps) = DOC_NUMBER_WITH_SIGNER.captures(line) {
+            let with_signer = line
+                .contains("签发人")
+                .then(|| DOC_NUMBER_WITH_SIGNER.captures(line))
+                .flatten();
+            if let Some(caps) = with_signer {
                 if let Some(number) = read_doc_number(&caps["number"]) {
                     doc.doc_number = Some(number);
                     doc.signer = Some(caps["signer"].trim_matches(is_space).to_string());
@@ -1050,9 +1069,9 @@ fn joint_signatories(
 fn is_tail_marker(line: &str) -> bool {
     is_separator(line)
         || is_contact_line(line)
-        || CC.is_match(line)
+        || (line.starts_with('抄') && CC.is_match(line))
         || printing(line).is_some()
-        || ATTACHMENT_NOTE.is_match(line)
+        || (line.starts_with('附') && ATTACHMENT_NOTE.is_match(line))
         || parenthesized(line).is_some()
 }
 
@@ -1062,10 +1081,14 @@ fn attachment_block_start(lines: &[String], start: usize, end: usize) -> Option<
     let mut k = end;
     while k > start {
         let line = &lines[k - 1];
-        if ATTACHMENT_NOTE.is_match(line) {
+        if (line.starts_with('附') && ATTACHMENT_NOTE.is_match(line)) {
             return Some(k - 1);
         }
-        if LIST_ITEM.is_match(line) && chars(line) <= 60 && !ends_sentence(line) && end - k < 8 {
+        if (line.starts_with(|c: char| c.is_ascii_digit()) && LIST_ITEM.is_match(line))
+            && chars(line) <= 60
+            && !ends_sentence(line)
+            && end - k < 8
+        {
             k -= 1;
             continue;
         }
@@ -1083,11 +1106,14 @@ fn read_tail(tail: &[String], doc: &mut Document) {
     let mut j = 0;
     while j < tail.len() {
         let line = tail[j].trim_matches(is_space);
-        let continues_attachments = in_attachments && LIST_ITEM.is_match(line);
+        let continues_attachments = in_attachments
+            && (line.starts_with(|c: char| c.is_ascii_digit()) && LIST_ITEM.is_match(line));
         in_attachments = false;
         if line.is_empty() || is_separator(line) {
             // The 版记's separator lines hold nothing.
-        } else if ATTACHMENT_NOTE.is_match(line) || continues_attachments {
+        } else if (line.starts_with('附') && ATTACHMENT_NOTE.is_match(line))
+            || continues_attachments
+        {
             doc.attachment_notes.push(line.to_string());
             in_attachments = true;
         } else if is_contact_line(line) {
