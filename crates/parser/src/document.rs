@@ -1081,7 +1081,7 @@ fn attachment_block_start(lines: &[String], start: usize, end: usize) -> Option<
     let mut k = end;
     while k > start {
         let line = &lines[k - 1];
-        if (line.starts_with('附') && ATTACHMENT_NOTE.is_match(line)) {
+        if line.starts_with('附') && ATTACHMENT_NOTE.is_match(line) {
             return Some(k - 1);
         }
         if (line.starts_with(|c: char| c.is_ascii_digit()) && LIST_ITEM.is_match(line))

@@ -371,7 +371,8 @@ fn compiled(profile: &DetailProfile) -> Result<Rc<Compiled>, ParseError> {
 /// [`CHROME_LINES`].
 #[derive(Debug, Default)]
 pub(crate) struct Boilerplate {
-    lines: HashSet<String>,
+    /// A few dozen lines: compared by length first, then bytes.
+    lines: Vec<String>,
     /// The longest of them, in bytes: a longer line is none of them.
     longest: usize,
 }
@@ -379,18 +380,24 @@ pub(crate) struct Boilerplate {
 impl Boilerplate {
     /// Whether `line` is one of the lines.
     fn contains(&self, line: &str) -> bool {
-        line.len() <= self.longest && self.lines.contains(line)
+        line.len() <= self.longest
+            && self
+                .lines
+                .iter()
+                .any(|b| b.len() == line.len() && b == line)
     }
 }
 
 /// The profile's boilerplate lines, trimmed, and [`CHROME_LINES`].
 fn boilerplate_of(profile: &DetailProfile) -> Boilerplate {
-    let lines: HashSet<String> = profile
+    let mut lines: Vec<String> = profile
         .boilerplate
         .iter()
         .map(|b| b.trim_matches(is_space).to_string())
         .chain(CHROME_LINES.iter().map(|s| s.to_string()))
         .collect();
+    lines.sort();
+    lines.dedup();
     let longest = lines.iter().map(String::len).max().unwrap_or(0);
     Boilerplate { lines, longest }
 }
@@ -893,10 +900,20 @@ fn visible_text(node: NodeRef<'_, Node>) -> String {
 }
 
 fn is_skipped(e: &scraper::node::Element) -> bool {
-    if SKIPPED_ELEMENTS.contains(&e.name()) || e.attr("hidden").is_some() {
+    if SKIPPED_ELEMENTS.contains(&e.name()) {
         return true;
     }
-    e.attr("style").is_some_and(style_hides)
+    // One look at the attributes; the first of each name counts, as in
+    // `Element::attr`.
+    let (mut hidden, mut style) = (false, None);
+    for (name, value) in e.attrs() {
+        match name {
+            "hidden" => hidden = true,
+            "style" if style.is_none() => style = Some(value),
+            _ => {}
+        }
+    }
+    hidden || style.is_some_and(style_hides)
 }
 
 /// Whether an inline style hides its element: `display:none` or
@@ -1034,8 +1051,19 @@ fn flush(current: &mut String, lines: &mut Vec<String>, boilerplate: &Boilerplat
         current.clear();
         return;
     }
-    let line = layout_line(current);
-    current.clear();
+    // A line without source whitespace or no-break spaces lays out as
+    // itself, trimmed of other spaces: its buffer becomes the line.
+    let plain = !current
+        .bytes()
+        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t' | 0x0C))
+        && !current.contains('\u{00A0}');
+    let line = if plain && current.trim_matches(is_space).len() == current.len() {
+        std::mem::take(current)
+    } else {
+        let line = layout_line(current);
+        current.clear();
+        line
+    };
     if line.is_empty() {
         return;
     }
