@@ -75,7 +75,12 @@ impl Object<'_> {
         key: Cow<'static, str>,
         value: &T,
     ) -> Result<(), Error> {
-        if self.skip.contains(&key.as_ref()) {
+        let key_bytes = key.as_bytes();
+        // Compared by length and first byte before the bytes.
+        let skipped = self.skip.iter().any(|s| {
+            s.len() == key_bytes.len() && s.as_bytes().first() == key_bytes.first() && *s == key
+        });
+        if skipped {
             return Ok(());
         }
         let from = self.out.len();

@@ -1545,6 +1545,11 @@ const MAX_SPECIAL_NAME: usize = 8;
 /// nest).
 fn check_nesting(text: &str) -> Result<(), ParseError> {
     let bytes = text.as_bytes();
+    // Every level of nesting takes a `<`: a page with fewer than the limit
+    // (nearly every page) cannot nest deeper, and is not read tag by tag.
+    if memchr::memchr_iter(b'<', bytes).count() <= MAX_NESTING {
+        return Ok(());
+    }
     let mut depth = 0usize;
     let mut i = 0;
     // A tag's name (ASCII letters, digits, `-`), lower-cased into `buf` when
