@@ -4,6 +4,7 @@
 //! mislabelled, so a declaration the bytes contradict is not trusted blindly:
 //! the bytes are detected instead and the record says so in a warning.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use encoding_rs::{Encoding, GBK, UTF_8};
@@ -26,9 +27,9 @@ const MAX_GARBAGE_RATIO: f64 = 0.05;
 
 /// A page's text and what was learnt while decoding it.
 #[derive(Debug)]
-pub(crate) struct Decoded {
+pub(crate) struct Decoded<'a> {
     /// The page as text.
-    pub text: String,
+    pub text: Cow<'a, str>,
     /// The encoding the text was decoded with (for logs).
     pub encoding: &'static Encoding,
     /// Guesses made on the way (detected or overridden charsets).
@@ -54,11 +55,11 @@ impl Source {
 }
 
 /// Decodes `bytes` fetched with `content_type` from `url`.
-pub(crate) fn decode(
-    bytes: &[u8],
+pub(crate) fn decode<'a>(
+    bytes: &'a [u8],
     content_type: Option<&str>,
     url: &str,
-) -> Result<Decoded, ParseError> {
+) -> Result<Decoded<'a>, ParseError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Empty);
     }
@@ -77,7 +78,7 @@ pub(crate) fn decode(
                 ),
             ));
         }
-        (text.into_owned(), encoding)
+        (text, encoding)
     } else {
         let mut declared = None;
         if let Some(label) = content_type.and_then(charset_param) {
@@ -123,13 +124,13 @@ pub(crate) fn decode(
 
 /// Decodes bytes whose encoding the page declares, unless the bytes prove
 /// the declaration wrong.
-fn decode_declared(
-    bytes: &[u8],
+fn decode_declared<'a>(
+    bytes: &'a [u8],
     declared: &'static Encoding,
     source: Source,
     url: &str,
     warnings: &mut Vec<Warning>,
-) -> (String, &'static Encoding) {
+) -> (Cow<'a, str>, &'static Encoding) {
     let has_non_ascii = !bytes.is_ascii();
     // Valid multi-byte UTF-8 almost never happens by accident in a legacy
     // encoding; a page declaring GBK whose bytes are valid UTF-8 is UTF-8.
@@ -144,7 +145,7 @@ fn decode_declared(
                     "Some bytes are not valid UTF-8 either; they were replaced.",
                 ));
             }
-            return (String::from_utf8_lossy(bytes).into_owned(), UTF_8);
+            return (String::from_utf8_lossy(bytes), UTF_8);
         }
     }
     // Single-byte encodings accept every byte, so a strict decode cannot
@@ -154,11 +155,11 @@ fn decode_declared(
         if detected != declared && !detected.is_single_byte() {
             let (text, _) = detected.decode_without_bom_handling(bytes);
             warnings.push(mismatch_warning(declared, source, detected));
-            return (text.into_owned(), detected);
+            return (text, detected);
         }
     }
     if let Some(text) = declared.decode_without_bom_handling_and_without_replacement(bytes) {
-        return (text.into_owned(), declared);
+        return (text, declared);
     }
     let detected = detect(bytes, url);
     if detected == declared {
@@ -172,7 +173,7 @@ fn decode_declared(
                 declared.name()
             ),
         ));
-        return (text.into_owned(), declared);
+        return (text, declared);
     }
     let (text, had_errors) = detected.decode_without_bom_handling(bytes);
     warnings.push(mismatch_warning(declared, source, detected));
@@ -185,7 +186,7 @@ fn decode_declared(
             ),
         ));
     }
-    (text.into_owned(), detected)
+    (text, detected)
 }
 
 fn mismatch_warning(
@@ -206,13 +207,13 @@ fn mismatch_warning(
 }
 
 /// Decodes bytes whose encoding nothing declares.
-fn decode_undeclared(
-    bytes: &[u8],
+fn decode_undeclared<'a>(
+    bytes: &'a [u8],
     url: &str,
     warnings: &mut Vec<Warning>,
-) -> (String, &'static Encoding) {
+) -> (Cow<'a, str>, &'static Encoding) {
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return (text.to_string(), UTF_8);
+        return (Cow::Borrowed(text), UTF_8);
     }
     let detected = detect(bytes, url);
     let (text, had_errors) = detected.decode_without_bom_handling(bytes);
@@ -228,7 +229,7 @@ fn decode_undeclared(
             }
         ),
     ));
-    (text.into_owned(), detected)
+    (text, detected)
 }
 
 /// Guesses the encoding of bytes that are not valid UTF-8: plainly Chinese
