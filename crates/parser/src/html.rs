@@ -306,6 +306,9 @@ struct Compiled {
     all_simple: bool,
     /// The links to attachments.
     attachments: ProfileSelector,
+    /// Whether every compound of the attachments selector names the `a`
+    /// element.
+    attachments_are_links: bool,
     /// The profile's boilerplate lines and [`CHROME_LINES`].
     boilerplate: Boilerplate,
 }
@@ -313,6 +316,13 @@ struct Compiled {
 impl Compiled {
     fn new(profile: &DetailProfile) -> Result<Self, ParseError> {
         let mut compiled = Self::parse(profile)?;
+        compiled.attachments_are_links = compiled.attachments.simple.as_ref().is_some_and(|list| {
+            list.iter().all(|c| {
+                c.tag
+                    .as_ref()
+                    .is_some_and(|(_, lower)| *lower == html5ever::local_name!("a"))
+            })
+        });
         compiled.all_simple = [&compiled.title, &compiled.info]
             .into_iter()
             .chain(compiled.body.iter().map(|(_, s)| s))
@@ -338,6 +348,7 @@ impl Compiled {
             strip_local: profile.strip.iter().all(|s| is_element_local(s)),
             all_simple: false,
             attachments: ProfileSelector::parse(&profile.attachments)?,
+            attachments_are_links: false,
             boilerplate: boilerplate_of(profile),
         })
     }
@@ -783,7 +794,17 @@ pub(crate) fn read_dom(
         let scope = title_el
             .and_then(|t| common_ancestor(container, t))
             .unwrap_or(container);
-        dom.attachments = attachments_in(scope, &compiled.attachments, page_url);
+        // When the selector names only `<a>` elements, the links the walk
+        // found inside the scope are all it can match.
+        let links: Option<Vec<ElementRef<'_>>> = compiled.attachments_are_links.then(|| {
+            found
+                .links
+                .iter()
+                .filter_map(|id| element(*id))
+                .filter(|link| link.ancestors().any(|a| a.id() == scope.id()))
+                .collect()
+        });
+        dom.attachments = attachments_in(scope, links, &compiled.attachments, page_url);
     }
     Ok(dom)
 }
@@ -1432,16 +1453,25 @@ fn is_file_link(href: &str) -> bool {
 /// The links within `scope` that the profile's `detail.attachments`
 /// selector names (the files the crawler fetches with the page),
 /// resolved against the page URL; each URL once.
-fn attachments_in(
-    scope: ElementRef<'_>,
-    selector: &ProfileSelector,
+fn attachments_in<'a>(
+    scope: ElementRef<'a>,
+    links: Option<Vec<ElementRef<'a>>>,
+    selector: &'a ProfileSelector,
     page_url: &str,
 ) -> Vec<Attachment> {
     // The page's URL is parsed once a link needs it (most pages have none).
     let mut base: Option<Option<url::Url>> = None;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for link in selector.select(scope) {
+    let candidates: Box<dyn Iterator<Item = ElementRef<'a>>> = match links {
+        Some(links) => Box::new(
+            links
+                .into_iter()
+                .filter(move |link| selector.matches(*link, scope)),
+        ),
+        None => Box::new(selector.select(scope)),
+    };
+    for link in candidates {
         let Some(href) = link.value().attr("href").map(str::trim) else {
             continue;
         };
@@ -1841,8 +1871,11 @@ mod tests {
         slow.info = engine(&slow.info);
         slow.body = slow.body.iter().map(|s| engine(s)).collect();
         slow.strip = slow.strip.iter().map(|s| engine(s)).collect();
+        slow.attachments = engine(&slow.attachments);
         assert!(compiled(&profile.detail).unwrap().all_simple);
         assert!(!compiled(&slow).unwrap().all_simple);
+        assert!(compiled(&profile.detail).unwrap().attachments_are_links);
+        assert!(!compiled(&slow).unwrap().attachments_are_links);
         let mut pages = 0;
         for doc in corpus().into_iter().filter(|d| d.is_served()) {
             for layout in Layout::ALL {
