@@ -54,14 +54,17 @@ fn json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error
     serde_json::to_writer(out, value).map_err(|e| Error(e.to_string()))
 }
 
-/// The members of an object being written. Each member's value is written
-/// straight after the ones before it in `out`, from `start` on; `finish`
-/// puts them in key order and adds the braces, keys and commas.
+/// The members of an object being written, each as `"key":value` straight
+/// after the `{` (commas between). `finish` closes the object when the keys
+/// came in order (the fields of most structs do), and otherwise rewrites the
+/// members in key order.
 struct Object<'a> {
     out: &'a mut Vec<u8>,
     skip: &'a [&'a str],
+    /// Where the members start in `out`: just after the `{`.
     start: usize,
-    /// Each member's key and where its value lies in `out`.
+    /// Each member's key and where it lies in `out`, without the comma
+    /// before it.
     members: Vec<(Cow<'static, str>, std::ops::Range<usize>)>,
     /// The key of a map entry whose value comes next.
     pending_key: Option<String>,
@@ -83,7 +86,12 @@ impl Object<'_> {
         if skipped {
             return Ok(());
         }
+        if !self.members.is_empty() {
+            self.out.push(b',');
+        }
         let from = self.out.len();
+        json(self.out, key.as_ref())?;
+        self.out.push(b':');
         value.serialize(Canon {
             out: self.out,
             skip: &[],
@@ -93,40 +101,39 @@ impl Object<'_> {
     }
 
     fn finish(mut self) -> Result<(), Error> {
-        // Stable: of two equal keys the later wins, as in a JSON map.
-        self.members
-            .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        // The values move to a buffer kept for the purpose (objects finish
-        // inner first, one at a time), and come back in key order.
-        let mut values = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-        values.clear();
-        values.extend_from_slice(&self.out[self.start..]);
-        self.out.truncate(self.start);
-        if let Some(variant) = self.variant {
-            self.out.push(b'{');
-            json(self.out, variant)?;
-            self.out.push(b':');
-        }
-        self.out.push(b'{');
-        let mut written = 0;
-        for (i, (key, range)) in self.members.iter().enumerate() {
-            if self.members.get(i + 1).is_some_and(|(next, _)| next == key) {
-                continue;
+        let in_order = self
+            .members
+            .windows(2)
+            .all(|w| w[0].0.as_bytes() < w[1].0.as_bytes());
+        if !in_order {
+            // Stable: of two equal keys the later wins, as in a JSON map.
+            self.members
+                .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            // The members move to a buffer kept for the purpose (objects
+            // finish inner first, one at a time), and come back in order.
+            let mut written_members = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+            written_members.clear();
+            written_members.extend_from_slice(&self.out[self.start..]);
+            self.out.truncate(self.start);
+            let mut written = 0;
+            for (i, (key, range)) in self.members.iter().enumerate() {
+                if self.members.get(i + 1).is_some_and(|(next, _)| next == key) {
+                    continue;
+                }
+                if written > 0 {
+                    self.out.push(b',');
+                }
+                written += 1;
+                self.out.extend_from_slice(
+                    &written_members[range.start - self.start..range.end - self.start],
+                );
             }
-            if written > 0 {
-                self.out.push(b',');
-            }
-            written += 1;
-            json(self.out, key.as_ref())?;
-            self.out.push(b':');
-            self.out
-                .extend_from_slice(&values[range.start - self.start..range.end - self.start]);
+            SCRATCH.with(|s| *s.borrow_mut() = written_members);
         }
         self.out.push(b'}');
         if self.variant.is_some() {
             self.out.push(b'}');
         }
-        SCRATCH.with(|s| *s.borrow_mut() = values);
         Ok(())
     }
 }
@@ -165,15 +172,21 @@ impl Array<'_> {
 }
 
 impl<'a> Canon<'a> {
-    fn object(self, variant: Option<&'static str>) -> Object<'a> {
-        Object {
+    fn object(self, variant: Option<&'static str>) -> Result<Object<'a>, Error> {
+        if let Some(variant) = variant {
+            self.out.push(b'{');
+            json(self.out, variant)?;
+            self.out.push(b':');
+        }
+        self.out.push(b'{');
+        Ok(Object {
             start: self.out.len(),
             out: self.out,
             skip: self.skip,
             members: Vec::new(),
             pending_key: None,
             variant,
-        }
+        })
     }
 
     fn array(self, variant: Option<&'static str>) -> Result<Array<'a>, Error> {
@@ -277,7 +290,7 @@ impl<'a> ser::Serializer for Canon<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        let mut object = self.object(None);
+        let mut object = self.object(None)?;
         object.member(Cow::Borrowed(variant), value)?;
         object.finish()
     }
@@ -305,11 +318,11 @@ impl<'a> ser::Serializer for Canon<'a> {
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a>, Error> {
-        Ok(self.object(None))
+        self.object(None)
     }
 
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Object<'a>, Error> {
-        Ok(self.object(None))
+        self.object(None)
     }
 
     fn serialize_struct_variant(
@@ -319,7 +332,7 @@ impl<'a> ser::Serializer for Canon<'a> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Object<'a>, Error> {
-        Ok(self.object(Some(variant)))
+        self.object(Some(variant))
     }
 }
 
