@@ -921,7 +921,12 @@ fn visible_text(node: NodeRef<'_, Node>) -> String {
 }
 
 fn is_skipped(e: &scraper::node::Element) -> bool {
-    if SKIPPED_ELEMENTS.contains(&e.name()) {
+    // Most elements are one of a few that are never skipped by name.
+    let common = matches!(
+        e.name(),
+        "p" | "span" | "div" | "br" | "a" | "td" | "tr" | "font"
+    );
+    if !common && SKIPPED_ELEMENTS.contains(&e.name()) {
         return true;
     }
     // One look at the attributes; the first of each name counts, as in
