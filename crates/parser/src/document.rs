@@ -223,6 +223,27 @@ fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Most characters of a label before its colon (`信息公开主体`).
+const MAX_LABEL_CHARS: usize = 6;
+
+/// Whether `line` has a colon after at most `max` characters other than
+/// spaces: where a label at its start would put it.
+fn colon_within(line: &str, max: usize) -> bool {
+    let mut seen = 0;
+    for c in line.chars() {
+        if c == '：' || c == ':' {
+            return true;
+        }
+        if !is_space(c) {
+            seen += 1;
+            if seen > max {
+                return false;
+            }
+        }
+    }
+    false
+}
+
 /// The Chinese numerals a numbered heading or item starts with.
 const NUMERALS: [char; 10] = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 
@@ -260,7 +281,7 @@ fn label_pairs(line: &str) -> Option<Vec<(Label, String)>> {
     let starts_like_a_label = line
         .trim_start_matches(is_space)
         .starts_with(['办', '公', '索', '主', '成', '发', '文', '信', '签']);
-    if !starts_like_a_label || !line.contains(['：', ':']) {
+    if !starts_like_a_label || !colon_within(line, MAX_LABEL_CHARS) {
         return None;
     }
     let matches: Vec<_> = LABEL.captures_iter(line).collect();
@@ -650,10 +671,15 @@ fn parenthesized(line: &str) -> Option<&str> {
     Some(inner.trim_matches(is_space))
 }
 
+/// Most characters of a contact label before its colon (`联系人姓名`).
+const MAX_CONTACT_LABEL_CHARS: usize = 5;
+
 /// Whether a line (or its parenthesized inside) starts with a contact label.
 fn is_contact_line(line: &str) -> bool {
     let t = parenthesized(line).unwrap_or_else(|| line.trim_matches(is_space));
-    t.starts_with(['联', '电', '地', '邮']) && CONTACT_LABEL.find(t).is_some_and(|m| m.start() == 0)
+    t.starts_with(['联', '电', '地', '邮'])
+        && colon_within(t, MAX_CONTACT_LABEL_CHARS)
+        && CONTACT_LABEL.find(t).is_some_and(|m| m.start() == 0)
 }
 
 /// Reads contact labels from a line into `contact`; the first value of each
@@ -1171,7 +1197,32 @@ mod tests {
                 name.starts_with(['办', '公', '索', '主', '成', '发', '文', '信', '签']),
                 "{name}"
             );
+            assert!(name.chars().count() <= super::MAX_LABEL_CHARS, "{name}");
+            assert!(super::colon_within(
+                &format!("{name} ：x"),
+                super::MAX_LABEL_CHARS
+            ));
         }
+        for name in [
+            "联系人姓名",
+            "联系人",
+            "联系电话",
+            "联系方式",
+            "联系地址",
+            "邮政编码",
+            "邮编",
+            "电话",
+            "地址",
+        ] {
+            assert!(
+                name.chars().count() <= super::MAX_CONTACT_LABEL_CHARS,
+                "{name}"
+            );
+        }
+        assert!(!super::colon_within(
+            "主要工作情况如下：",
+            super::MAX_LABEL_CHARS
+        ));
     }
 
     use super::*;
