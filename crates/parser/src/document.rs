@@ -628,11 +628,32 @@ pub(crate) fn is_organ_like(line: &str) -> bool {
         && ORGAN_SUFFIXES.iter().any(|s| compact.ends_with(s))
 }
 
+/// Whether `t` can end with a whole date: the run of characters dates are
+/// written with at its end (digits, Chinese numerals, 年月日号, separators,
+/// spaces) holds 年 and 月, or two of the separators `-`, `/`, `.` (a
+/// telephone number such as `52564588-1318` holds one). A necessary
+/// condition of every date form, checked before the date patterns run.
+fn may_end_with_a_whole_date(t: &str) -> bool {
+    let (mut year, mut month, mut separators) = (false, false, 0);
+    for c in t.chars().rev() {
+        match c {
+            '年' => year = true,
+            '月' => month = true,
+            '-' | '/' | '.' | '－' | '／' | '．' => separators += 1,
+            '0'..='9' | '０'..='９' | '〇' | '○' | '零' | '日' | '号' | ':' | '：' | 'T' =>
+                {}
+            c if NUMERALS.contains(&c) || is_space(c) => {}
+            _ => break,
+        }
+    }
+    (year && month) || separators >= 2
+}
+
 /// A signature line: a date standing alone (`2022年8月8日`), or an organ and
 /// a date on one line. Printing lines (`…印发`) are not.
 fn signature_date(line: &str) -> Option<(Option<String>, NaiveDate)> {
     let t = line.trim_matches(is_space);
-    if t.ends_with("印发") || !may_end_with_date(t) {
+    if t.ends_with("印发") || !may_end_with_date(t) || !may_end_with_a_whole_date(t) {
         return None;
     }
     let m = find_date(t)?;
@@ -1145,7 +1166,7 @@ fn read_tail(tail: &[String], doc: &mut Document) {
         } else if is_contact_line(line) {
             read_contact(line, &mut contact);
             has_contact = true;
-        } else if let Some(caps) = CC.captures(line) {
+        } else if let Some(caps) = line.starts_with('抄').then(|| CC.captures(line)).flatten() {
             let mut text = caps["rest"].to_string();
             while !text.ends_with('。')
                 && tail.get(j + 1).is_some_and(|next| {
@@ -1190,6 +1211,28 @@ fn is_organ_like_before_printing(tail: &[String], j: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_line_can_end_with_a_date_only_if_its_end_is_written_as_one() {
+        for line in [
+            "2022年8月8日",
+            "上海市普陀区人民政府 2022 年 8 月 8 日",
+            "二〇二二年八月八日",
+            "2019-10-14",
+            "２０１９－１０－１４　１４：２５：４９",
+            "2019/10/14T14:25",
+        ] {
+            assert!(super::may_end_with_a_whole_date(line), "{line}");
+        }
+        for line in [
+            "联系电话：52564588-1318",
+            "邮政编码：200333",
+            "第0184号",
+            "共5家企业入驻",
+        ] {
+            assert!(!super::may_end_with_a_whole_date(line), "{line}");
+        }
+    }
+
     #[test]
     fn every_label_starts_with_a_character_the_label_check_looks_for() {
         for name in super::LABEL_NAMES.split('|') {
