@@ -254,6 +254,17 @@ fn is_item(text: &str) -> bool {
     text.chars().next().is_some_and(|c| {
         matches!(c, '（' | '(' | '第' | '①'..='⑳') || c.is_ascii_digit() || NUMERALS.contains(&c)
     }) && ITEM.is_match(text)
+        && !starts_with_decimal(text)
+}
+
+/// Whether `text` starts with a decimal number (`2.5倍`), which a page break
+/// may put at the start of a line: not an item number (`2.`, `2. 加强…`).
+fn starts_with_decimal(text: &str) -> bool {
+    let rest = text.trim_start_matches(|c: char| c.is_ascii_digit());
+    rest.len() < text.len()
+        && rest
+            .strip_prefix(['.', '．'])
+            .is_some_and(|after| after.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Whether `parts`, joined and without spaces, are `compact` (which has
@@ -784,6 +795,25 @@ fn as_heading(line: &str) -> Option<(String, Option<String>)> {
     None
 }
 
+/// Most characters of the end of a heading a page break put on the next
+/// line.
+const MAX_HEADING_TAIL_CHARS: usize = 4;
+
+/// Whether `next` is the end of `heading`, cut off by a page break: the
+/// heading ends without punctuation and `next` is a few characters of text,
+/// no sentence, item, heading or table row, and the two together are still
+/// a heading.
+fn heading_tail(heading: &str, next: &str) -> bool {
+    let next = next.trim_matches(is_space);
+    let heading_open = !heading.ends_with(['。', '：', ':', '；', '！', '？', '，']);
+    heading_open
+        && (1..=MAX_HEADING_TAIL_CHARS).contains(&chars(next))
+        && next.chars().all(is_han)
+        && !is_item(next)
+        && as_heading(next).is_none()
+        && as_heading(&format!("{heading}{next}")).is_some_and(|(_, rest)| rest.is_none())
+}
+
 /// An item line short enough to be an item's own title (`（一）加强组织领导`):
 /// the text after it is a new paragraph even without final punctuation.
 fn is_item_title(text: &str) -> bool {
@@ -806,9 +836,20 @@ pub(crate) fn sections_of(lines: &[String]) -> Vec<Section> {
         paragraphs: Vec::new(),
     };
     let mut pending: Option<String> = None;
-    for line in lines {
+    let mut k = 0;
+    while k < lines.len() {
+        let line = &lines[k];
+        k += 1;
         let row = is_table_row(line);
-        if let Some((heading, rest)) = as_heading(line).filter(|_| !row) {
+        if let Some((mut heading, rest)) = as_heading(line).filter(|_| !row) {
+            // A heading a page break cut before its last few characters
+            // (`一、工作推进` / `情况`) takes them back.
+            if rest.is_none() {
+                if let Some(tail) = lines.get(k).filter(|next| heading_tail(&heading, next)) {
+                    heading.push_str(tail.trim_matches(is_space));
+                    k += 1;
+                }
+            }
             current.paragraphs.extend(pending.take());
             if current.heading.is_some() || !current.paragraphs.is_empty() {
                 sections.push(current);
@@ -1211,6 +1252,47 @@ fn is_organ_like_before_printing(tail: &[String], j: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_decimal_at_the_start_of_a_line_continues_the_sentence_before_it() {
+        let body = lines(
+            "一、工作推进情况
+             园区产值较开园时增长
+             2.5倍，税收增长近三成。
+             2. 加大金融支持力度。",
+        );
+        let sections = sections_of(&body);
+        assert_eq!(
+            sections[0].paragraphs,
+            vec![
+                "园区产值较开园时增长2.5倍，税收增长近三成。".to_string(),
+                "2. 加大金融支持力度。".to_string()
+            ]
+        );
+        assert!(
+            !is_item("2.5倍") && is_item("2. 加大") && is_item("2.加大") && is_item("12、加大")
+        );
+    }
+
+    #[test]
+    fn a_heading_cut_by_a_page_break_takes_its_end_back() {
+        let body = lines(
+            "一、工作推进
+             情况
+             中以（上海）创新园开园以来，园区持续发力。
+             二、下一步
+             工作安排：
+             一是加强协调。",
+        );
+        let sections = sections_of(&body);
+        assert_eq!(sections[0].heading.as_deref(), Some("一、工作推进情况"));
+        assert_eq!(
+            sections[0].paragraphs,
+            vec!["中以（上海）创新园开园以来，园区持续发力。".to_string()]
+        );
+        // Not a few characters of text: left as it was.
+        assert_eq!(sections[1].heading.as_deref(), Some("二、下一步"));
+    }
+
     #[test]
     fn a_line_can_end_with_a_date_only_if_its_end_is_written_as_one() {
         for line in [
