@@ -829,7 +829,7 @@ fn is_table_row(line: &str) -> bool {
 /// Groups body lines into sections of paragraphs (see the crate docs for the
 /// rules). A table row is a paragraph of its own: never joined to the line
 /// before or after it.
-pub(crate) fn sections_of(lines: &[String]) -> Vec<Section> {
+pub(crate) fn sections_of(mut lines: Vec<String>) -> Vec<Section> {
     let mut sections = Vec::new();
     let mut current = Section {
         heading: None,
@@ -838,10 +838,11 @@ pub(crate) fn sections_of(lines: &[String]) -> Vec<Section> {
     let mut pending: Option<String> = None;
     let mut k = 0;
     while k < lines.len() {
-        let line = &lines[k];
+        // Each line is taken (not copied) into the paragraph it starts.
+        let line = std::mem::take(&mut lines[k]);
         k += 1;
-        let row = is_table_row(line);
-        if let Some((mut heading, rest)) = as_heading(line).filter(|_| !row) {
+        let row = is_table_row(&line);
+        if let Some((mut heading, rest)) = as_heading(&line).filter(|_| !row) {
             // A heading a page break cut before its last few characters
             // (`一、工作推进` / `情况`) takes them back.
             if rest.is_none() {
@@ -866,14 +867,14 @@ pub(crate) fn sections_of(lines: &[String]) -> Vec<Section> {
                 if !row
                     && !ends_sentence(p)
                     && !is_table_row(p)
-                    && !is_item(line)
+                    && !is_item(&line)
                     && !is_item_title(p) =>
             {
-                p.push_str(line);
+                p.push_str(&line);
             }
             _ => {
                 current.paragraphs.extend(pending.take());
-                pending = Some(line.clone());
+                pending = Some(line);
             }
         }
     }
@@ -1097,7 +1098,7 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
         }
         !is_label
     });
-    doc.sections = sections_of(&body);
+    doc.sections = sections_of(body);
     doc
 }
 
@@ -1260,7 +1261,7 @@ mod tests {
              2.5倍，税收增长近三成。
              2. 加大金融支持力度。",
         );
-        let sections = sections_of(&body);
+        let sections = sections_of(body.clone());
         assert_eq!(
             sections[0].paragraphs,
             vec![
@@ -1283,7 +1284,7 @@ mod tests {
              工作安排：
              一是加强协调。",
         );
-        let sections = sections_of(&body);
+        let sections = sections_of(body.clone());
         assert_eq!(sections[0].heading.as_deref(), Some("一、工作推进情况"));
         assert_eq!(
             sections[0].paragraphs,
@@ -1362,7 +1363,7 @@ mod tests {
 
     #[test]
     fn a_paragraph_split_by_a_page_break_is_joined_without_a_space() {
-        let s = sections_of(&lines(
+        let s = sections_of(lines(
             "一、标题\n园区主体已获\n张江专项支持。\n（一）加强领导\n区政府高度重视。",
         ));
         assert_eq!(s.len(), 1);
@@ -1527,7 +1528,7 @@ mod tests {
             "园区主体已获".to_string(),
             "张江专项支持。".to_string(),
         ];
-        let s = sections_of(&body);
+        let s = sections_of(body.clone());
         assert_eq!(s.len(), 1);
         assert_eq!(
             s[0].paragraphs,
@@ -1539,7 +1540,7 @@ mod tests {
                 "园区主体已获张江专项支持。",
             ]
         );
-        let s = sections_of(&["一、项目\t金额".to_string()]);
+        let s = sections_of(vec!["一、项目\t金额".to_string()]);
         assert_eq!(s[0].heading, None);
     }
 
