@@ -887,7 +887,8 @@ pub(crate) fn sections_of(mut lines: Vec<String>) -> Vec<Section> {
 
 /// Reads a document from its text lines. `heading` is the page's title
 /// element, used to recognise the title line(s) in the text.
-pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document {
+pub(crate) fn read_document(mut owned: Vec<String>, heading: Option<&str>) -> Document {
+    let lines: &[String] = &owned;
     let mut doc = Document::default();
     let n = lines.len();
     let heading_compact = heading.map(remove_spaces).filter(|h| !h.is_empty());
@@ -1073,7 +1074,9 @@ pub(crate) fn read_document(lines: &[String], heading: Option<&str>) -> Document
     read_tail(&tail, &mut doc);
 
     // ---- body ----
-    let mut body: Vec<String> = lines[body_start..body_end.max(body_start)].to_vec();
+    // The body's lines are moved out, not copied.
+    let body_end = body_end.max(body_start).min(n);
+    let mut body: Vec<String> = owned.drain(body_start.min(body_end)..body_end).collect();
     if doc.addressee.is_none() {
         if let Some(first) = body.first() {
             if let Some(caps) = INLINE_ADDRESSEE.captures(first) {
@@ -1547,7 +1550,7 @@ mod tests {
     #[test]
     fn joint_signatories_keep_the_lead_organ_and_leave_the_body() {
         let doc = read_document(
-            &lines(
+            lines(
                 "许鸿蕨代表：\n感谢您的支持。\n上海市普陀区发展和改革委员会\n上海市普陀区科学技术委员会\n2022年8月8日",
             ),
             None,
@@ -1561,7 +1564,7 @@ mod tests {
         assert_eq!(doc.warnings[0].field, "signatory");
 
         let doc = read_document(
-            &lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区民政局　上海市普陀区财政局\n2022年8月8日"),
+            lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区民政局　上海市普陀区财政局\n2022年8月8日"),
             None,
         );
         assert_eq!(doc.signatory.as_deref(), Some("上海市普陀区民政局"));
@@ -1569,14 +1572,14 @@ mod tests {
         assert_eq!(doc.sections[0].paragraphs, vec!["感谢您的支持。"]);
 
         let doc = read_document(
-            &lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区人民政府\n2022年8月8日"),
+            lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区人民政府\n2022年8月8日"),
             None,
         );
         assert_eq!(doc.signatory.as_deref(), Some("上海市普陀区人民政府"));
         assert!(doc.warnings.is_empty());
 
         let doc = read_document(
-            &lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区人民政府 办公室\n2022年8月8日"),
+            lines("许鸿蕨代表：\n感谢您的支持。\n上海市普陀区人民政府 办公室\n2022年8月8日"),
             None,
         );
         assert_eq!(

@@ -161,7 +161,8 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
         ));
         dom.lines = lines;
     }
-    let mut doc = document::read_document(&dom.lines, dom.title.as_deref());
+    let had_lines = !dom.lines.is_empty();
+    let mut doc = document::read_document(std::mem::take(&mut dom.lines), dom.title.as_deref());
     warnings.append(&mut doc.warnings);
 
     let title = choose_title(
@@ -176,7 +177,7 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
         .filter_map(|(name, value)| label_of(name).map(|label| (label, value.clone())))
         .collect();
 
-    let outcome = match decide(title.as_deref(), &doc, &dom, &info) {
+    let outcome = match decide(title.as_deref(), &doc, &dom, had_lines, &info) {
         Decision::NotAReply(reason) => PageOutcome::NotAReply { reason },
         Decision::Missing { field, reason } => {
             return Err(ParseError::MissingRequiredField { field, reason })
@@ -289,6 +290,7 @@ fn decide(
     title: Option<&str>,
     doc: &Document,
     dom: &html::PageDom,
+    had_lines: bool,
     info: &[(Label, String)],
 ) -> Decision {
     let genre = title.map_or(TitleGenre::Unknown, semantics::title_genre);
@@ -336,7 +338,7 @@ fn decide(
         || (title.is_some_and(semantics::mentions_proposal) && (formula || addressee))
         || (formula && addressee);
     if !looks_like_reply {
-        let reason = if dom.lines.is_empty() {
+        let reason = if !had_lines {
             format!("the page holds no text and its title `{title_text}` names no reply")
         } else {
             format!(
