@@ -13,7 +13,7 @@ use govwire_model::Attachment;
 use html5ever::LocalName;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use crate::normalize::{collapse_spaces, is_cjk, is_han, is_space};
+use crate::normalize::{collapse_spaces, collapse_spaces_owned, is_cjk, is_han, is_space};
 use crate::ParseError;
 
 /// What the HTML of a detail page holds, before any reading of the document.
@@ -896,7 +896,7 @@ fn root_element(doc: &Html) -> Option<ElementRef<'_>> {
 
 /// An element's text with whitespace collapsed, as titles and labels want it.
 fn element_text(e: ElementRef<'_>) -> String {
-    collapse_spaces(&visible_text(*e), true)
+    collapse_spaces_owned(visible_text(*e), true)
 }
 
 /// The text of a subtree, without skipped or hidden elements.
@@ -1183,7 +1183,7 @@ fn read_info(
                 Some((label, inline)) if !inline.is_empty() => Some((label, inline)),
                 Some((label, _)) => {
                     let value: String = rest.iter().map(|s| visible_text(**s)).collect();
-                    Some((label, collapse_spaces(&value, true)))
+                    Some((label, collapse_spaces_owned(value, true)))
                 }
                 None => None,
             }

@@ -111,6 +111,16 @@ pub(crate) fn collapse_spaces(s: &str, drop_between_cjk: bool) -> String {
     out
 }
 
+/// [`collapse_spaces`] of an owned string, which is returned as it is (not
+/// copied) when it holds no whitespace.
+pub(crate) fn collapse_spaces_owned(s: String, drop_between_cjk: bool) -> String {
+    if s.contains(is_space) {
+        collapse_spaces(&s, drop_between_cjk)
+    } else {
+        s
+    }
+}
+
 /// Removes every whitespace character.
 pub fn remove_spaces(s: &str) -> Cow<'_, str> {
     if !s.contains(is_space) {
@@ -447,7 +457,7 @@ pub fn parse_meeting(s: &str) -> Option<Meeting> {
 /// between CJK characters), `None` when nothing is left.
 fn clean_field(value: Option<String>) -> Option<String> {
     value
-        .map(|v| collapse_spaces(&v, true))
+        .map(|v| collapse_spaces_owned(v, true))
         .filter(|v| !v.is_empty())
 }
 
