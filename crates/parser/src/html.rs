@@ -389,6 +389,18 @@ pub(crate) struct Boilerplate {
 }
 
 impl Boilerplate {
+    /// Whether `line`, its spaces left out, is one of the lines (compared
+    /// without building the compact form).
+    fn contains_without_spaces(&self, line: &str) -> bool {
+        self.lines
+            .iter()
+            .filter(|b| b.len() <= line.len())
+            .any(|b| {
+                let mut compact = line.chars().filter(|c| !is_space(*c));
+                b.chars().all(|c| compact.next() == Some(c)) && compact.next().is_none()
+            })
+    }
+
     /// Whether `line` is one of the lines.
     fn contains(&self, line: &str) -> bool {
         line.len() <= self.longest
@@ -1099,12 +1111,15 @@ fn flush(current: &mut String, lines: &mut Vec<String>, boilerplate: &Boilerplat
     // Without spaces the compact form is the line itself, already looked up.
     // (Only a short line can be boilerplate, and only one starting as
     // furniture does can be furniture.)
-    let may_be_furniture =
-        line.len() <= boilerplate.longest || line.chars().next().is_some_and(may_start_chrome);
-    if may_be_furniture && line.contains(is_space) {
-        let compact: String = line.chars().filter(|c| !is_space(*c)).collect();
-        if boilerplate.contains(&compact) || is_chrome_line(&compact) {
+    if line.contains(is_space) {
+        if boilerplate.contains_without_spaces(&line) {
             return;
+        }
+        if line.chars().next().is_some_and(may_start_chrome) {
+            let compact: String = line.chars().filter(|c| !is_space(*c)).collect();
+            if is_chrome_line(&compact) {
+                return;
+            }
         }
     }
     lines.push(line);

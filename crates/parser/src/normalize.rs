@@ -195,11 +195,20 @@ pub fn find_date(s: &str) -> Option<DateMatch> {
     if !has_year && !has_digit {
         return None;
     }
+    // The Chinese forms also need 月 and 日 or 号; the numeric form two
+    // separators.
+    let chinese = has_year && folded.contains('月') && folded.contains(['日', '号']);
+    let numeric = has_digit
+        && folded
+            .bytes()
+            .filter(|b| matches!(b, b'-' | b'/' | b'.'))
+            .count()
+            >= 2;
     let mut best: Option<DateMatch> = None;
     for (pattern, han, possible) in [
-        (&*DATE_CN, false, has_year && has_digit),
-        (&*DATE_ISO, false, has_digit),
-        (&*DATE_HAN, true, has_year),
+        (&*DATE_CN, false, chinese && has_digit),
+        (&*DATE_ISO, false, numeric),
+        (&*DATE_HAN, true, chinese),
     ] {
         if !possible {
             continue;
