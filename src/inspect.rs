@@ -87,6 +87,18 @@ pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage>
     })
 }
 
+/// A linked file before its bytes are read: its name and `href`.
+fn unread(link: &govwire_crawler::AttachmentLink) -> govwire_model::RawAttachment {
+    govwire_model::RawAttachment {
+        name: link.name.clone(),
+        url: link.href.clone(),
+        content_type: None,
+        body: Vec::new(),
+        text: None,
+        error: None,
+    }
+}
+
 /// A file a saved page links, looked for where a browser saves it: beside
 /// the page, or in the `<page>_files` folder. Its bytes, or why there are
 /// none.
@@ -95,14 +107,7 @@ fn local_attachment(
     page: &Path,
     max_bytes: u64,
 ) -> govwire_model::RawAttachment {
-    let mut attachment = govwire_model::RawAttachment {
-        name: link.name,
-        url: link.href.clone(),
-        content_type: None,
-        body: Vec::new(),
-        text: None,
-        error: None,
-    };
+    let mut attachment = unread(&link);
     // The crawler's check refuses `file:` URLs; the link is resolved here
     // only to find its file name.
     let resolved = url::Url::from_file_path(page)
@@ -168,14 +173,7 @@ async fn fetch_attachment(
     link: govwire_crawler::AttachmentLink,
     max_bytes: u64,
 ) -> govwire_model::RawAttachment {
-    let mut attachment = govwire_model::RawAttachment {
-        name: link.name,
-        url: link.href,
-        content_type: None,
-        body: Vec::new(),
-        text: None,
-        error: None,
-    };
+    let mut attachment = unread(&link);
     match link.url {
         Err(reason) => attachment.error = Some(reason),
         Ok(url) => {

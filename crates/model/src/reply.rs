@@ -10,8 +10,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::canonical::canonical_sha256;
-
 /// Version of the record's shape. Bumped when a field is added or its meaning
 /// changes; carried in every event's `dataschema`.
 pub const SCHEMA_VERSION: &str = "1";
@@ -139,10 +137,9 @@ impl Reply {
             .chain(NON_CONTENT_FIELDS)
             .copied()
             .collect();
-        match crate::canonical_ser::to_canonical_vec(self, &skip) {
-            Ok(bytes) => crate::canonical::sha256_hex(bytes),
-            Err(_) => canonical_sha256(&self.content_value()),
-        }
+        let bytes =
+            crate::canonical_ser::to_canonical_vec(self, &skip).expect("a Reply always serializes");
+        crate::canonical::sha256_hex(bytes)
     }
 
     /// The changes from `previous` to `self`, one per changed top-level or

@@ -14,7 +14,8 @@ use govwire_model::{Contact, Section, Warning};
 use regex::Regex;
 
 use crate::normalize::{
-    find_date, is_han, is_space, may_end_with_date, normalize_doc_number, re, remove_spaces,
+    captures_containing, find_date, is_han, is_space, may_end_with_date, normalize_doc_number, re,
+    remove_spaces,
 };
 
 /// The metadata labels govwire reads, in the metadata block or as
@@ -639,32 +640,11 @@ pub(crate) fn is_organ_like(line: &str) -> bool {
         && ORGAN_SUFFIXES.iter().any(|s| compact.ends_with(s))
 }
 
-/// Whether `t` can end with a whole date: the run of characters dates are
-/// written with at its end (digits, Chinese numerals, 年月日号, separators,
-/// spaces) holds 年 and 月, or two of the separators `-`, `/`, `.` (a
-/// telephone number such as `52564588-1318` holds one). A necessary
-/// condition of every date form, checked before the date patterns run.
-fn may_end_with_a_whole_date(t: &str) -> bool {
-    let (mut year, mut month, mut separators) = (false, false, 0);
-    for c in t.chars().rev() {
-        match c {
-            '年' => year = true,
-            '月' => month = true,
-            '-' | '/' | '.' | '－' | '／' | '．' => separators += 1,
-            '0'..='9' | '０'..='９' | '〇' | '○' | '零' | '日' | '号' | ':' | '：' | 'T' =>
-                {}
-            c if NUMERALS.contains(&c) || is_space(c) => {}
-            _ => break,
-        }
-    }
-    (year && month) || separators >= 2
-}
-
 /// A signature line: a date standing alone (`2022年8月8日`), or an organ and
 /// a date on one line. Printing lines (`…印发`) are not.
 fn signature_date(line: &str) -> Option<(Option<String>, NaiveDate)> {
     let t = line.trim_matches(is_space);
-    if t.ends_with("印发") || !may_end_with_date(t) || !may_end_with_a_whole_date(t) {
+    if t.ends_with("印发") || !may_end_with_date(t) {
         return None;
     }
     let m = find_date(t)?;
@@ -914,11 +894,7 @@ pub(crate) fn read_document(mut owned: Vec<String>, heading: Option<&str>) -> Do
             continue;
         }
         if doc.doc_number.is_none() && doc.title_line.is_none() {
-            let with_signer = line
-                .contains("签发人")
-                .then(|| DOC_NUMBER_WITH_SIGNER.captures(line))
-                .flatten();
-            if let Some(caps) = with_signer {
+            if let Some(caps) = captures_containing(&DOC_NUMBER_WITH_SIGNER, "签发人", line) {
                 if let Some(number) = read_doc_number(&caps["number"]) {
                     doc.doc_number = Some(number);
                     doc.signer = Some(caps["signer"].trim_matches(is_space).to_string());
@@ -1307,7 +1283,7 @@ mod tests {
             "２０１９－１０－１４　１４：２５：４９",
             "2019/10/14T14:25",
         ] {
-            assert!(super::may_end_with_a_whole_date(line), "{line}");
+            assert!(crate::normalize::may_end_with_a_whole_date(line), "{line}");
         }
         for line in [
             "联系电话：52564588-1318",
@@ -1315,7 +1291,7 @@ mod tests {
             "第0184号",
             "共5家企业入驻",
         ] {
-            assert!(!super::may_end_with_a_whole_date(line), "{line}");
+            assert!(!crate::normalize::may_end_with_a_whole_date(line), "{line}");
         }
     }
 

@@ -519,10 +519,7 @@ impl ProfileSelector {
     /// Whether `element` matches, `scope` being the element the search
     /// starts from (what `:scope` means).
     fn matches(&self, element: ElementRef<'_>, scope: ElementRef<'_>) -> bool {
-        match &self.simple {
-            Some(_) => self.matches_facts(&Facts::of(element.value()), element, scope),
-            None => self.full.matches_with_scope(&element, Some(scope)),
-        }
+        self.matches_facts(&Facts::of(element.value()), element, scope)
     }
 
     /// [`ProfileSelector::matches`] with the element's facts already read.

@@ -467,34 +467,20 @@ fn build_reply(
         ));
     }
 
-    let disclosure = merge(
-        "disclosure",
-        value_of(info, Label::Disclosure),
-        value_of(&doc.labels, Label::Disclosure),
-        (META, TEXT),
-        &mut warnings,
-    );
-    let index_number = merge(
-        "index_number",
-        value_of(info, Label::IndexNumber),
-        value_of(&doc.labels, Label::IndexNumber),
-        (META, TEXT),
-        &mut warnings,
-    );
-    let topic = merge(
-        "topic",
-        value_of(info, Label::Topic),
-        value_of(&doc.labels, Label::Topic),
-        (META, TEXT),
-        &mut warnings,
-    );
-    let publisher = merge(
-        "publisher",
-        value_of(info, Label::Publisher),
-        value_of(&doc.labels, Label::Publisher),
-        (META, TEXT),
-        &mut warnings,
-    );
+    // Disclosure metadata: the metadata block first, then the text.
+    let mut from_metadata = |field: &str, label: Label| {
+        merge(
+            field,
+            value_of(info, label),
+            value_of(&doc.labels, label),
+            (META, TEXT),
+            &mut warnings,
+        )
+    };
+    let disclosure = from_metadata("disclosure", Label::Disclosure);
+    let index_number = from_metadata("index_number", Label::IndexNumber);
+    let topic = from_metadata("topic", Label::Topic);
+    let publisher = from_metadata("publisher", Label::Publisher);
     let handling_raw = merge(
         "handling_result.raw",
         value_of(&doc.labels, Label::HandlingResult),

@@ -269,12 +269,50 @@ fn fold_date_chars(s: &str) -> Cow<'_, str> {
 }
 
 /// Whether `s` may end with a date: every date form ends with 日 (or 号) or a
-/// digit (ASCII or full-width). A cheap test before a search for a date at the
-/// end of a line.
+/// digit (ASCII or full-width), and holds 年 and 月 or two separators
+/// ([`may_end_with_a_whole_date`]). A cheap test before a search for a date
+/// at the end of a line.
 pub(crate) fn may_end_with_date(s: &str) -> bool {
     s.chars()
         .next_back()
         .is_some_and(|c| c == '日' || c == '号' || c.is_ascii_digit() || ('０'..='９').contains(&c))
+        && may_end_with_a_whole_date(s)
+}
+
+/// Whether `t` can end with a whole date: the run of characters dates are
+/// written with at its end (digits, Chinese numerals, 年月日号, separators,
+/// spaces) holds 年 and 月, or two of the separators `-`, `/`, `.` (a
+/// telephone number such as `52564588-1318` holds one). A necessary
+/// condition of every date form.
+pub(crate) fn may_end_with_a_whole_date(t: &str) -> bool {
+    let (mut year, mut month, mut separators) = (false, false, 0);
+    for c in t.chars().rev() {
+        match c {
+            '年' => year = true,
+            '月' => month = true,
+            '-' | '/' | '.' | '－' | '／' | '．' => separators += 1,
+            '0'..='9' | '０'..='９' | '〇' | '○' | '零' | '日' | '号' | ':' | '：' | 'T' =>
+                {}
+            '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' => {}
+            c if is_space(c) => {}
+            _ => break,
+        }
+    }
+    (year && month) || separators >= 2
+}
+
+/// The captures of `pattern` in `haystack`, looked for only when the
+/// haystack holds `needle`, a word the pattern cannot match without (most
+/// text lacks it, and the test is cheaper than the search).
+pub(crate) fn captures_containing<'h>(
+    pattern: &Regex,
+    needle: &str,
+    haystack: &'h str,
+) -> Option<regex::Captures<'h>> {
+    haystack
+        .contains(needle)
+        .then(|| pattern.captures(haystack))
+        .flatten()
 }
 
 /// Maps byte offsets in `folded` (the digit-folded copy of `original`) back to

@@ -8,7 +8,8 @@ use govwire_model::{Proposal, ProposalKind, ReplyKind, Warning};
 use regex::Regex;
 
 use crate::normalize::{
-    fold_digits, is_han, parse_chinese_number, parse_meeting, re, remove_spaces,
+    captures_containing, fold_digits, is_han, parse_chinese_number, parse_meeting, re,
+    remove_spaces,
 };
 
 /// Title endings that make a document a reply on their own. Weaker endings
@@ -534,11 +535,7 @@ fn read_proposers(
         groups.push(("addressee", names, others));
     }
     // Each pattern needs a word the sentence mostly lacks; looked for first.
-    let proposers_opening = opening
-        .contains("提出的")
-        .then(|| PROPOSERS_OPENING.captures(&opening))
-        .flatten();
-    if let Some(caps) = proposers_opening {
+    if let Some(caps) = captures_containing(&PROPOSERS_OPENING, "提出的", &opening) {
         // `您与张三、李四委员联名提出的` names its co-signers after `与`.
         if !caps["names"].starts_with(['您', '你']) {
             let (names, others) =
@@ -553,11 +550,7 @@ fn read_proposers(
         let (names, others) = proposer_group(&caps["names"], caps.name("n").map(|m| m.as_str()));
         groups.push(("opening sentence", names, others));
     }
-    let co_count = opening
-        .contains("其他")
-        .then(|| CO_COUNT.captures(&opening))
-        .flatten();
-    if let Some(caps) = co_count {
+    if let Some(caps) = captures_containing(&CO_COUNT, "其他", &opening) {
         groups.push((
             "opening sentence",
             Vec::new(),

@@ -57,6 +57,31 @@ impl LeaseRow {
     }
 }
 
+/// The condition under which a lease is free for `$3` at `$5`: never held,
+/// released, expired, or already `$3`'s.
+macro_rules! lease_free {
+    () => {
+        "crawl_leases.holder IS NULL OR crawl_leases.expires_at IS NULL \
+         OR crawl_leases.expires_at <= $5 OR crawl_leases.holder = $3"
+    };
+}
+
+/// The statement taking a section's lease (`$1` portal, `$2` section, `$3`
+/// holder, `$4` until, `$5` now) when the existing row meets `$condition`.
+macro_rules! take_lease_sql {
+    ($condition:expr) => {
+        concat!(
+            "INSERT INTO crawl_leases \
+             (portal, section, holder, expires_at, next_poll_at, updated_at) \
+             VALUES ($1, $2, $3, $4, NULL, $5) \
+             ON CONFLICT (portal, section) DO UPDATE SET holder = excluded.holder, \
+             expires_at = excluded.expires_at, updated_at = excluded.updated_at \
+             WHERE ",
+            $condition
+        )
+    };
+}
+
 impl Store {
     /// Takes the lease of `section` for `holder` until `until`, if the
     /// section is due at `now` (never scheduled, or its next poll is not
@@ -71,22 +96,13 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let changed = conn
-            .exec()
-            .execute(
-                "INSERT INTO crawl_leases \
-                 (portal, section, holder, expires_at, next_poll_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, NULL, $5) \
-                 ON CONFLICT (portal, section) DO UPDATE SET holder = excluded.holder, \
-                 expires_at = excluded.expires_at, updated_at = excluded.updated_at \
-                 WHERE (crawl_leases.next_poll_at IS NULL OR crawl_leases.next_poll_at <= $5) \
-                 AND (crawl_leases.holder IS NULL OR crawl_leases.expires_at IS NULL \
-                 OR crawl_leases.expires_at <= $5 OR crawl_leases.holder = $3)",
-                args![portal, section, holder, ts(until), ts(now)],
-            )
-            .await?;
-        Ok(changed == 1)
+        let sql = take_lease_sql!(concat!(
+            "(crawl_leases.next_poll_at IS NULL OR crawl_leases.next_poll_at <= $5) AND (",
+            lease_free!(),
+            ")"
+        ));
+        self.take_lease(sql, portal, section, holder, now, until)
+            .await
     }
 
     /// Takes the lease of `section` for `holder` until `until` whether or
@@ -103,19 +119,26 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let sql = take_lease_sql!(lease_free!());
+        self.take_lease(sql, portal, section, holder, now, until)
+            .await
+    }
+
+    /// Runs one of the lease-taking statements ([`take_lease_sql!`]) with
+    /// its arguments; whether the row was written, i.e. `holder` holds it.
+    async fn take_lease(
+        &self,
+        sql: &'static str,
+        portal: &str,
+        section: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let changed = conn
             .exec()
-            .execute(
-                "INSERT INTO crawl_leases \
-                 (portal, section, holder, expires_at, next_poll_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, NULL, $5) \
-                 ON CONFLICT (portal, section) DO UPDATE SET holder = excluded.holder, \
-                 expires_at = excluded.expires_at, updated_at = excluded.updated_at \
-                 WHERE crawl_leases.holder IS NULL OR crawl_leases.expires_at IS NULL \
-                 OR crawl_leases.expires_at <= $5 OR crawl_leases.holder = $3",
-                args![portal, section, holder, ts(until), ts(now)],
-            )
+            .execute(sql, args![portal, section, holder, ts(until), ts(now)])
             .await?;
         Ok(changed == 1)
     }
