@@ -297,6 +297,44 @@ impl Delivery {
         self.settled("requeue", done)
     }
 
+    /// Returns the message to the back of its queue without counting a
+    /// delivery: publishes a copy (same body and properties, the quorum
+    /// delivery count dropped) to the queue through the default exchange,
+    /// waits for the broker's confirm, and only then acknowledges the
+    /// original. If the copy cannot be published, the original is requeued
+    /// instead (counted, never lost) and the error is returned.
+    pub async fn requeue_fresh(self, publisher: &Publisher) -> Result<(), BusError> {
+        let message_id = self.message_id().unwrap_or("-").to_owned();
+        let mut headers = FieldTable::default();
+        if let Some(existing) = self.headers_table() {
+            for (name, value) in existing.inner() {
+                if name.as_str() != DELIVERY_COUNT_HEADER {
+                    headers.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        let properties = self.inner.properties.clone().with_headers(headers);
+        let published = publisher
+            .publish_raw("", &self.queue, self.body(), properties, &message_id)
+            .await;
+        match published {
+            Ok(()) => self.ack().await,
+            Err(error) => {
+                let queue = self.queue.clone();
+                let outcome = match self.requeue().await {
+                    Ok(()) => "requeued instead",
+                    Err(_) => "left for redelivery",
+                };
+                Err(BusError::Settle {
+                    action: "requeue a fresh copy",
+                    queue,
+                    message_id,
+                    reason: format!("{error} (message {outcome})"),
+                })
+            }
+        }
+    }
+
     /// Moves the message to its queue's dead-letter queue (`<queue>.dlq`):
     /// publishes a copy (same body and properties, plus the headers
     /// `x-govwire-reason`, `x-govwire-original-queue`,

@@ -37,6 +37,7 @@ mod replies;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod types;
+mod walks;
 mod withdrawals;
 
 use std::path::Path;
@@ -57,6 +58,7 @@ pub use types::{
     ArchiveStats, ArchiveStatus, ArchivedReply, ArchivedSummary, Backend, CrawlItem, Decision,
     KnownReply, OutboxEvent, ReplyKeys, Validators, VersionMeta,
 };
+pub use walks::WalkProgress;
 pub use withdrawals::{ItemEvidence, ReplyStatus, ReplyStatusChange, ReplyWatch};
 
 use db::Pool;
