@@ -235,7 +235,9 @@ async fn give_back(delivery: Delivery, publisher: &Publisher, why: &'static str)
     let queue = delivery.queue().to_owned();
     let message_id = delivery.message_id().unwrap_or("-").to_owned();
     match delivery.requeue_fresh(publisher).await {
-        Ok(()) => info!(queue = %queue, message_id = %message_id, why, "Handed a held message back to its queue."),
+        Ok(()) => {
+            info!(queue = %queue, message_id = %message_id, why, "Handed a held message back to its queue.")
+        }
         Err(error) => {
             error!(%error, queue = %queue, message_id = %message_id, why, "Failed to hand a held message back to its queue.")
         }

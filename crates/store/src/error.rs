@@ -142,7 +142,10 @@ pub(crate) fn sqlx_is_unavailable(error: &sqlx::Error) -> bool {
                 || code.starts_with("28")
                 || code.starts_with("53")
                 || code.starts_with("58")
-                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "3D000" | "25006")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "3D000" | "25006"
+                )
         }
         _ => false,
     }
