@@ -92,6 +92,7 @@ where
 {
     let queue = consumer.queue().to_owned();
     info!(queue = %queue, "Consumer loop started.");
+    let mut held = None;
     loop {
         let next = tokio::select! {
             biased;
@@ -116,8 +117,15 @@ where
         if matches!(outcome, Err(HandlerError::Unavailable(_))) {
             match hold(&handler, &delivery, outcome, &cancel).await {
                 Held::Answered(answer) => outcome = answer,
-                Held::GiveBack(why) => {
-                    give_back(delivery, &publisher, why).await;
+                Held::GiveBack(Stop::Cancelled) => {
+                    // Handed back with the rest of the prefetch, after the
+                    // broker stopped sending: a copy handed back now could
+                    // come straight back to this consumer.
+                    held = Some(delivery);
+                    break;
+                }
+                Held::GiveBack(Stop::TooLong) => {
+                    give_back(delivery, &publisher).await;
                     continue;
                 }
             }
@@ -125,7 +133,7 @@ where
         settle(delivery, outcome, &publisher).await;
     }
     info!(queue = %queue, "Consumer loop stopping: cancelled.");
-    consumer.cancel().await
+    consumer.cancel_returning(&publisher, held).await
 }
 
 /// Calls the handler once. A panic, in the handler's call or in its future,
@@ -148,9 +156,16 @@ where
 enum Held {
     /// The handler answered something other than `Unavailable`.
     Answered(Result<(), HandlerError>),
-    /// The hold ended first (cancelled, or held too long): the message goes
-    /// back to its queue uncounted.
-    GiveBack(&'static str),
+    /// The hold ended first: the message goes back to its queue uncounted.
+    GiveBack(Stop),
+}
+
+/// Why a hold ended before the handler answered.
+enum Stop {
+    /// The consumer is stopping.
+    Cancelled,
+    /// The message was held for [`HOLD_LIMIT`].
+    TooLong,
 }
 
 /// Calls the handler again, with capped and jittered backoff, while it
@@ -213,14 +228,14 @@ where
             }
         }
         if started.elapsed() >= HOLD_LIMIT {
-            return Held::GiveBack("held for the longest a delivery may be held");
+            return Held::GiveBack(Stop::TooLong);
         }
         // Full wait or somewhere in its upper half, so that consumers held
         // by one outage do not all try again at the same instant.
         let jittered = wait.mul_f64(rand::random_range(0.5..=1.0));
         tokio::select! {
             biased;
-            () = cancel.cancelled() => return Held::GiveBack("stopping"),
+            () = cancel.cancelled() => return Held::GiveBack(Stop::Cancelled),
             () = tokio::time::sleep(jittered) => {}
         }
         wait = (wait * 2).min(HOLD_MAX_WAIT);
@@ -229,17 +244,17 @@ where
     }
 }
 
-/// Hands a held message back to its queue without counting it toward the
-/// delivery limit, logging what happened.
-async fn give_back(delivery: Delivery, publisher: &Publisher, why: &'static str) {
+/// Hands a message held for [`HOLD_LIMIT`] back to its queue without
+/// counting it toward the delivery limit, logging what happened.
+async fn give_back(delivery: Delivery, publisher: &Publisher) {
     let queue = delivery.queue().to_owned();
     let message_id = delivery.message_id().unwrap_or("-").to_owned();
     match delivery.requeue_fresh(publisher).await {
         Ok(()) => {
-            info!(queue = %queue, message_id = %message_id, why, "Handed a held message back to its queue.")
+            info!(queue = %queue, message_id = %message_id, "Held a message for the longest a delivery may be held; handed it back to its queue.")
         }
         Err(error) => {
-            error!(%error, queue = %queue, message_id = %message_id, why, "Failed to hand a held message back to its queue.")
+            error!(%error, queue = %queue, message_id = %message_id, "Failed to hand a held message back to its queue.")
         }
     }
 }
