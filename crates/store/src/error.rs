@@ -130,8 +130,10 @@ pub(crate) fn sqlx_is_unavailable(error: &sqlx::Error) -> bool {
             };
             // SQLite primary result codes: 5 BUSY, 6 LOCKED, 8 READONLY,
             // 10 IOERR, 13 FULL, 14 CANTOPEN.
-            if let Ok(n) = code.parse::<i64>() {
-                return matches!(n & 0xff, 5 | 6 | 8 | 10 | 13 | 14);
+            if !is_postgres(db.as_ref()) {
+                return code
+                    .parse::<i64>()
+                    .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 8 | 10 | 13 | 14));
             }
             // PostgreSQL SQLSTATE classes: 08 connection exception, 28
             // invalid authorization (a locked role, a bad password), 53
@@ -171,6 +173,15 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Whether a database error came from PostgreSQL (its codes are SQLSTATEs,
+/// five characters that are often all digits) rather than SQLite (numeric
+/// result codes).
+fn is_postgres(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+}
+
 /// Whether a driver error is worth retrying.
 pub(crate) fn sqlx_is_transient(error: &sqlx::Error) -> bool {
     match error {
@@ -183,9 +194,10 @@ pub(crate) fn sqlx_is_transient(error: &sqlx::Error) -> bool {
                 return false;
             };
             // SQLite reports (extended) numeric result codes; the primary
-            // code is the low byte: 5 SQLITE_BUSY, 6 SQLITE_LOCKED.
-            if let Ok(n) = code.parse::<i64>() {
-                return matches!(n & 0xff, 5 | 6);
+            // code is the low byte: 5 SQLITE_BUSY, 6 SQLITE_LOCKED. (A
+            // SQLSTATE such as 40001 is numeric too: ask which driver.)
+            if !is_postgres(db.as_ref()) {
+                return code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
             }
             // PostgreSQL SQLSTATE: serialization failure, deadlock, lock not
             // available, connection exceptions, server shutting down or
