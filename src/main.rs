@@ -85,10 +85,34 @@ enum Command {
     /// dedup and versioning path as live polling. Resumes where an
     /// interrupted run of the same range stopped.
     Backfill(BackfillArgs),
+    /// Look at the dead-letter queues, or put their messages back into the
+    /// queue they failed in.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
     /// Parse one page (a file or a URL) and print the record and its
     /// warnings, without the broker or the store. Exit code 0 for a reply, 2
     /// for a page that is not a reply, 1 when the page cannot be parsed.
     Parse(ParseArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum DlqCommand {
+    /// List the messages of every dead-letter queue (or of one), without
+    /// removing any.
+    List {
+        /// A work queue (`parser`, `notifier`, `archive`); default: all.
+        queue: Option<String>,
+    },
+    /// Put the messages of a dead-letter queue back into the queue they
+    /// failed in (each confirmed before it leaves the dead-letter queue).
+    Replay {
+        /// The work queue whose dead letters to replay (`parser`,
+        /// `notifier`, `archive`).
+        queue: String,
+        /// Only the message with this id.
+        #[arg(long)]
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -223,6 +247,23 @@ async fn run(cli: Cli) -> Result<()> {
                 stop.cancel();
             });
             govwire::tail::run(bus, &binding, json, limit, cancel, std::io::stdout()).await
+        }
+        Command::Dlq(dlq) => {
+            let bus = govwire_bus::Bus::connect(&config.bus(), "dlq")
+                .await
+                .with_context(|| {
+                    format!("cannot reach RabbitMQ at {}", config.bus().redacted_url())
+                })?;
+            let result = match &dlq {
+                DlqCommand::List { queue } => {
+                    govwire::dlq::list(&bus, queue.as_deref(), std::io::stdout()).await
+                }
+                DlqCommand::Replay { queue, id } => {
+                    govwire::dlq::replay(&bus, queue, id.as_deref(), std::io::stdout()).await
+                }
+            };
+            bus.close().await;
+            result
         }
         Command::Schemas { .. } | Command::FixturePortal { .. } | Command::Parse(_) => {
             unreachable!("handled above")

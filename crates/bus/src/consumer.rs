@@ -229,6 +229,16 @@ impl Drop for Delivery {
 }
 
 impl Delivery {
+    /// Wraps a message taken from `queue` by `basic.get`.
+    pub(crate) fn taken(inner: lapin::message::Delivery, queue: String) -> Self {
+        Self { inner, queue }
+    }
+
+    /// The AMQP properties as received.
+    pub(crate) fn properties(&self) -> &lapin::BasicProperties {
+        &self.inner.properties
+    }
+
     /// The payload.
     pub fn body(&self) -> &[u8] {
         &self.inner.data
