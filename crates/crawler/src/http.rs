@@ -618,10 +618,18 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        if status == StatusCode::OK && expect == Expect::Html {
-            // Whoever reads the page next builds its tree; refuse what would
-            // make that quadratic before anyone tries.
-            if let Err(error) = govwire_parser::check_nesting(&body) {
+        // Whoever reads an HTML page next builds its tree; refuse what would
+        // make that quadratic before anyone tries. The bytes are checked
+        // first (as cheap as it gets for a page in an ASCII-compatible
+        // encoding); the decoded text decides, so a page in another encoding
+        // (UTF-16) is never refused for how its bytes look.
+        if status == StatusCode::OK
+            && expect == Expect::Html
+            && govwire_parser::check_nesting(&body).is_err()
+        {
+            let content_type = header_text(&headers, header::CONTENT_TYPE);
+            let text = crate::list::decode_html(&body, content_type.as_deref());
+            if let Err(error) = govwire_parser::check_nesting(text.as_bytes()) {
                 return Err(FetchError::Unreadable {
                     url: url.to_string(),
                     reason: error.to_string(),

@@ -410,6 +410,9 @@ mod tests {
                 retry_after_secs: 120
             }
         );
+        let deep: Hostile =
+            serde_json::from_str(r#"{"mode":"deep_nesting","levels":200000}"#).expect("a mode");
+        assert_eq!(deep, Hostile::DeepNesting { levels: 200_000 });
         assert!(serde_json::from_str::<Hostile>(r#"{"mode":"nonsense"}"#).is_err());
     }
 
