@@ -117,7 +117,8 @@ enum DlqCommand {
 
 #[derive(Debug, clap::Args)]
 struct ParseArgs {
-    /// A saved page, or an `http(s)://` URL to fetch.
+    /// A saved page, or an `http(s)://` URL to fetch (with the crawler's
+    /// guards: public addresses only, body cap, content type).
     target: String,
     /// Portal profile: an id (read from `portals/<id>.toml` beside the
     /// configuration file) or a path to a `.toml` file.
@@ -126,6 +127,11 @@ struct ParseArgs {
     /// Print the record as JSON instead of a summary.
     #[arg(long)]
     json: bool,
+    /// Fetch the URL even when its host is a loopback, private or link-local
+    /// address (a local portal or mirror). Only that host and port: redirects
+    /// and linked files elsewhere must still be public.
+    #[arg(long)]
+    allow_private: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -303,10 +309,11 @@ async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
         Ok(profile) => profile,
         Err(e) => return fail(e),
     };
-    let mut page = match govwire::inspect::load_page(&args.target, &profile).await {
-        Ok(page) => page,
-        Err(e) => return fail(e),
-    };
+    let mut page =
+        match govwire::inspect::load_page(&args.target, &profile, args.allow_private).await {
+            Ok(page) => page,
+            Err(e) => return fail(e),
+        };
     govwire::attachments::extract_attachments(
         &mut page,
         &govwire_extract::ExtractLimits::default(),
