@@ -11,7 +11,7 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use secrecy::ExposeSecret;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::config::{dead_letter_queue_name, scrub, BusConfig};
 use crate::consumer::Consumer;
@@ -61,8 +61,12 @@ impl Bus {
     /// `govwire:<service>` in its connection list).
     ///
     /// The connection recovers by itself after a network failure or a broker
-    /// restart: channels, consumers, QoS and confirm mode are restored, and
-    /// [`Consumer::next`] waits for the recovery instead of failing.
+    /// restart: reconnection is retried forever, waiting at most
+    /// [`BusConfig::reconnect_max_delay`] (with a random part) between two
+    /// attempts; channels, consumers, QoS and confirm mode are restored, and
+    /// [`Consumer::next`] waits for the recovery instead of failing. Losing
+    /// the connection is logged once (then once a minute while it lasts),
+    /// getting it back with how long it was down.
     pub async fn connect(config: &BusConfig, service: &str) -> Result<Bus, BusError> {
         let url = config.redacted_url();
         let password = config.password();
@@ -76,18 +80,24 @@ impl Bus {
                     // The parser echoes the whole URL in some messages.
                     reason: scrub(&reason, password.as_deref()),
                 })?;
+        let (min_delay, max_delay) = reconnect_delays(config.reconnect_max_delay);
         let properties = ConnectionProperties::default()
             .with_connection_name(LongString::from(format!("govwire:{service}")))
             .with_client_property("product".into(), LongString::from("govwire"))
             .enable_auto_recover()
-            // Recovery after the connection was established keeps trying for a
-            // while; the first connection attempt fails fast (see below) so a
+            // Recovery after the connection was established never gives up;
+            // the first connection attempt fails fast (see below) so a
             // service that cannot reach the broker at start says so at once.
-            .configure_backoff(|backoff| {
+            // Each wait is drawn from `[d, 2d)` where `d` doubles from
+            // `min_delay` up to `max_delay` (half the cap), so no wait exceeds
+            // the cap and services that lost the same broker do not retry in
+            // step.
+            .configure_backoff(move |backoff| {
                 backoff
-                    .with_min_delay(Duration::from_millis(500))
-                    .with_max_delay(Duration::from_secs(30))
-                    .with_max_times(20)
+                    .with_min_delay(min_delay)
+                    .with_max_delay(max_delay)
+                    .with_jitter()
+                    .without_max_times()
             });
         let connect_error = |reason: String| {
             let error = BusError::Connect {
@@ -116,13 +126,19 @@ impl Bus {
                 }
             };
         info!(url = %url, service, "Connected to RabbitMQ.");
-        Ok(Bus {
-            inner: Arc::new(BusInner {
-                connection,
-                config: config.clone(),
-                service: service.to_owned(),
-            }),
-        })
+        let status = connection.status().clone();
+        let inner = Arc::new(BusInner {
+            connection,
+            config: config.clone(),
+            service: service.to_owned(),
+        });
+        tokio::spawn(watch_connection(
+            Arc::downgrade(&inner),
+            status,
+            service.to_owned(),
+            url,
+        ));
+        Ok(Bus { inner })
     }
 
     /// The configuration this bus was connected with.
@@ -288,7 +304,12 @@ impl Bus {
                         prefetch = self.inner.config.prefetch,
                         "Started consuming."
                     );
-                    Ok(Consumer::new(inner, channel, queue.to_owned()))
+                    Ok(Consumer::new(
+                        self.clone(),
+                        inner,
+                        channel,
+                        queue.to_owned(),
+                    ))
                 }
                 Err(error) => {
                     close_channel(&channel).await;
@@ -299,29 +320,35 @@ impl Bus {
         .await
     }
 
-    /// For `govwire tail`: a server-named, exclusive, auto-delete (classic)
-    /// queue bound to the events exchange with `binding` (`#` for
-    /// everything, `shpt.reply.*` for one portal's replies), and a consumer
-    /// on it. The queue disappears with the consumer.
+    /// For `govwire tail`: an exclusive, auto-delete (classic) queue
+    /// `<prefix>.tail.<host>.<pid>.<random>` bound to the events exchange
+    /// with `binding` (`#` for everything, `shpt.reply.*` for one portal's
+    /// replies), and a consumer on it. The queue disappears with the
+    /// consumer. Its name is chosen here, not by the broker, so that after a
+    /// broker restart the recovered connection declares it again under the
+    /// same name (the broker refuses a client declaring an `amq.*` name) and
+    /// the tail follows the events again by itself; what was published while
+    /// the broker was away is not seen.
     pub async fn tail(&self, binding: &str) -> Result<Consumer, BusError> {
         self.within("starting a tail consumer", async {
             let config = &self.inner.config;
             short("binding key", binding)?;
+            let queue = tail_queue_name(&config.queue_prefix);
+            let queue_name = short("queue name", &queue)?;
             let channel = self.open_channel().await?;
             let started = async {
-                let declared = channel
+                channel
                     .queue_declare(
-                        "".into(),
+                        queue_name.clone(),
                         QueueDeclareOptions::exclusive().auto_delete(),
                         FieldTable::default(),
                     )
                     .await
                     .map_err(|source| BusError::Declare {
                         what: "queue",
-                        name: "(server-named tail queue)".to_owned(),
+                        name: queue.clone(),
                         source: AmqpError::from(source),
                     })?;
-                let queue = declared.name().as_str().to_owned();
                 bind_queue(&channel, &queue, &config.events_exchange, binding).await?;
                 let consume_error = |source: lapin::Error| BusError::Consume {
                     queue: queue.clone(),
@@ -333,7 +360,7 @@ impl Bus {
                     .map_err(consume_error)?;
                 let inner = channel
                     .basic_consume(
-                        declared.name().clone(),
+                        queue_name,
                         format!("govwire-tail:{}", self.inner.service)
                             .as_str()
                             .into(),
@@ -342,13 +369,13 @@ impl Bus {
                     )
                     .await
                     .map_err(consume_error)?;
-                Ok::<_, BusError>((inner, queue))
+                Ok::<_, BusError>(inner)
             }
             .await;
             match started {
-                Ok((inner, queue)) => {
+                Ok(inner) => {
                     info!(queue = %queue, exchange = %config.events_exchange, binding, "Tailing events.");
-                    Ok(Consumer::new(inner, channel, queue))
+                    Ok(Consumer::new(self.clone(), inner, channel, queue))
                 }
                 Err(error) => {
                     close_channel(&channel).await;
@@ -491,6 +518,14 @@ impl Bus {
         }
     }
 
+    /// Whether the connection is gone for good: closed by [`Bus::close`], or
+    /// failed in a way the client does not recover from. A consumer waiting
+    /// for a recovery that will never come stops waiting on this.
+    pub(crate) fn is_dead(&self) -> bool {
+        let status = self.inner.connection.status();
+        status.closed() || status.errored()
+    }
+
     /// Opens a fresh channel on the connection.
     pub(crate) async fn open_channel(&self) -> Result<Channel, BusError> {
         self.inner
@@ -607,4 +642,117 @@ async fn probe(host: &str, port: u16) -> Result<(), String> {
             "no TCP connection to {host}:{port} within {PROBE_TIMEOUT:?}"
         )),
     }
+}
+
+/// How often the connection watcher looks at the connection's state: often
+/// enough that a lost connection is reported within a fraction of a second.
+const WATCH_INTERVAL: Duration = Duration::from_millis(200);
+/// How often a connection that is still down is reported again, so that a
+/// long outage shows in the log without flooding it.
+const STILL_DOWN_REPORT_EVERY: Duration = Duration::from_secs(60);
+/// The first wait before reconnecting (unless the cap is shorter).
+const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(250);
+
+/// The shortest and longest base waits of the reconnection backoff for a
+/// cap on the waits: lapin adds a random part of up to the base wait again,
+/// so the base waits stop at half the cap.
+fn reconnect_delays(cap: Duration) -> (Duration, Duration) {
+    let half = (cap / 2).max(Duration::from_millis(1));
+    (RECONNECT_MIN_DELAY.min(half), half)
+}
+
+/// A connection outage as the watcher saw it.
+struct Outage {
+    /// When the watcher first saw the connection down.
+    since: tokio::time::Instant,
+    /// When to say again that it is still down.
+    next_report: tokio::time::Instant,
+}
+
+/// Logs what happens to the connection: once when it is lost, once a minute
+/// while it stays down, and once when it is back, with how long it was
+/// down. Ends when the bus is dropped or closed, or when the connection
+/// failed for good (logged as an error).
+async fn watch_connection(
+    bus: std::sync::Weak<BusInner>,
+    status: lapin::ConnectionStatus,
+    service: String,
+    url: String,
+) {
+    let mut ticks = tokio::time::interval(WATCH_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut outage: Option<Outage> = None;
+    let mut outages = 0u64;
+    loop {
+        ticks.tick().await;
+        if bus.strong_count() == 0 || status.closed() {
+            return;
+        }
+        let now = tokio::time::Instant::now();
+        if status.connected() {
+            if let Some(ended) = outage.take() {
+                let down_for = now.duration_since(ended.since);
+                info!(
+                    service = %service,
+                    url = %url,
+                    down_for_secs = down_for.as_secs_f64(),
+                    outages,
+                    "Reconnected to RabbitMQ."
+                );
+            }
+        } else if status.errored() {
+            error!(
+                service = %service,
+                url = %url,
+                "The connection to RabbitMQ failed and cannot be recovered; consumers stop."
+            );
+            return;
+        } else if status.reconnecting() || status.connecting() {
+            match &mut outage {
+                None => {
+                    outages += 1;
+                    warn!(service = %service, url = %url, "Lost the connection to RabbitMQ; reconnecting.");
+                    outage = Some(Outage {
+                        since: now,
+                        next_report: now + STILL_DOWN_REPORT_EVERY,
+                    });
+                }
+                Some(current) if now >= current.next_report => {
+                    current.next_report = now + STILL_DOWN_REPORT_EVERY;
+                    warn!(
+                        service = %service,
+                        url = %url,
+                        down_for_secs = now.duration_since(current.since).as_secs(),
+                        "Still reconnecting to RabbitMQ."
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// The name of a `govwire tail` queue: `<prefix>.tail.<host>.<pid>.<random>`,
+/// so an operator can tell whose it is in the broker's queue list and two
+/// tails never share one.
+fn tail_queue_name(prefix: &str) -> String {
+    let host: String = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+        .take(64)
+        .collect();
+    let host = if host.is_empty() {
+        "host".to_owned()
+    } else {
+        host
+    };
+    format!(
+        "{prefix}.tail.{host}.{}.{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }

@@ -4,6 +4,7 @@
 
 mod consume;
 mod helpers;
+mod outage;
 mod publish;
 mod recovery;
 mod runner;
