@@ -98,9 +98,9 @@ fn event(config: &BusConfig, subject: &str) -> Message {
 }
 
 /// Publishes `msg` until it is confirmed and routed (the tail's queue is
-/// bound), failing after [`WAIT`]; a fresh connection each try, so only the
-/// tail's own reconnection is measured.
-async fn publish_when_routed(config: &BusConfig, msg: &Message) {
+/// bound), giving up after [`WAIT`] with the last error; a fresh connection
+/// each try, so only the tail's own reconnection is measured.
+async fn publish_when_routed(config: &BusConfig, msg: &Message) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut interval = tokio::time::interval(Duration::from_millis(100));
     let mut last = String::new();
@@ -113,16 +113,33 @@ async fn publish_when_routed(config: &BusConfig, msg: &Message) {
             };
             bus.close().await;
             match published {
-                Ok(()) => return,
+                Ok(()) => return Ok(()),
                 Err(error) => last = error.to_string(),
             }
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} was not routed to the tail within {WAIT:?}: {last}",
-            msg.message_id
-        );
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!(
+                "{} was not routed to the tail within {WAIT:?}: {last}",
+                msg.message_id
+            ));
+        }
     }
+}
+
+/// Fails the test with what the tail logged and how it ended.
+fn fail_with_tail_log(
+    what: &str,
+    tail: &mut Child,
+    err: &mpsc::Receiver<String>,
+    logged: &mut Vec<String>,
+) -> ! {
+    let exit = tail.try_wait();
+    let _ = tail.kill();
+    logged.extend(err.try_iter());
+    panic!(
+        "{what}\ntail exit: {exit:?}\ntail log:\n{}",
+        logged.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +160,10 @@ async fn govwire_tail_follows_the_events_again_after_the_broker_restarts() {
         .arg("tail")
         .env("GOVWIRE__AMQP__URL", node.url())
         .env("GOVWIRE__AMQP__EVENTS_EXCHANGE", &config.events_exchange)
-        .env("GOVWIRE__AMQP__PIPELINE_EXCHANGE", &config.pipeline_exchange)
+        .env(
+            "GOVWIRE__AMQP__PIPELINE_EXCHANGE",
+            &config.pipeline_exchange,
+        )
         .env("GOVWIRE__AMQP__QUEUE_PREFIX", &config.queue_prefix)
         .env("GOVWIRE__LOG__FORMAT", "json")
         .stdin(Stdio::null())
@@ -156,7 +176,9 @@ async fn govwire_tail_follows_the_events_again_after_the_broker_restarts() {
     let (mut printed, mut logged) = (Vec::new(), Vec::new());
     wait_for_line(&err, &mut logged, "Following", &mut tail);
 
-    publish_when_routed(&config, &event(&config, "before-the-restart")).await;
+    if let Err(error) = publish_when_routed(&config, &event(&config, "before-the-restart")).await {
+        fail_with_tail_log(&error, &mut tail, &err, &mut logged);
+    }
     wait_for_line(&out, &mut printed, "before-the-restart", &mut tail);
 
     node.stop().await.unwrap_or_else(|error| panic!("{error}"));
@@ -164,7 +186,9 @@ async fn govwire_tail_follows_the_events_again_after_the_broker_restarts() {
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     let back = Instant::now();
-    publish_when_routed(&config, &event(&config, "after-the-restart")).await;
+    if let Err(error) = publish_when_routed(&config, &event(&config, "after-the-restart")).await {
+        fail_with_tail_log(&error, &mut tail, &err, &mut logged);
+    }
     let resumed = back.elapsed();
     wait_for_line(&out, &mut printed, "after-the-restart", &mut tail);
     assert!(

@@ -1,6 +1,7 @@
 //! The connection to RabbitMQ and the topology govwire declares on it.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +46,10 @@ pub(crate) struct BusInner {
     pub(crate) config: BusConfig,
     /// The service name, for logs and the broker's connection list.
     pub(crate) service: String,
+    /// Set when the connection watcher finds the broker reachable again but
+    /// the connection not recovering: the bus then counts as gone for good,
+    /// so consumers stop and the service ends instead of idling.
+    pub(crate) abandoned: AtomicBool,
 }
 
 impl fmt::Debug for Bus {
@@ -110,9 +115,8 @@ impl Bus {
         };
         // lapin retries the first TCP connection with the recovery backoff
         // (minutes); a quick probe makes an unreachable broker fail at once.
-        probe(&uri.authority.host, uri.authority.port)
-            .await
-            .map_err(connect_error)?;
+        let (host, port) = (uri.authority.host.clone(), uri.authority.port);
+        probe(&host, port).await.map_err(connect_error)?;
         let connection =
             match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect_uri(uri, properties))
                 .await
@@ -131,13 +135,17 @@ impl Bus {
             connection,
             config: config.clone(),
             service: service.to_owned(),
+            abandoned: AtomicBool::new(false),
         });
-        tokio::spawn(watch_connection(
-            Arc::downgrade(&inner),
+        tokio::spawn(watch_connection(Watched {
+            bus: Arc::downgrade(&inner),
             status,
-            service.to_owned(),
+            service: service.to_owned(),
             url,
-        ));
+            host,
+            port,
+            stuck_after: STUCK_AFTER.max(config.reconnect_max_delay * 12),
+        }));
         Ok(Bus { inner })
     }
 
@@ -518,12 +526,13 @@ impl Bus {
         }
     }
 
-    /// Whether the connection is gone for good: closed by [`Bus::close`], or
-    /// failed in a way the client does not recover from. A consumer waiting
-    /// for a recovery that will never come stops waiting on this.
+    /// Whether the connection is gone for good: closed by [`Bus::close`],
+    /// failed in a way the client does not recover from, or still not
+    /// recovered long after the broker became reachable again. A consumer
+    /// waiting for a recovery that will never come stops waiting on this.
     pub(crate) fn is_dead(&self) -> bool {
         let status = self.inner.connection.status();
-        status.closed() || status.errored()
+        status.closed() || status.errored() || self.inner.abandoned.load(Ordering::Acquire)
     }
 
     /// Opens a fresh channel on the connection.
@@ -661,24 +670,61 @@ fn reconnect_delays(cap: Duration) -> (Duration, Duration) {
     (RECONNECT_MIN_DELAY.min(half), half)
 }
 
+/// How long the broker may be reachable again (by TCP) while the
+/// connection still has not recovered before the bus gives up on it (at
+/// least; twelve reconnection caps if that is longer). A recovery that
+/// stalls must end the service, for a supervisor to restart it, rather than
+/// leave it alive and idle.
+const STUCK_AFTER: Duration = Duration::from_secs(60);
+
+/// What the connection watcher looks at.
+struct Watched {
+    /// The bus, to notice it was dropped and to mark it abandoned.
+    bus: std::sync::Weak<BusInner>,
+    /// The connection's state, shared with lapin.
+    status: lapin::ConnectionStatus,
+    /// The service, for logs.
+    service: String,
+    /// The redacted URL, for logs.
+    url: String,
+    /// The broker's host, to check that it is reachable during an outage.
+    host: String,
+    /// The broker's port.
+    port: u16,
+    /// How long the broker may be reachable while the connection is still
+    /// down before the bus gives up.
+    stuck_after: Duration,
+}
+
 /// A connection outage as the watcher saw it.
 struct Outage {
     /// When the watcher first saw the connection down.
     since: tokio::time::Instant,
     /// When to say again that it is still down.
     next_report: tokio::time::Instant,
+    /// When to check again whether the broker is reachable.
+    next_probe: tokio::time::Instant,
+    /// Since when the broker has been found reachable, if it is.
+    reachable_since: Option<tokio::time::Instant>,
 }
 
 /// Logs what happens to the connection: once when it is lost, once a minute
 /// while it stays down, and once when it is back, with how long it was
-/// down. Ends when the bus is dropped or closed, or when the connection
-/// failed for good (logged as an error).
-async fn watch_connection(
-    bus: std::sync::Weak<BusInner>,
-    status: lapin::ConnectionStatus,
-    service: String,
-    url: String,
-) {
+/// down. If the broker has been reachable for a long while and the
+/// connection still has not come back, the recovery has stalled: the bus is
+/// marked abandoned (consumers then fail) and that is logged as an error.
+/// Ends when the bus is dropped or closed, or the connection is gone for
+/// good.
+async fn watch_connection(watched: Watched) {
+    let Watched {
+        bus,
+        status,
+        service,
+        url,
+        host,
+        port,
+        stuck_after,
+    } = watched;
     let mut ticks = tokio::time::interval(WATCH_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut outage: Option<Outage> = None;
@@ -708,25 +754,46 @@ async fn watch_connection(
             );
             return;
         } else if status.reconnecting() || status.connecting() {
-            match &mut outage {
-                None => {
-                    outages += 1;
-                    warn!(service = %service, url = %url, "Lost the connection to RabbitMQ; reconnecting.");
-                    outage = Some(Outage {
-                        since: now,
-                        next_report: now + STILL_DOWN_REPORT_EVERY,
-                    });
+            let Some(current) = &mut outage else {
+                outages += 1;
+                warn!(service = %service, url = %url, "Lost the connection to RabbitMQ; reconnecting.");
+                outage = Some(Outage {
+                    since: now,
+                    next_report: now + STILL_DOWN_REPORT_EVERY,
+                    next_probe: now + STILL_DOWN_REPORT_EVERY.min(stuck_after),
+                    reachable_since: None,
+                });
+                continue;
+            };
+            if now >= current.next_report {
+                current.next_report = now + STILL_DOWN_REPORT_EVERY;
+                warn!(
+                    service = %service,
+                    url = %url,
+                    down_for_secs = now.duration_since(current.since).as_secs(),
+                    "Still reconnecting to RabbitMQ."
+                );
+            }
+            if now >= current.next_probe {
+                current.next_probe = now + stuck_after / 6;
+                if probe(&host, port).await.is_err() {
+                    current.reachable_since = None;
+                } else if let Some(since) = current.reachable_since {
+                    if now.duration_since(since) >= stuck_after && status.reconnecting() {
+                        error!(
+                            service = %service,
+                            url = %url,
+                            down_for_secs = now.duration_since(current.since).as_secs(),
+                            "RabbitMQ is reachable again but the connection has not recovered; giving up on it so the service stops and can be restarted."
+                        );
+                        if let Some(bus) = bus.upgrade() {
+                            bus.abandoned.store(true, Ordering::Release);
+                        }
+                        return;
+                    }
+                } else {
+                    current.reachable_since = Some(now);
                 }
-                Some(current) if now >= current.next_report => {
-                    current.next_report = now + STILL_DOWN_REPORT_EVERY;
-                    warn!(
-                        service = %service,
-                        url = %url,
-                        down_for_secs = now.duration_since(current.since).as_secs(),
-                        "Still reconnecting to RabbitMQ."
-                    );
-                }
-                Some(_) => {}
             }
         }
     }
