@@ -114,7 +114,7 @@ impl Bus {
             error
         };
         // lapin retries the first TCP connection with the recovery backoff
-        // (minutes); a quick probe makes an unreachable broker fail at once.
+        // (forever); a quick probe makes an unreachable broker fail at once.
         let (host, port) = (uri.authority.host.clone(), uri.authority.port);
         probe(&host, port).await.map_err(connect_error)?;
         let connection =
@@ -822,4 +822,35 @@ fn tail_queue_name(prefix: &str) -> String {
         std::process::id(),
         rand::random::<u32>()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_reconnection_wait_exceeds_the_cap() {
+        // lapin waits a base delay plus a random part of up to the same again.
+        let (min, max) = reconnect_delays(Duration::from_secs(5));
+        assert_eq!(min, Duration::from_millis(250));
+        assert_eq!(max * 2, Duration::from_secs(5));
+        let (min, max) = reconnect_delays(Duration::from_millis(200));
+        assert!(min <= max && max * 2 <= Duration::from_millis(200));
+        let (min, max) = reconnect_delays(Duration::ZERO);
+        assert!(!min.is_zero() && min <= max);
+    }
+
+    #[test]
+    fn a_tail_queue_is_named_by_govwire_under_the_prefix_and_never_twice() {
+        let first = tail_queue_name("govwire");
+        let second = tail_queue_name("govwire");
+        assert!(first.starts_with("govwire.tail."), "{first}");
+        assert!(!first.starts_with("amq."), "{first}");
+        assert!(
+            first.contains(&format!(".{}.", std::process::id())),
+            "{first}"
+        );
+        assert_ne!(first, second);
+        assert!(short("queue name", &first).is_ok());
+    }
 }
