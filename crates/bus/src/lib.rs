@@ -21,6 +21,9 @@
 //!   (`dead_letters`): what operators see of a dead-letter queue, and
 //!   messages put back into the queue they failed in.
 //!
+//! - `testing` (feature `testing`): a RabbitMQ node of a test's own, to
+//!   stop and start under a test without touching the shared broker.
+//!
 //! Errors are [`BusError`]; none of their texts contains the password.
 
 #![warn(missing_docs)]
@@ -32,11 +35,13 @@ mod dead_letters;
 mod error;
 mod publisher;
 mod runner;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::{
     dead_letter_queue_name, BusConfig, DEFAULT_CONFIRM_TIMEOUT, DEFAULT_DELIVERY_LIMIT,
     DEFAULT_EVENTS_EXCHANGE, DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH, DEFAULT_QUEUE_PREFIX,
-    DEFAULT_URL,
+    DEFAULT_RECONNECT_MAX_DELAY, DEFAULT_URL,
 };
 pub use connection::Bus;
 pub use consumer::{
