@@ -132,22 +132,26 @@ impl Consumer {
         held: Option<Delivery>,
     ) -> Result<(), BusError> {
         let tag = self.inner.tag();
-        let mut result = Ok(());
-        if self.channel.status().connected() {
-            let cancelling = self
-                .channel
-                .basic_cancel(tag.clone(), BasicCancelOptions::default());
-            result = match tokio::time::timeout(CANCEL_TIMEOUT, cancelling).await {
-                Ok(done) => done.map_err(|source| BusError::Consume {
-                    queue: self.queue.clone(),
-                    source: AmqpError::from(source),
-                }),
-                Err(_) => Err(BusError::Timeout {
-                    operation: "cancelling a consumer",
-                    timeout: CANCEL_TIMEOUT,
-                }),
-            };
+        if !self.channel.status().connected() {
+            // Nothing can be handed back over a channel that is down; the
+            // broker returns what this consumer held when it notices.
+            drop(held);
+            close_channel(&self.channel).await;
+            return Ok(());
         }
+        let cancelling = self
+            .channel
+            .basic_cancel(tag.clone(), BasicCancelOptions::default());
+        let result = match tokio::time::timeout(CANCEL_TIMEOUT, cancelling).await {
+            Ok(done) => done.map_err(|source| BusError::Consume {
+                queue: self.queue.clone(),
+                source: AmqpError::from(source),
+            }),
+            Err(_) => Err(BusError::Timeout {
+                operation: "cancelling a consumer",
+                timeout: CANCEL_TIMEOUT,
+            }),
+        };
         let mut returned = 0u32;
         let mut pending: Vec<Delivery> = held.into_iter().collect();
         if result.is_ok() {
