@@ -30,6 +30,46 @@ pub enum StoreError {
         #[source]
         source: RedactedCause,
     },
+    /// There is no govwire store at the URL: no SQLite file, no such
+    /// PostgreSQL database, or a database without govwire's schema. A store
+    /// is created only by [`crate::Store::init`], never by opening it.
+    #[error("no govwire store at {redacted_url}: {reason}")]
+    Missing {
+        /// The URL with any password replaced by `***`.
+        redacted_url: String,
+        /// What is missing (the file, the database, the schema).
+        reason: String,
+    },
+    /// [`crate::Store::init`] could not create the store (the directory, the
+    /// file or the database).
+    #[error("cannot create the store at {redacted_url}: {reason}")]
+    Create {
+        /// The URL with any password replaced by `***`.
+        redacted_url: String,
+        /// Why, with what to do about it.
+        reason: String,
+    },
+    /// The store can be read but a write failed: a read-only file or
+    /// directory, a full disk, a lock held elsewhere, a read-only server.
+    #[error("cannot write to the store {location}: {reason}")]
+    NotWritable {
+        /// The SQLite file's path, or the redacted PostgreSQL URL.
+        location: String,
+        /// The reason in words (`the file is read-only`, `the disk is full`).
+        reason: String,
+        /// The driver's error, as text with the password scrubbed out.
+        #[source]
+        source: RedactedCause,
+    },
+    /// The SQLite file the store opened was deleted or replaced by another
+    /// file while the store was open: what is written now would be lost.
+    #[error("the SQLite file {} {what}", path.display())]
+    FileLost {
+        /// The file's path.
+        path: std::path::PathBuf,
+        /// What happened to it (`was deleted`, `was replaced by another file`).
+        what: String,
+    },
     /// The schema migrations could not be applied.
     #[error("cannot migrate database {redacted_url}")]
     Migrate {
@@ -82,6 +122,10 @@ impl StoreError {
             StoreError::Query(e) => sqlx_is_transient(e),
             StoreError::Conflict { .. } => true,
             StoreError::InvalidUrl { .. }
+            | StoreError::Missing { .. }
+            | StoreError::Create { .. }
+            | StoreError::NotWritable { .. }
+            | StoreError::FileLost { .. }
             | StoreError::Corrupt(_)
             | StoreError::Invalid(_)
             | StoreError::UnknownOutboxEvent(_) => false,
