@@ -433,3 +433,57 @@ async fn a_daemon_exits_with_an_error_naming_its_sqlite_file_when_the_file_is_re
     assert!(log.contains(&db.display().to_string()), "{log}");
     assert!(log.contains("replaced"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawler_whose_store_turns_read_only_logs_a_handful_of_warnings_not_a_flood() {
+    let cancel = CancellationToken::new();
+    let portal = FixturePortal::start("127.0.0.1:0".parse().unwrap(), corpus(), cancel.clone())
+        .await
+        .unwrap();
+    let dir = Dir::new("flood");
+    let db = dir.0.join("govwire.db");
+    let url = sqlite_url(&db);
+    assert!(init(&url).status.success());
+    let names = BusNames::new("flood");
+    let mut command = govwire();
+    command
+        .args([
+            "crawler",
+            "--base-url",
+            &format!("shpt={}", portal.base_url()),
+        ])
+        .env("GOVWIRE__STORE__URL", &url)
+        .env("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0")
+        .env("GOVWIRE__CRAWLER__POLL_INTERVAL_SECS", "1");
+    names.apply(&mut command);
+    let mut running = Running::start(command);
+    running.wait_for_line("Crawler started.", Duration::from_secs(60));
+
+    // Not the shared-memory file: SQLite maps it, and a mapped file turned
+    // immutable kills the process with SIGBUS instead of failing a write.
+    let guard = Immutable::set(&[db.clone(), PathBuf::from(format!("{}-wal", db.display()))]);
+    let lines = tokio::task::spawn_blocking(move || {
+        let lines = running.lines_during(Duration::from_secs(6));
+        running.stop();
+        lines
+    })
+    .await
+    .unwrap();
+    drop(guard);
+
+    names.clean_up().await;
+    cancel.cancel();
+    let warnings: Vec<&String> = lines.iter().filter(|l| l.contains("\"WARN\"")).collect();
+    eprintln!("{} warning(s) in 6 s", warnings.len());
+    assert!(
+        !warnings.is_empty(),
+        "the failure is logged:\n{}",
+        lines.join("\n")
+    );
+    assert!(
+        warnings.len() <= 10,
+        "{} warnings in 6 s:\n{}",
+        warnings.len(),
+        lines.join("\n")
+    );
+}
