@@ -324,7 +324,7 @@ fn a_daemon_refuses_to_start_on_a_read_only_sqlite_file_naming_the_file_and_the_
     let url = sqlite_url(&db);
     assert!(init(&url).status.success());
 
-    let guard = Immutable::set(&[db.clone()]);
+    let guard = Immutable::set(std::slice::from_ref(&db));
     let out = govwire()
         .arg("notifier")
         .env("GOVWIRE__STORE__URL", &url)

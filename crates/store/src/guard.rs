@@ -22,31 +22,34 @@ impl Store {
     /// a read-only file or directory, a full disk, a lock held elsewhere, a
     /// server that accepts only reads.
     pub async fn check_writable(&self, holder: &str) -> Result<(), StoreError> {
-        let written = async {
-            let mut tx = self.pool.begin_write().await?;
-            tx.exec()
-                .execute(
-                    "INSERT INTO write_checks (holder, checked_at) VALUES ($1, $2) \
-                     ON CONFLICT (holder) DO UPDATE SET checked_at = excluded.checked_at",
-                    args![holder, ts(Utc::now())],
-                )
-                .await?;
-            tx.commit().await
-        }
-        .await;
-        written.map_err(|error| {
-            let location = match &self.place.file {
-                Some(file) => file.path().display().to_string(),
-                None => self.place.redacted_url.clone(),
-            };
-            let error = StoreError::NotWritable {
-                location,
-                reason: why_not_writable(&error).to_string(),
-                source: RedactedCause::new(&error, ""),
-            };
-            warn!(%error, holder, "The store cannot be written.");
-            error
-        })
+        self.write_check_row(holder.to_string())
+            .await
+            .map_err(|error| {
+                let location = match &self.place.file {
+                    Some(file) => file.path().display().to_string(),
+                    None => self.place.redacted_url.clone(),
+                };
+                let error = StoreError::NotWritable {
+                    location,
+                    reason: why_not_writable(&error).to_string(),
+                    source: RedactedCause::new(&error, ""),
+                };
+                warn!(%error, holder, "The store cannot be written.");
+                error
+            })
+    }
+
+    /// Writes `holder`'s row of `write_checks` and commits.
+    async fn write_check_row(&self, holder: String) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.exec()
+            .execute(
+                "INSERT INTO write_checks (holder, checked_at) VALUES ($1, $2) \
+                 ON CONFLICT (holder) DO UPDATE SET checked_at = excluded.checked_at",
+                args![holder, ts(Utc::now())],
+            )
+            .await?;
+        tx.commit().await
     }
 
     /// The SQLite file this store opened, with its identity at the time, to

@@ -4,8 +4,11 @@
 //! default: `sqlite:///var/lib/govwire/govwire.db` or
 //! `sqlite://relative.db`) and PostgreSQL (`postgres://…`), chosen by the
 //! URL's scheme. Each backend has its own embedded migrations
-//! (`migrations/sqlite/`, `migrations/postgres/`), run on connect; the
-//! tables and the SQL statements are the same on both.
+//! (`migrations/sqlite/`, `migrations/postgres/`); the tables and the SQL
+//! statements are the same on both. [`Store::init`] creates a store and
+//! migrates it; [`Store::connect`] opens an existing one (applying pending
+//! migrations) and refuses a missing one, so a lost store is never silently
+//! replaced by an empty one.
 //!
 //! Layout, by the service each part serves:
 //! - crawler state ([`Store::http_validators`], [`Store::crawl_item`],
@@ -23,8 +26,9 @@
 //!   subscriber received, idempotent on the event id.
 //!
 //! Internally `db` lets one body of SQL run on either backend; `error`
-//! holds [`StoreError`] and [`redact_url`]; `testing` (feature `testing`)
-//! gives tests fresh databases.
+//! holds [`StoreError`] and [`redact_url`]; `guard` holds the start-up
+//! write check ([`Store::check_writable`]) and [`FileWatch`]; `testing`
+//! (feature `testing`) gives tests fresh databases.
 
 mod archive;
 mod backfill;
@@ -87,8 +91,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many times an SQLite migration run is attempted: two processes
-/// starting on one new file race to create the schema, and the loser
-/// succeeds on its second attempt, finding the schema in place.
+/// migrating one file at once (two `init`s, or daemons of a newer govwire
+/// starting together) race, and the loser succeeds on its second attempt,
+/// finding the migrations applied.
 const SQLITE_MIGRATE_ATTEMPTS: u32 = 3;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -255,50 +260,7 @@ async fn open_sqlite(
 
     let mut attempt = 1;
     let applied = loop {
-        let result = async {
-            let mut conn = options.connect().await.map_err(|e| {
-                match guard::why_sqlx_cannot_write(&e).filter(|_| existed) {
-                    // The file is there but cannot be opened for writing.
-                    Some(reason) => {
-                        let error = StoreError::NotWritable {
-                            location: filename.display().to_string(),
-                            reason: reason.to_string(),
-                            source: RedactedCause::new(&e, raw),
-                        };
-                        warn!(%error, "The store cannot be written.");
-                        error
-                    }
-                    None => connect_error(&e, raw, redacted),
-                }
-            })?;
-            let migrated = async {
-                let before = sqlite_applied_migrations(&mut conn).await?;
-                if mode == Mode::Existing && before.is_none() {
-                    return Err(missing(
-                        redacted,
-                        format!(
-                            "the SQLite file {} holds no govwire schema",
-                            filename.display()
-                        ),
-                    ));
-                }
-                SQLITE_MIGRATOR
-                    .run(&mut conn)
-                    .await
-                    .map_err(|source| StoreError::Migrate {
-                        redacted_url: redacted.to_string(),
-                        source,
-                    })?;
-                let after = sqlite_applied_migrations(&mut conn).await?.unwrap_or(0);
-                Ok(after.saturating_sub(before.unwrap_or(0)))
-            }
-            .await;
-            // The connection is done with either way; a failure to close it
-            // cleanly changes nothing on disk.
-            let _ = conn.close().await;
-            migrated
-        }
-        .await;
+        let result = migrate_sqlite(&options, mode, existed, raw, redacted).await;
         match result {
             Ok(applied) => break applied,
             Err(error @ StoreError::Migrate { .. }) if attempt < SQLITE_MIGRATE_ATTEMPTS => {
@@ -341,6 +303,68 @@ async fn open_sqlite(
             migrations_applied: applied,
         },
     ))
+}
+
+/// One connection to the SQLite file that applies the pending migrations;
+/// returns how many it applied. In [`Mode::Existing`], a file without
+/// govwire's schema is [`StoreError::Missing`].
+async fn migrate_sqlite(
+    options: &SqliteConnectOptions,
+    mode: Mode,
+    existed: bool,
+    raw: &str,
+    redacted: &str,
+) -> Result<usize, StoreError> {
+    let filename = options.get_filename();
+    let mut conn = match options.connect().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            return Err(match guard::why_sqlx_cannot_write(&e).filter(|_| existed) {
+                // The file is there but cannot be opened for writing.
+                Some(reason) => {
+                    let error = StoreError::NotWritable {
+                        location: filename.display().to_string(),
+                        reason: reason.to_string(),
+                        source: RedactedCause::new(&e, raw),
+                    };
+                    warn!(%error, "The store cannot be written.");
+                    error
+                }
+                None => connect_error(&e, raw, redacted),
+            });
+        }
+    };
+    let migrated = run_sqlite_migrations(&mut conn, mode, redacted, filename).await;
+    // The connection is done with either way; a failure to close it cleanly
+    // changes nothing on disk.
+    let _ = conn.close().await;
+    migrated
+}
+
+async fn run_sqlite_migrations(
+    conn: &mut sqlx::SqliteConnection,
+    mode: Mode,
+    redacted: &str,
+    filename: &Path,
+) -> Result<usize, StoreError> {
+    let before = sqlite_applied_migrations(conn).await?;
+    if mode == Mode::Existing && before.is_none() {
+        return Err(missing(
+            redacted,
+            format!(
+                "the SQLite file {} holds no govwire schema",
+                filename.display()
+            ),
+        ));
+    }
+    if let Err(source) = SQLITE_MIGRATOR.run_direct(conn).await {
+        return Err(StoreError::Migrate {
+            redacted_url: redacted.to_string(),
+            source,
+        });
+    }
+    let after = sqlite_applied_migrations(conn).await?.unwrap_or(0);
+    Ok(after.saturating_sub(before.unwrap_or(0)))
 }
 
 /// How many migrations the SQLite database has had; `None` when it has no
@@ -438,29 +462,7 @@ async fn open_postgres(
         },
         Err(e) => return Err(connect_error(&e, raw, redacted)),
     };
-    let migrated = async {
-        let before = pg_applied_migrations(&mut conn).await?;
-        if mode == Mode::Existing && before.is_none() {
-            return Err(missing(
-                redacted,
-                format!(
-                    "the PostgreSQL database `{}` holds no govwire schema",
-                    database_name(&options)
-                ),
-            ));
-        }
-        POSTGRES_MIGRATOR.run(&mut conn).await.map_err(|source| {
-            let error = StoreError::Migrate {
-                redacted_url: redacted.to_string(),
-                source,
-            };
-            warn!(%error, "Failed to migrate the PostgreSQL database.");
-            error
-        })?;
-        let after = pg_applied_migrations(&mut conn).await?.unwrap_or(0);
-        Ok(after.saturating_sub(before.unwrap_or(0)))
-    }
-    .await;
+    let migrated = run_pg_migrations(&mut conn, mode, redacted, &database_name(&options)).await;
     let _ = conn.close().await;
     let applied = migrated?;
 
@@ -485,6 +487,34 @@ async fn open_postgres(
             migrations_applied: applied,
         },
     ))
+}
+
+/// Applies the pending migrations on `conn`; returns how many it applied.
+/// In [`Mode::Existing`], a database without govwire's schema is
+/// [`StoreError::Missing`].
+async fn run_pg_migrations(
+    conn: &mut sqlx::PgConnection,
+    mode: Mode,
+    redacted: &str,
+    database: &str,
+) -> Result<usize, StoreError> {
+    let before = pg_applied_migrations(conn).await?;
+    if mode == Mode::Existing && before.is_none() {
+        return Err(missing(
+            redacted,
+            format!("the PostgreSQL database `{database}` holds no govwire schema"),
+        ));
+    }
+    if let Err(source) = POSTGRES_MIGRATOR.run_direct(conn).await {
+        let error = StoreError::Migrate {
+            redacted_url: redacted.to_string(),
+            source,
+        };
+        warn!(%error, "Failed to migrate the PostgreSQL database.");
+        return Err(error);
+    }
+    let after = pg_applied_migrations(conn).await?.unwrap_or(0);
+    Ok(after.saturating_sub(before.unwrap_or(0)))
 }
 
 /// One connection within [`CONNECT_TIMEOUT`].

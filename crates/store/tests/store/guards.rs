@@ -128,3 +128,27 @@ async fn a_sqlite_file_in_an_unwritable_directory_fails_opening_or_the_write_che
     assert!(text.contains(&path.display().to_string()), "{text}");
     assert!(text.contains("directory"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daemons_starting_together_on_one_sqlite_file_all_open_it_and_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("govwire.db");
+    let url = SecretString::from(format!("sqlite://{}", path.display()));
+    Store::init(&url).await.unwrap();
+
+    let starts = (0..8).map(|i| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let store = Store::connect(&url).await?;
+            let checked = store.check_writable(&format!("daemon-{i}")).await;
+            store.close().await;
+            checked
+        })
+    });
+    for (i, start) in starts.collect::<Vec<_>>().into_iter().enumerate() {
+        start
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("daemon {i} failed to start: {e:?}"));
+    }
+}
