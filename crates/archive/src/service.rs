@@ -121,7 +121,11 @@ pub async fn handle_event(store: &Store, body: &[u8]) -> Result<(), HandlerError
                 Utc::now(),
             )
             .await
-            .map_err(|e| HandlerError::Retry(anyhow::Error::new(e).context("archiving the event")))?;
+            .map_err(|e| {
+                // An unavailable store holds the event until it answers.
+                let unavailable = e.is_unavailable();
+                HandlerError::transient(anyhow::Error::new(e).context("archiving the event"), unavailable)
+            })?;
         if new {
             info!(version = event.data.reply.version, event_type = %event.event_type, "Reply version archived.");
         } else {

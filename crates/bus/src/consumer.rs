@@ -20,6 +20,9 @@ const DELIVERY_COUNT_HEADER: &str = "x-delivery-count";
 /// How long cancelling a consumer may wait for the broker; the channel is
 /// closed afterwards either way, which also stops deliveries.
 const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long stopping waits for the next delivery the broker sent before its
+/// cancel: they are already on the wire, so a short wait finds them all.
+const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 /// Why a message was dead-lettered by govwire.
 pub const REASON_HEADER: &str = "x-govwire-reason";
 /// The queue a dead-lettered message was taken from.
@@ -98,6 +101,64 @@ impl Consumer {
                 }
             }
         }
+    }
+
+    /// Stops consuming without counting anything against the delivery
+    /// limit: cancels the consumer so the broker sends nothing more, hands
+    /// `held` (a delivery taken but not handled) and every delivery the
+    /// broker had already sent back to the queue as fresh copies
+    /// ([`Delivery::requeue_fresh`]), then closes the channel. A plain close
+    /// would return them too, but a quorum queue counts each return toward
+    /// the delivery limit, so a message that sat in the prefetch of a
+    /// consumer stopped a few times would be dead-lettered for nothing.
+    pub async fn cancel_returning(
+        mut self,
+        publisher: &Publisher,
+        held: Option<Delivery>,
+    ) -> Result<(), BusError> {
+        let tag = self.inner.tag();
+        let mut result = Ok(());
+        if self.channel.status().connected() {
+            let cancelling = self
+                .channel
+                .basic_cancel(tag.clone(), BasicCancelOptions::default());
+            result = match tokio::time::timeout(CANCEL_TIMEOUT, cancelling).await {
+                Ok(done) => done.map_err(|source| BusError::Consume {
+                    queue: self.queue.clone(),
+                    source: AmqpError::from(source),
+                }),
+                Err(_) => Err(BusError::Timeout {
+                    operation: "cancelling a consumer",
+                    timeout: CANCEL_TIMEOUT,
+                }),
+            };
+        }
+        let mut returned = 0u32;
+        let mut pending: Vec<Delivery> = held.into_iter().collect();
+        if result.is_ok() {
+            // After the cancel is confirmed nothing new arrives; what the
+            // stream still yields was sent before it.
+            while let Ok(Some(Ok(delivery))) =
+                tokio::time::timeout(DRAIN_WAIT, self.inner.next()).await
+            {
+                pending.push(Delivery {
+                    inner: delivery,
+                    queue: self.queue.clone(),
+                });
+            }
+        }
+        for delivery in pending {
+            let message_id = delivery.message_id().unwrap_or("-").to_owned();
+            match delivery.requeue_fresh(publisher).await {
+                Ok(()) => returned += 1,
+                Err(error) => {
+                    warn!(%error, queue = %self.queue, message_id = %message_id, "Failed to hand a message back to its queue on stopping.")
+                }
+            }
+        }
+        close_channel(&self.channel).await;
+        debug!(queue = %self.queue, tag = %tag, returned, "Cancelled consumer, handing back what it held.");
+        result
     }
 
     /// Stops consuming and closes the consumer's channel: deliveries not yet
@@ -295,6 +356,44 @@ impl Delivery {
             })
             .await;
         self.settled("requeue", done)
+    }
+
+    /// Returns the message to the back of its queue without counting a
+    /// delivery: publishes a copy (same body and properties, the quorum
+    /// delivery count dropped) to the queue through the default exchange,
+    /// waits for the broker's confirm, and only then acknowledges the
+    /// original. If the copy cannot be published, the original is requeued
+    /// instead (counted, never lost) and the error is returned.
+    pub async fn requeue_fresh(self, publisher: &Publisher) -> Result<(), BusError> {
+        let message_id = self.message_id().unwrap_or("-").to_owned();
+        let mut headers = FieldTable::default();
+        if let Some(existing) = self.headers_table() {
+            for (name, value) in existing.inner() {
+                if name.as_str() != DELIVERY_COUNT_HEADER {
+                    headers.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        let properties = self.inner.properties.clone().with_headers(headers);
+        let published = publisher
+            .publish_raw("", &self.queue, self.body(), properties, &message_id)
+            .await;
+        match published {
+            Ok(()) => self.ack().await,
+            Err(error) => {
+                let queue = self.queue.clone();
+                let outcome = match self.requeue().await {
+                    Ok(()) => "requeued instead",
+                    Err(_) => "left for redelivery",
+                };
+                Err(BusError::Settle {
+                    action: "requeue a fresh copy",
+                    queue,
+                    message_id,
+                    reason: format!("{error} (message {outcome})"),
+                })
+            }
+        }
     }
 
     /// Moves the message to its queue's dead-letter queue (`<queue>.dlq`):

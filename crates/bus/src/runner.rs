@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio_util::sync::CancellationToken;
@@ -12,6 +13,22 @@ use crate::consumer::{Consumer, Delivery};
 use crate::error::BusError;
 use crate::publisher::Publisher;
 
+/// The first wait before a held message is tried again.
+const HOLD_FIRST_WAIT: Duration = Duration::from_millis(250);
+/// The longest wait between two tries of a held message (each wait is
+/// jittered between half and all of it): short enough that work resumes
+/// within seconds of the store answering again.
+const HOLD_MAX_WAIT: Duration = Duration::from_secs(5);
+/// How often a long hold is reported: once when it starts, then at most
+/// once a minute with the number of failed tries, so an outage of hours
+/// writes a line a minute, not a line a try.
+const HOLD_REPORT_EVERY: Duration = Duration::from_secs(60);
+/// How long one delivery is held before it is handed back to its queue as
+/// a fresh copy and the consumer goes on: well under the broker's consumer
+/// timeout (30 minutes by default), past which the broker would take the
+/// delivery back itself and count it toward the delivery limit.
+const HOLD_LIMIT: Duration = Duration::from_secs(10 * 60);
+
 /// How a handler failed, which decides what happens to the message.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
@@ -20,17 +37,42 @@ pub enum HandlerError {
     /// to the dead-letter queue.
     #[error("transient failure: {0:#}")]
     Retry(anyhow::Error),
+    /// Something the handler needs cannot be used right now (its store is
+    /// down, refuses logins, is locked or full); nothing is wrong with the
+    /// message. The consumer holds the message, takes no other, and calls
+    /// the handler again with capped, jittered backoff until it returns
+    /// something else; the wait does not count toward the delivery limit.
+    /// Stopped while holding (or after holding for ten minutes), it hands
+    /// the message back to its queue as a fresh copy, which does not count
+    /// either.
+    #[error("unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
     /// The message itself is bad (unparsable, violates the contract): it is
     /// dead-lettered at once with this reason, since retrying cannot help.
     #[error("poison message: {0}")]
     Poison(String),
 }
 
+impl HandlerError {
+    /// A failure that may heal: [`HandlerError::Unavailable`] when what
+    /// failed is unavailable as a whole (see there), else
+    /// [`HandlerError::Retry`].
+    pub fn transient(cause: anyhow::Error, unavailable: bool) -> Self {
+        if unavailable {
+            HandlerError::Unavailable(cause)
+        } else {
+            HandlerError::Retry(cause)
+        }
+    }
+}
+
 /// Feeds `consumer`'s deliveries to `handler`, one at a time, and settles
 /// each by the outcome: `Ok` acknowledges, [`HandlerError::Retry`] requeues,
-/// [`HandlerError::Poison`] dead-letters through `publisher`. A handler that
-/// panics is treated as `Retry` (the delivery limit bounds the damage).
-/// Nothing is acknowledged before the handler returned `Ok`.
+/// [`HandlerError::Poison`] dead-letters through `publisher`,
+/// [`HandlerError::Unavailable`] holds the message and calls the handler
+/// again until it answers otherwise. A handler that panics is treated as
+/// `Retry` (the delivery limit bounds the damage). Nothing is acknowledged
+/// before the handler returned `Ok`.
 ///
 /// Runs until `cancel` fires (it then takes no new delivery, lets the one
 /// in flight finish and be settled, cancels the consumer and returns `Ok`)
@@ -50,6 +92,7 @@ where
 {
     let queue = consumer.queue().to_owned();
     info!(queue = %queue, "Consumer loop started.");
+    let mut held = None;
     loop {
         let next = tokio::select! {
             biased;
@@ -70,19 +113,150 @@ where
                 return Err(error);
             }
         };
-        // A panic, in the handler's call or in its future, must not take
-        // the loop (and the service) down with an unsettled message.
-        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| handler(&delivery))) {
-            Ok(future) => AssertUnwindSafe(future)
-                .catch_unwind()
-                .await
-                .unwrap_or_else(panicked),
-            Err(panic) => panicked(panic),
-        };
+        let mut outcome = call(&handler, &delivery).await;
+        if matches!(outcome, Err(HandlerError::Unavailable(_))) {
+            match hold(&handler, &delivery, outcome, &cancel).await {
+                Held::Answered(answer) => outcome = answer,
+                Held::GiveBack(Stop::Cancelled) => {
+                    // Handed back with the rest of the prefetch, after the
+                    // broker stopped sending: a copy handed back now could
+                    // come straight back to this consumer.
+                    held = Some(delivery);
+                    break;
+                }
+                Held::GiveBack(Stop::TooLong) => {
+                    give_back(delivery, &publisher).await;
+                    continue;
+                }
+            }
+        }
         settle(delivery, outcome, &publisher).await;
     }
     info!(queue = %queue, "Consumer loop stopping: cancelled.");
-    consumer.cancel().await
+    consumer.cancel_returning(&publisher, held).await
+}
+
+/// Calls the handler once. A panic, in the handler's call or in its future,
+/// must not take the loop (and the service) down with an unsettled message.
+async fn call<F, Fut>(handler: &F, delivery: &Delivery) -> Result<(), HandlerError>
+where
+    F: Fn(&Delivery) -> Fut,
+    Fut: Future<Output = Result<(), HandlerError>>,
+{
+    match std::panic::catch_unwind(AssertUnwindSafe(|| handler(delivery))) {
+        Ok(future) => AssertUnwindSafe(future)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(panicked),
+        Err(panic) => panicked(panic),
+    }
+}
+
+/// How holding a message ended.
+enum Held {
+    /// The handler answered something other than `Unavailable`.
+    Answered(Result<(), HandlerError>),
+    /// The hold ended first: the message goes back to its queue uncounted.
+    GiveBack(Stop),
+}
+
+/// Why a hold ended before the handler answered.
+enum Stop {
+    /// The consumer is stopping.
+    Cancelled,
+    /// The message was held for [`HOLD_LIMIT`].
+    TooLong,
+}
+
+/// Calls the handler again, with capped and jittered backoff, while it
+/// answers [`HandlerError::Unavailable`]; logs the first failure, then at
+/// most once a minute with a count, and the recovery.
+async fn hold<F, Fut>(
+    handler: &F,
+    delivery: &Delivery,
+    first: Result<(), HandlerError>,
+    cancel: &CancellationToken,
+) -> Held
+where
+    F: Fn(&Delivery) -> Fut,
+    Fut: Future<Output = Result<(), HandlerError>>,
+{
+    let queue = delivery.queue().to_owned();
+    let message_id = delivery.message_id().unwrap_or("-").to_owned();
+    let started = tokio::time::Instant::now();
+    let mut wait = HOLD_FIRST_WAIT;
+    let mut tries: u64 = 1;
+    let mut failed_since_report: u64 = 0;
+    let mut reported_at = started;
+    let mut outcome = first;
+    loop {
+        match outcome {
+            Err(HandlerError::Unavailable(cause)) => {
+                if tries == 1 {
+                    warn!(
+                        error = format!("{cause:#}"),
+                        queue = %queue,
+                        message_id = %message_id,
+                        "Unavailable; holding the message and taking no other until it can be handled."
+                    );
+                    reported_at = tokio::time::Instant::now();
+                } else if reported_at.elapsed() >= HOLD_REPORT_EVERY {
+                    warn!(
+                        error = format!("{cause:#}"),
+                        queue = %queue,
+                        message_id = %message_id,
+                        failed_tries = failed_since_report + 1,
+                        held_secs = started.elapsed().as_secs(),
+                        "Still unavailable; holding the message."
+                    );
+                    failed_since_report = 0;
+                    reported_at = tokio::time::Instant::now();
+                } else {
+                    failed_since_report += 1;
+                    debug!(error = format!("{cause:#}"), queue = %queue, message_id = %message_id, tries, "Still unavailable.");
+                }
+            }
+            answer => {
+                info!(
+                    queue = %queue,
+                    message_id = %message_id,
+                    tries,
+                    held_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    "Available again; handling the held message."
+                );
+                return Held::Answered(answer);
+            }
+        }
+        if started.elapsed() >= HOLD_LIMIT {
+            return Held::GiveBack(Stop::TooLong);
+        }
+        // Full wait or somewhere in its upper half, so that consumers held
+        // by one outage do not all try again at the same instant.
+        let jittered = wait.mul_f64(rand::random_range(0.5..=1.0));
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return Held::GiveBack(Stop::Cancelled),
+            () = tokio::time::sleep(jittered) => {}
+        }
+        wait = (wait * 2).min(HOLD_MAX_WAIT);
+        tries += 1;
+        outcome = call(handler, delivery).await;
+    }
+}
+
+/// Hands a message held for [`HOLD_LIMIT`] back to its queue without
+/// counting it toward the delivery limit, logging what happened.
+async fn give_back(delivery: Delivery, publisher: &Publisher) {
+    let queue = delivery.queue().to_owned();
+    let message_id = delivery.message_id().unwrap_or("-").to_owned();
+    match delivery.requeue_fresh(publisher).await {
+        Ok(()) => {
+            info!(queue = %queue, message_id = %message_id, "Held a message for the longest a delivery may be held; handed it back to its queue.")
+        }
+        Err(error) => {
+            error!(%error, queue = %queue, message_id = %message_id, "Failed to hand a held message back to its queue.")
+        }
+    }
 }
 
 /// Turns a handler panic into a retry, keeping the panic message.
@@ -109,7 +283,8 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to acknowledge message.")
             }
         },
-        Err(HandlerError::Retry(cause)) => {
+        // `Unavailable` never reaches here: `hold` answers it first.
+        Err(HandlerError::Retry(cause) | HandlerError::Unavailable(cause)) => {
             warn!(
                 error = format!("{cause:#}"),
                 queue = %queue,

@@ -217,6 +217,23 @@ struct Walk {
     previous_ids: Option<Vec<String>>,
     /// Pages still to walk after the first page of known items.
     overlap_left: Option<u32>,
+    /// The list page being handled.
+    page: u32,
+    /// The first list page an interrupted walk before this one had not
+    /// completely handled: until the walk is there, a page of known items
+    /// does not end it (0 when the last walk completed).
+    must_reach: u32,
+}
+
+impl Walk {
+    /// A walk that may end at a page of known items only from page
+    /// `must_reach` on.
+    fn resuming(must_reach: u32) -> Self {
+        Self {
+            must_reach,
+            ..Self::default()
+        }
+    }
 }
 
 /// Polls a portal's sections and revisits known items. One per portal; all
@@ -705,13 +722,25 @@ impl<S: PageSink> Crawler<S> {
     ) -> Result<PollReport, CrawlError> {
         let tally = Tally::default();
         let mut report = PollReport::new();
+        let must_reach = self
+            .store
+            .walk_progress(&self.profile.id, &section.id)
+            .await?
+            .map_or(0, |progress| progress.must_reach());
+        if must_reach > 1 {
+            info!(portal = %self.profile.id, section = %section.id, must_reach, "The last walk of this section was interrupted; walking past known items until its furthest page.");
+        }
+        self.store
+            .start_walk(&self.profile.id, &section.id, Utc::now())
+            .await?;
+        let walk = Walk::resuming(must_reach);
         let walked = match (&section.json_api, &section.html_list) {
             (Some(api), _) => {
-                self.walk_json(section, api, cancel, &tally, &mut report)
+                self.walk_json(section, api, walk, cancel, &tally, &mut report)
                     .await
             }
             (None, Some(html)) => {
-                self.walk_html(section, html, cancel, &tally, &mut report)
+                self.walk_html(section, html, walk, cancel, &tally, &mut report)
                     .await
             }
             (None, None) => Err(CrawlError::Profile {
@@ -723,6 +752,13 @@ impl<S: PageSink> Crawler<S> {
         report.not_modified = tally.not_modified();
         self.record_poll(section, &report, &walked).await;
         report.stopped_because = walked?;
+        // A cancelled walk stays open: the next one walks past the pages
+        // of known items at the top of the list to where this one stopped.
+        if report.stopped_because != StopReason::Cancelled {
+            self.store
+                .complete_walk(&self.profile.id, &section.id, Utc::now())
+                .await?;
+        }
         info!(
             portal = %self.profile.id,
             section = %section.id,
@@ -777,6 +813,7 @@ impl<S: PageSink> Crawler<S> {
         &self,
         section: &SectionProfile,
         api: &JsonApiSection,
+        mut walk: Walk,
         cancel: &CancellationToken,
         tally: &Tally,
         report: &mut PollReport,
@@ -789,7 +826,6 @@ impl<S: PageSink> Crawler<S> {
             warn!(portal = %self.profile.id, section = %section.id, url = %endpoint, "robots.txt disallows the section's list; not polling it.");
             return Ok(StopReason::DisallowedByRobots);
         }
-        let mut walk = Walk::default();
         for page in 1..=section.max_pages {
             if cancel.is_cancelled() {
                 return Ok(StopReason::Cancelled);
@@ -839,6 +875,7 @@ impl<S: PageSink> Crawler<S> {
                 return Ok(StopReason::PageNumberStuck);
             }
             let base = self.base_url.clone();
+            walk.page = page;
             if let Some(stop) = self
                 .take_page(
                     section, &base, list_page, &robots, &mut walk, cancel, tally, report,
@@ -847,6 +884,7 @@ impl<S: PageSink> Crawler<S> {
             {
                 return Ok(stop);
             }
+            self.page_done(section, page).await?;
         }
         Ok(StopReason::MaxPages)
     }
@@ -855,6 +893,7 @@ impl<S: PageSink> Crawler<S> {
         &self,
         section: &SectionProfile,
         html: &HtmlListSection,
+        mut walk: Walk,
         cancel: &CancellationToken,
         tally: &Tally,
         report: &mut PollReport,
@@ -870,7 +909,6 @@ impl<S: PageSink> Crawler<S> {
         let Some(robots) = self.robots(&first_url, cancel, tally).await else {
             return Ok(StopReason::Cancelled);
         };
-        let mut walk = Walk::default();
         // The first page's validators are stored only once the whole walk
         // has recorded every new item, so a 304 never hides an item.
         let mut first_page_validators: Option<Validators> = None;
@@ -900,7 +938,10 @@ impl<S: PageSink> Crawler<S> {
                 stop = StopReason::DisallowedByRobots;
                 break;
             }
-            let stored = if page == 1 {
+            // A walk resuming an interrupted one asks unconditionally: the
+            // first page may be unchanged while pages behind it were never
+            // walked.
+            let stored = if page == 1 && walk.must_reach <= 1 {
                 self.store.http_validators(url.as_str()).await?
             } else {
                 None
@@ -945,6 +986,7 @@ impl<S: PageSink> Crawler<S> {
                 selectors,
             );
             report.list_pages += 1;
+            walk.page = page;
             if let Some(reason) = self
                 .take_page(
                     section,
@@ -961,6 +1003,7 @@ impl<S: PageSink> Crawler<S> {
                 stop = reason;
                 break;
             }
+            self.page_done(section, page).await?;
         }
         if stop == StopReason::Cancelled {
             return Ok(stop);
@@ -971,6 +1014,15 @@ impl<S: PageSink> Crawler<S> {
                 .await?;
         }
         Ok(stop)
+    }
+
+    /// Records that list page `page` of the running walk of `section` was
+    /// completely handled, so an interruption after it is resumed past it.
+    async fn page_done(&self, section: &SectionProfile, page: u32) -> Result<(), CrawlError> {
+        self.store
+            .walk_page_done(&self.profile.id, &section.id, page, Utc::now())
+            .await?;
+        Ok(())
     }
 
     /// Handles the entries of one list page; returns why the walk stops, if
@@ -1061,7 +1113,7 @@ impl<S: PageSink> Crawler<S> {
         }
 
         match walk.overlap_left.as_mut() {
-            None if new_here == 0 && known_here > 0 => {
+            None if new_here == 0 && known_here > 0 && walk.page >= walk.must_reach => {
                 walk.overlap_left = Some(section.overlap_pages)
             }
             Some(left) => *left = left.saturating_sub(1),
@@ -1083,6 +1135,7 @@ impl<S: PageSink> Crawler<S> {
         tally: &Tally,
     ) -> Result<ItemOutcome, CrawlError> {
         let now = Utc::now();
+        let stored_before = stored.is_some();
         let mut record = stored.unwrap_or_else(|| CrawlItem {
             portal: self.profile.id.clone(),
             section: section.to_owned(),
@@ -1100,8 +1153,21 @@ impl<S: PageSink> Crawler<S> {
             last_status: None,
             consecutive_missing: 0,
         });
+        // A page handed on before and never decided by the notifier (lost
+        // downstream: dead-lettered, its queue deleted) is fetched without
+        // validators and handed on again, even if its bytes did not change.
+        let undecided = if stored_before {
+            self.store
+                .open_handover(&self.profile.id, &record.item_id)
+                .await?
+        } else {
+            None
+        };
+        if let Some(sha) = &undecided {
+            info!(portal = %self.profile.id, section, item_id = %record.item_id, sha256 = %sha, "The page handed on last was never decided; fetching it again unconditionally.");
+        }
         // Validators only help when we hold the bytes they describe.
-        let (etag, last_modified) = if record.body_sha256.is_some() {
+        let (etag, last_modified) = if record.body_sha256.is_some() && undecided.is_none() {
             (record.etag.clone(), record.last_modified.clone())
         } else {
             (None, None)
@@ -1133,7 +1199,7 @@ impl<S: PageSink> Crawler<S> {
             StatusCode::OK => {
                 let sha = sha256_hex(&response.body);
                 let changed = record.body_sha256.as_deref() != Some(sha.as_str());
-                if changed {
+                if changed || undecided.is_some() {
                     let attachments = self
                         .fetch_attachments(
                             &response.body,
@@ -1155,6 +1221,11 @@ impl<S: PageSink> Crawler<S> {
                         body: response.body,
                         attachments,
                     };
+                    // Recorded before the page goes out, so the notifier's
+                    // decision always finds the row it closes.
+                    self.store
+                        .record_handover(&self.profile.id, &record.item_id, &sha, now)
+                        .await?;
                     if let Err(error) = self.sink.deliver(page).await {
                         warn!(error = %Chain(&error), portal = %self.profile.id, section, item_id = %target.item_id, url = %target.url, "Failed to hand a page on; it will be fetched again.");
                         if let Err(store_error) = self.record_retry(record, None, now).await {
@@ -1163,7 +1234,9 @@ impl<S: PageSink> Crawler<S> {
                         return Err(CrawlError::Sink(error));
                     }
                     debug!(portal = %self.profile.id, section, item_id = %target.item_id, sha256 = %sha, "Delivered page.");
-                    record.last_changed_at = Some(now);
+                    if changed {
+                        record.last_changed_at = Some(now);
+                    }
                 }
                 record.etag = response.etag;
                 record.last_modified = response.last_modified;
@@ -1179,7 +1252,7 @@ impl<S: PageSink> Crawler<S> {
                 }
                 record.next_visit_at = Some(self.next_visit(now, &record));
                 self.store.upsert_crawl_item(&record).await?;
-                Ok(if changed {
+                Ok(if changed || undecided.is_some() {
                     ItemOutcome::Delivered
                 } else {
                     ItemOutcome::Unchanged

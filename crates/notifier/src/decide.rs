@@ -12,6 +12,7 @@ pub fn reply_keys(page: &ParsedPage, reply: &Reply) -> ReplyKeys {
         portal: page.portal.clone(),
         item_id: page.item_id.clone(),
         url: page.url.clone(),
+        page_sha256: Some(page.page_sha256.clone()),
         doc_number: reply.doc_number.clone(),
         title: Some(reply.title.clone()).filter(|t| !t.is_empty()),
         addressee: reply.addressee.clone(),

@@ -132,7 +132,11 @@ async fn handle(store: &Store, body: &[u8], message_id: Option<&str>) -> Result<
             PageOutcome::Reply { reply } => (**reply).clone(),
             PageOutcome::NotAReply { reason } => {
                 debug!(%reason, "Page is not a reply; nothing to notify.");
-                return Ok(());
+                // Decided all the same: the crawler need not hand it on again.
+                return store
+                    .close_handover(&page.portal, &page.item_id, &page.page_sha256)
+                    .await
+                    .map_err(|e| store_failure(e, "recording that the page was decided"));
             }
         };
         let keys = reply_keys(&page, &reply);
@@ -141,10 +145,7 @@ async fn handle(store: &Store, body: &[u8], message_id: Option<&str>) -> Result<
         let decision = store
             .apply_reply(&keys, move |known| decide(&page_for_decision, reply, known, now))
             .await
-            // A store failure is retried: the message goes back to the queue
-            // and, if it keeps failing, the broker's delivery limit moves it
-            // to the dead-letter queue.
-            .map_err(|e| HandlerError::Retry(anyhow::Error::new(e).context("recording the decision")))?;
+            .map_err(|e| store_failure(e, "recording the decision"))?;
         let reply_id = decision.reply_id.clone().unwrap_or_default();
         match (&decision.new_version, decision.events.first()) {
             (Some(v), Some(ev)) => info!(reply_id = %reply_id, version = v.version, event_id = %ev.event_id, event_type = %ev.event_type, "Reply decision recorded."),
@@ -155,6 +156,16 @@ async fn handle(store: &Store, body: &[u8], message_id: Option<&str>) -> Result<
     }
     .instrument(span)
     .await
+}
+
+/// How a store failure settles the message: an unavailable store (down,
+/// refusing logins, locked, full) holds it until the store answers, without
+/// counting against its delivery limit; any other failure (a conflict with a
+/// concurrent writer) requeues it, and if it keeps failing the broker's
+/// delivery limit moves it to the dead-letter queue.
+fn store_failure(error: govwire_store::StoreError, doing: &'static str) -> HandlerError {
+    let unavailable = error.is_unavailable();
+    HandlerError::transient(anyhow::Error::new(error).context(doing), unavailable)
 }
 
 /// Sweeps every `settings.interval` until `cancel`, waking the relay when a

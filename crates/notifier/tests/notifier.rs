@@ -277,3 +277,108 @@ async fn a_portal_event_no_one_listens_for_does_not_hold_back_reply_events() {
     clean_up(&bus).await;
     db.cleanup().await;
 }
+
+/// A page of a distinct reply (its own item, doc number and title).
+fn parsed_distinct(n: u32) -> ParsedPage {
+    let mut reply = real_reply();
+    reply.doc_number = Some(format!("普府〔2022〕{}号", 100 + n));
+    reply.id = format!("shpt:普府〔2022〕{}号", 100 + n);
+    reply.title = format!("{} ({n})", reply.title);
+    let mut page = parsed(reply);
+    page.item_id = format!("{}", 170_000 + n);
+    page.url = format!("http://portal.test/zhengwu/x/2022/1/{}.html", 170_000 + n);
+    page.page_sha256 = format!("{n:064}");
+    page
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_outage_holds_parsed_pages_until_the_store_answers_and_dead_letters_none() {
+    // Two deliveries of a message would dead-letter it: a requeue per
+    // failed try would end every page in the dead-letter queue at once.
+    let cfg = BusConfig {
+        delivery_limit: 2,
+        ..bus_config()
+    };
+    let (db, role) = govwire_store::testing::fresh_postgres_with_own_role().await;
+    let pages: Vec<ParsedPage> = (1..=3).map(parsed_distinct).collect();
+    for page in &pages {
+        db.store
+            .record_handover(
+                &page.portal,
+                &page.item_id,
+                &page.page_sha256,
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+    let bus = connect(&cfg).await;
+    bus.declare_exchanges().await.unwrap();
+    let queue = bus
+        .declare_work_queue(QUEUE, &cfg.pipeline_exchange, &[PARSED_ROUTING_KEY])
+        .await
+        .unwrap();
+    let dlq = govwire_bus::dead_letter_queue_name(&queue);
+    let mut events = bus.tail("#").await.unwrap();
+    let cancel = CancellationToken::new();
+    let daemon = tokio::spawn(run(
+        connect(&cfg).await,
+        db.store.clone(),
+        NotifierSettings {
+            outbox_interval: Duration::from_millis(100),
+            ..NotifierSettings::default()
+        },
+        cancel.clone(),
+    ));
+
+    // The notifier's database role is locked out, as an operator or a
+    // failover would; the pages arrive during the outage.
+    role.lock_out().await;
+    for (i, page) in pages.iter().enumerate() {
+        send(&bus, page, &format!("outage-{i}")).await;
+    }
+    // The outage lasts three seconds: far longer than the few milliseconds
+    // in which a requeue per try exhausts the delivery limit.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        bus.queue_message_count(&dlq).await.unwrap(),
+        0,
+        "an unavailable store dead-letters nothing"
+    );
+    role.let_in().await;
+
+    let mut published = Vec::new();
+    while published.len() < pages.len() {
+        let event = next_event(&mut events, Duration::from_secs(30))
+            .await
+            .unwrap_or_else(|| panic!("only {} events after the outage", published.len()));
+        assert_eq!(event["type"], "govwire.reply.published");
+        published.push(event["subject"].as_str().unwrap().to_owned());
+    }
+    published.sort();
+    published.dedup();
+    assert_eq!(published.len(), 3, "one reply per page: {published:?}");
+    assert_eq!(bus.queue_message_count(&dlq).await.unwrap(), 0);
+    for page in &pages {
+        assert_eq!(
+            db.store
+                .open_handover(&page.portal, &page.item_id)
+                .await
+                .unwrap(),
+            None,
+            "the decision closed the crawler's hand-over of {}",
+            page.item_id
+        );
+    }
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    clean_up(&bus).await;
+    db.store.close().await;
+    drop(db);
+    drop(role);
+}

@@ -133,6 +133,70 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether the store itself cannot be used right now, as opposed to
+    /// this one operation failing: the server down or refusing logins
+    /// (connection refused or lost, authentication failure, a role not
+    /// permitted to log in, the database missing, too many connections), the
+    /// pool out of connections, the file locked, read-only, unopenable or on
+    /// a full disk. Nothing is wrong with the work being done; it succeeds
+    /// once the store answers again, so a consumer holds it and waits rather
+    /// than counting the failure against the message.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Migrate { source, .. } => match source {
+                sqlx::migrate::MigrateError::Execute(e)
+                | sqlx::migrate::MigrateError::ExecuteMigration(e, _) => sqlx_is_unavailable(e),
+                _ => false,
+            },
+            StoreError::Query(e) => sqlx_is_unavailable(e),
+            StoreError::InvalidUrl { .. }
+            | StoreError::Conflict { .. }
+            | StoreError::Corrupt(_)
+            | StoreError::Invalid(_)
+            | StoreError::UnknownOutboxEvent(_) => false,
+        }
+    }
+}
+
+/// Whether a driver error says the database cannot be used at all right now.
+pub(crate) fn sqlx_is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else {
+                return false;
+            };
+            // SQLite primary result codes: 5 BUSY, 6 LOCKED, 8 READONLY,
+            // 10 IOERR, 13 FULL, 14 CANTOPEN.
+            if !is_postgres(db.as_ref()) {
+                return code
+                    .parse::<i64>()
+                    .is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 8 | 10 | 13 | 14));
+            }
+            // PostgreSQL SQLSTATE classes: 08 connection exception, 28
+            // invalid authorization (a locked role, a bad password), 53
+            // insufficient resources (disk full, out of memory, too many
+            // connections), 57P0x shutdown or start-up, 58 system error;
+            // 3D000 no such database, 25006 a read-only (standby) server.
+            code.starts_with("08")
+                || code.starts_with("28")
+                || code.starts_with("53")
+                || code.starts_with("58")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "3D000" | "25006"
+                )
+        }
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         let unique = match &error {
@@ -153,6 +217,15 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Whether a database error came from PostgreSQL (its codes are SQLSTATEs,
+/// five characters that are often all digits) rather than SQLite (numeric
+/// result codes).
+fn is_postgres(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+}
+
 /// Whether a driver error is worth retrying.
 pub(crate) fn sqlx_is_transient(error: &sqlx::Error) -> bool {
     match error {
@@ -165,9 +238,10 @@ pub(crate) fn sqlx_is_transient(error: &sqlx::Error) -> bool {
                 return false;
             };
             // SQLite reports (extended) numeric result codes; the primary
-            // code is the low byte: 5 SQLITE_BUSY, 6 SQLITE_LOCKED.
-            if let Ok(n) = code.parse::<i64>() {
-                return matches!(n & 0xff, 5 | 6);
+            // code is the low byte: 5 SQLITE_BUSY, 6 SQLITE_LOCKED. (A
+            // SQLSTATE such as 40001 is numeric too: ask which driver.)
+            if !is_postgres(db.as_ref()) {
+                return code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
             }
             // PostgreSQL SQLSTATE: serialization failure, deadlock, lock not
             // available, connection exceptions, server shutting down or

@@ -42,6 +42,7 @@ mod replies;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod types;
+mod walks;
 mod withdrawals;
 
 use std::path::Path;
@@ -64,6 +65,7 @@ pub use types::{
     ArchiveStats, ArchiveStatus, ArchivedReply, ArchivedSummary, Backend, CrawlItem, Decision,
     KnownReply, OutboxEvent, ReplyKeys, Validators, VersionMeta,
 };
+pub use walks::WalkProgress;
 pub use withdrawals::{ItemEvidence, ReplyStatus, ReplyStatusChange, ReplyWatch};
 
 use db::Pool;

@@ -407,6 +407,9 @@ impl Store {
                 )
                 .await?;
         }
+        if let Some(sha) = &keys.page_sha256 {
+            crate::walks::close_handover_in(&mut exec, &keys.portal, &keys.item_id, sha).await?;
+        }
         tx.commit().await?;
 
         match &decision.new_version {

@@ -16,6 +16,9 @@ use sqlx::{ConnectOptions, Connection};
 use crate::db::args;
 use crate::{redact_url, RedactedCause, Store};
 
+mod outage;
+pub use outage::{fresh_postgres_with_own_role, TestRole};
+
 /// The admin URL used when `GOVWIRE_TEST_POSTGRES_URL` is unset: the local
 /// server with trust authentication.
 pub const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

@@ -71,6 +71,9 @@ pub struct ReplyKeys {
     pub item_id: String,
     /// URL the page was fetched from.
     pub url: String,
+    /// SHA-256 of the page's bytes, when known: the crawler's hand-over of
+    /// exactly this page is closed in the decision's transaction.
+    pub page_sha256: Option<String>,
     /// 发文字号 (normalized), when the document has one.
     pub doc_number: Option<String>,
     /// 标题.

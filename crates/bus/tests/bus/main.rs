@@ -4,6 +4,7 @@
 
 mod consume;
 mod helpers;
+mod holding;
 mod publish;
 mod recovery;
 mod runner;

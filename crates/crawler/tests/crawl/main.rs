@@ -7,6 +7,7 @@ mod hostile;
 mod leases;
 mod limits;
 mod polling;
+mod resume;
 mod revisits;
 mod robots;
 mod run;

@@ -60,6 +60,7 @@ pub fn reply_numbered(n: u32) -> Reply {
 /// The keys the notifier derives from a parsed page.
 pub fn keys_for(reply: &Reply, item_id: &str, url: &str) -> ReplyKeys {
     ReplyKeys {
+        page_sha256: None,
         portal: reply.portal.clone(),
         item_id: item_id.to_string(),
         url: url.to_string(),
