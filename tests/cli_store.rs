@@ -57,6 +57,32 @@ fn init(url: &str) -> Output {
         .unwrap()
 }
 
+/// Runs a command that should exit on its own (a refused start) and waits
+/// up to a minute for it; a daemon that starts instead is killed and the
+/// test fails.
+fn output_within(command: &mut Command, names: &BusNames) -> Output {
+    names.apply(command);
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &id.to_string()])
+                .status();
+            panic!("{command:?} did not exit within 60 s: it started instead of refusing to");
+        }
+    }
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -289,6 +315,7 @@ fn govwire_init_creates_the_store_and_its_directory_and_a_second_run_has_nothing
 fn every_daemon_refuses_to_start_on_a_missing_sqlite_file_naming_it_and_govwire_init() {
     let dir = Dir::new("missing");
     let db = dir.0.join("state").join("govwire.db");
+    let names = BusNames::new("missing");
     for args in [
         &["crawler"][..],
         &["parser"],
@@ -297,12 +324,13 @@ fn every_daemon_refuses_to_start_on_a_missing_sqlite_file_naming_it_and_govwire_
         &["all"],
         &["backfill", "--portal", "shpt"],
     ] {
-        let out = govwire()
-            .args(args)
-            .env("GOVWIRE__STORE__URL", sqlite_url(&db))
-            .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0")
-            .output()
-            .unwrap();
+        let out = output_within(
+            govwire()
+                .args(args)
+                .env("GOVWIRE__STORE__URL", sqlite_url(&db))
+                .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0"),
+            &names,
+        );
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(
@@ -325,11 +353,10 @@ fn a_daemon_refuses_to_start_on_a_read_only_sqlite_file_naming_the_file_and_the_
     assert!(init(&url).status.success());
 
     let guard = Immutable::set(std::slice::from_ref(&db));
-    let out = govwire()
-        .arg("notifier")
-        .env("GOVWIRE__STORE__URL", &url)
-        .output()
-        .unwrap();
+    let out = output_within(
+        govwire().arg("notifier").env("GOVWIRE__STORE__URL", &url),
+        &BusNames::new("read-only"),
+    );
     drop(guard);
 
     let stderr = text(&out.stderr);
@@ -348,11 +375,10 @@ fn a_daemon_refuses_to_start_when_its_sqlite_directory_is_read_only() {
     assert!(init(&url).status.success());
 
     let guard = Immutable::set(&[state]);
-    let out = govwire()
-        .arg("notifier")
-        .env("GOVWIRE__STORE__URL", &url)
-        .output()
-        .unwrap();
+    let out = output_within(
+        govwire().arg("notifier").env("GOVWIRE__STORE__URL", &url),
+        &BusNames::new("read-only"),
+    );
     drop(guard);
 
     let stderr = text(&out.stderr);

@@ -151,7 +151,13 @@ impl StoreError {
                 _ => false,
             },
             StoreError::Query(e) => sqlx_is_unavailable(e),
+            // Raised when a store is opened or watched, not by an
+            // operation: the store itself is gone or cannot be written.
+            StoreError::Missing { .. }
+            | StoreError::NotWritable { .. }
+            | StoreError::FileLost { .. } => true,
             StoreError::InvalidUrl { .. }
+            | StoreError::Create { .. }
             | StoreError::Conflict { .. }
             | StoreError::Corrupt(_)
             | StoreError::Invalid(_)
@@ -220,7 +226,7 @@ impl From<sqlx::Error> for StoreError {
 /// Whether a database error came from PostgreSQL (its codes are SQLSTATEs,
 /// five characters that are often all digits) rather than SQLite (numeric
 /// result codes).
-fn is_postgres(error: &dyn sqlx::error::DatabaseError) -> bool {
+pub(crate) fn is_postgres(error: &dyn sqlx::error::DatabaseError) -> bool {
     error
         .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
         .is_some()

@@ -11,7 +11,7 @@ use chrono::Utc;
 use tracing::warn;
 
 use crate::db::{args, ts};
-use crate::error::{RedactedCause, StoreError};
+use crate::error::{is_postgres, RedactedCause, StoreError};
 use crate::Store;
 
 impl Store {
@@ -71,8 +71,8 @@ fn why_not_writable(error: &StoreError) -> &'static str {
 
 /// Why a driver error means the store cannot be written, when it does.
 pub(crate) fn why_sqlx_cannot_write(error: &sqlx::Error) -> Option<&'static str> {
-    let code = match error {
-        sqlx::Error::Database(db) => db.code()?.into_owned(),
+    let (code, postgres) = match error {
+        sqlx::Error::Database(db) => (db.code()?.into_owned(), is_postgres(db.as_ref())),
         sqlx::Error::PoolTimedOut => {
             return Some(
                 "the store did not hand out a connection in time (held by another process?)",
@@ -82,7 +82,8 @@ pub(crate) fn why_sqlx_cannot_write(error: &sqlx::Error) -> Option<&'static str>
         _ => return None,
     };
     // SQLite: extended result codes; the primary code is the low byte.
-    if let Ok(n) = code.parse::<i64>() {
+    // (PostgreSQL's SQLSTATEs are often all digits too: ask the driver.)
+    if let Some(n) = code.parse::<i64>().ok().filter(|_| !postgres) {
         return match (n & 0xff, n >> 8) {
             (8, 3) => Some("the file was moved or deleted"),
             (8, 6) => Some("its directory is read-only"),

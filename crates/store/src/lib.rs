@@ -360,13 +360,46 @@ async fn run_sqlite_migrations(
         ));
     }
     if let Err(source) = SQLITE_MIGRATOR.run_direct(conn).await {
-        return Err(StoreError::Migrate {
-            redacted_url: redacted.to_string(),
+        return Err(migrate_error(
             source,
-        });
+            &filename.display().to_string(),
+            redacted,
+        ));
     }
     let after = sqlite_applied_migrations(conn).await?.unwrap_or(0);
     Ok(after.saturating_sub(before.unwrap_or(0)))
+}
+
+/// A failed migration run as a [`StoreError`]: [`StoreError::NotWritable`]
+/// (naming `location`, the file or the redacted URL) when the store refused
+/// the write itself (read-only, full disk; even a run with nothing to apply
+/// writes, as it makes sure its table exists), else
+/// [`StoreError::Migrate`]. A lock or a serialization failure stays
+/// `Migrate`: it is a race with another process, retried.
+fn migrate_error(
+    source: sqlx::migrate::MigrateError,
+    location: &str,
+    redacted: &str,
+) -> StoreError {
+    let cause = match &source {
+        sqlx::migrate::MigrateError::Execute(e)
+        | sqlx::migrate::MigrateError::ExecuteMigration(e, _) => Some(e),
+        _ => None,
+    };
+    match cause
+        .filter(|e| !sqlx_is_transient(e))
+        .and_then(guard::why_sqlx_cannot_write)
+    {
+        Some(reason) => StoreError::NotWritable {
+            location: location.to_string(),
+            reason: reason.to_string(),
+            source: RedactedCause::new(&source, ""),
+        },
+        None => StoreError::Migrate {
+            redacted_url: redacted.to_string(),
+            source,
+        },
+    }
 }
 
 /// How many migrations the SQLite database has had; `None` when it has no
@@ -508,10 +541,7 @@ async fn run_pg_migrations(
         ));
     }
     if let Err(source) = POSTGRES_MIGRATOR.run_direct(conn).await {
-        let error = StoreError::Migrate {
-            redacted_url: redacted.to_string(),
-            source,
-        };
+        let error = migrate_error(source, redacted, redacted);
         warn!(%error, "Failed to migrate the PostgreSQL database.");
         return Err(error);
     }

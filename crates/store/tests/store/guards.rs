@@ -6,7 +6,7 @@ use std::process::Command;
 
 use govwire_store::testing::TestDb;
 use govwire_store::{Store, StoreError};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::support::on_both_backends;
 
@@ -151,4 +151,40 @@ async fn daemons_starting_together_on_one_sqlite_file_all_open_it_and_write() {
             .unwrap()
             .unwrap_or_else(|e| panic!("daemon {i} failed to start: {e:?}"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_read_only_postgres_database_is_refused_saying_the_server_accepts_only_reads() {
+    let db = govwire_store::testing::fresh_postgres().await;
+    let name = db
+        .url
+        .expose_secret()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    crate::connect::raw_execute(
+        &db,
+        &format!("ALTER DATABASE {name} SET default_transaction_read_only = on"),
+    )
+    .await;
+
+    // New connections take the setting: what a daemon meets on a standby.
+    // Opening already writes (the migrator makes sure of its table), so the
+    // refusal comes from opening or from the check.
+    let result = match Store::connect(&db.url).await {
+        Ok(store) => {
+            let checked = store.check_writable("notifier").await;
+            store.close().await;
+            checked
+        }
+        Err(e) => Err(e),
+    };
+    db.cleanup().await;
+
+    let error = result.unwrap_err();
+    assert!(matches!(error, StoreError::NotWritable { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains(&name), "names the database: {text}");
+    assert!(text.contains("accepts only reads"), "{text}");
 }
