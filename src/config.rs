@@ -91,6 +91,10 @@ pub struct AmqpConfig {
     /// Seconds until an unused queue expires; 0 = never.
     #[serde(default)]
     pub queue_expires_secs: u64,
+    /// Longest wait (milliseconds) between two attempts to reconnect to the
+    /// broker; reconnection never gives up.
+    #[serde(default = "defaults::reconnect_max_delay_ms")]
+    pub reconnect_max_delay_ms: u64,
 }
 
 /// `[store]`.
@@ -168,6 +172,9 @@ pub struct CrawlerConfig {
 
 /// Defaults of the optional `[crawler]` keys (the crawler's own defaults).
 mod defaults {
+    pub fn reconnect_max_delay_ms() -> u64 {
+        govwire_bus::DEFAULT_RECONNECT_MAX_DELAY.as_millis() as u64
+    }
     pub fn revisit_min_interval_secs() -> u64 {
         3600
     }
@@ -473,6 +480,7 @@ impl Config {
                 s => Some(u32::try_from(s.saturating_mul(1000)).unwrap_or(u32::MAX)),
             },
             confirm_timeout: Duration::from_secs(self.amqp.confirm_timeout_secs.max(1)),
+            reconnect_max_delay: Duration::from_millis(self.amqp.reconnect_max_delay_ms.max(1)),
         }
     }
 
@@ -659,6 +667,10 @@ mod tests {
     fn the_shipped_configuration_loads() {
         let c = Config::from_toml(SHIPPED, env(&[])).unwrap();
         assert_eq!(c.amqp.events_exchange, "govwire.events");
+        assert_eq!(
+            c.bus().reconnect_max_delay,
+            govwire_bus::DEFAULT_RECONNECT_MAX_DELAY
+        );
         assert_eq!(c.crawler.portals, vec!["shpt"]);
     }
 

@@ -4,74 +4,99 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use futures_util::StreamExt;
+use anyhow::{anyhow, bail, Context, Result};
+use govwire_crawler::{FetchError, OneOffFetcher};
 use govwire_model::{PageOutcome, ParsedPage, PortalProfile, RawPage, Reply};
-
-/// Longest a page fetch may take.
-const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+use url::Url;
 
 /// Most attachments `govwire parse URL` fetches for one page.
 const MAX_ATTACHMENTS: usize = 10;
 
+/// The `User-Agent` of `govwire parse URL`.
+const USER_AGENT: &str = concat!("govwire/", env!("CARGO_PKG_VERSION"), " (parse)");
+
 /// Reads the page at `target`, a file path or an `http(s)://` URL, as the
-/// crawler would have handed it to the parser. A URL is fetched once
-/// (timeout, size capped at the profile's `max_body_bytes`), and so are the
-/// files it links (the profile's `detail.attachments`, at most ten), whose
-/// text the caller extracts; a file on disk carries the files it links that
-/// are saved beside it ([`local_attachment`]).
-pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage> {
+/// crawler would have handed it to the parser. A URL is fetched through the
+/// crawler's fetch path ([`OneOffFetcher`]): every hop's address checked,
+/// the body capped at the profile's `max_body_bytes` after decompression, an
+/// HTML page and then documents expected. Its address must be public unless
+/// `allow_private` (`--allow-private`) allows the host and port of `target`
+/// itself. The files it links (the profile's `detail.attachments`, at most
+/// ten) are fetched the same way, their text left for the caller to
+/// extract; a file on disk carries the files it links that are saved beside
+/// it ([`local_attachment`]). Any other URL scheme is refused.
+pub async fn load_page(
+    target: &str,
+    profile: &PortalProfile,
+    allow_private: bool,
+) -> Result<RawPage> {
     let max_bytes = profile.politeness.max_body_bytes;
     let mut attachments = Vec::new();
-    let (url, content_type, body, item_id) = if target.starts_with("http://")
-        || target.starts_with("https://")
-    {
-        let url = url::Url::parse(target).with_context(|| format!("`{target}` is not a URL"))?;
-        let (final_url, content_type, body) = fetch(&url, max_bytes).await?;
-        let links =
-            govwire_crawler::attachment_links(profile, &body, content_type.as_deref(), &final_url)
-                .map_err(anyhow::Error::msg)?;
-        for link in links.into_iter().take(MAX_ATTACHMENTS) {
-            attachments.push(fetch_attachment(link, max_bytes).await);
-        }
-        let item_id = final_url
-            .path_segments()
-            .and_then(|mut s| s.next_back().map(str::to_string))
-            .map(|file| file.split('.').next().unwrap_or_default().to_string())
-            .filter(|id| !id.is_empty())
-            .unwrap_or_else(|| "page".into());
-        (final_url.to_string(), content_type, body, item_id)
-    } else {
-        let path = Path::new(target);
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if meta.len() > max_bytes {
-            bail!(
-                "{} has {} bytes, more than the profile's max_body_bytes ({max_bytes})",
-                path.display(),
-                meta.len()
-            );
-        }
-        let body =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let url = url::Url::from_file_path(&absolute)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|()| format!("file://{}", absolute.display()));
-        let item_id = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "page".into());
-        if let Ok(page_url) = url::Url::parse(&url) {
-            let links = govwire_crawler::attachment_links(profile, &body, None, &page_url)
-                .map_err(anyhow::Error::msg)?;
+    let as_url = Url::parse(target).ok();
+    let (url, content_type, body, item_id) = match as_url {
+        Some(url) if matches!(url.scheme(), "http" | "https") => {
+            let fetcher = OneOffFetcher::new(profile, USER_AGENT, allow_private.then_some(&url))
+                .context("cannot set up fetching")?;
+            let page = fetcher
+                .page(&url)
+                .await
+                .map_err(|e| anyhow!(explain(&e, &url, allow_private)))?;
+            let links = govwire_crawler::attachment_links(
+                profile,
+                &page.body,
+                page.content_type.as_deref(),
+                &page.url,
+            )
+            .map_err(|reason| anyhow!("cannot read {}: {reason}", page.url))?;
             for link in links.into_iter().take(MAX_ATTACHMENTS) {
-                attachments.push(local_attachment(link, &absolute, max_bytes));
+                attachments.push(fetch_attachment(&fetcher, link, &url, allow_private).await);
             }
+            let item_id = page
+                .url
+                .path_segments()
+                .and_then(|mut s| s.next_back().map(str::to_string))
+                .map(|file| file.split('.').next().unwrap_or_default().to_string())
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(|| "page".into());
+            (page.url.to_string(), page.content_type, page.body, item_id)
         }
-        (url, None, body, item_id)
+        // A one-letter scheme is a Windows drive (`C:\pages\a.html`), and an
+        // existing file whose name holds a colon is read as a file.
+        Some(url) if url.scheme().len() > 1 && !Path::new(target).exists() => bail!(
+            "`{target}` is a `{}:` URL: only http and https URLs can be fetched; to parse a local file, pass its path",
+            url.scheme()
+        ),
+        _ => {
+            let path = Path::new(target);
+            let meta = std::fs::metadata(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            if meta.len() > max_bytes {
+                bail!(
+                    "{} has {} bytes, more than the profile's max_body_bytes ({max_bytes})",
+                    path.display(),
+                    meta.len()
+                );
+            }
+            let body =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            let url = Url::from_file_path(&absolute)
+                .map(|u| u.to_string())
+                .unwrap_or_else(|()| format!("file://{}", absolute.display()));
+            let item_id = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "page".into());
+            if let Ok(page_url) = Url::parse(&url) {
+                let links = govwire_crawler::attachment_links(profile, &body, None, &page_url)
+                    .map_err(|reason| anyhow!("cannot read {}: {reason}", path.display()))?;
+                for link in links.into_iter().take(MAX_ATTACHMENTS) {
+                    attachments.push(local_attachment(link, &absolute, max_bytes));
+                }
+            }
+            (url, None, body, item_id)
+        }
     };
     Ok(RawPage {
         portal: profile.id.clone(),
@@ -85,6 +110,27 @@ pub async fn load_page(target: &str, profile: &PortalProfile) -> Result<RawPage>
         body,
         attachments,
     })
+}
+
+/// A failed fetch as a person reads it: the fetcher's reason, and for an
+/// address refused, what `--allow-private` would change.
+fn explain(error: &FetchError, named: &Url, allow_private: bool) -> String {
+    let FetchError::Refused { url, .. } = error else {
+        return error.to_string();
+    };
+    let same_target = Url::parse(url).is_ok_and(|refused| {
+        refused.host_str() == named.host_str()
+            && refused.port_or_known_default() == named.port_or_known_default()
+    });
+    if !allow_private && same_target {
+        format!("{error}; pass --allow-private to fetch from a loopback or private address")
+    } else if allow_private && !same_target {
+        format!(
+            "{error}; --allow-private allows only the host and port of the URL given, and redirects and linked files elsewhere must be public"
+        )
+    } else {
+        error.to_string()
+    }
 }
 
 /// A linked file before its bytes are read: its name and `href`.
@@ -168,59 +214,30 @@ fn local_attachment(
 }
 
 /// One linked file as the parser stage expects it: its bytes, or why they
-/// could not be had.
+/// could not be had. Fetched by `fetcher`, under the same guards as the page
+/// (a link to another host is fetched only when its address is public, as
+/// the crawler does).
 async fn fetch_attachment(
+    fetcher: &OneOffFetcher,
     link: govwire_crawler::AttachmentLink,
-    max_bytes: u64,
+    named: &Url,
+    allow_private: bool,
 ) -> govwire_model::RawAttachment {
     let mut attachment = unread(&link);
     match link.url {
         Err(reason) => attachment.error = Some(reason),
         Ok(url) => {
             attachment.url = url.to_string();
-            match fetch(&url, max_bytes).await {
-                Ok((_, content_type, body)) => {
-                    attachment.content_type = content_type;
-                    attachment.body = body;
+            match fetcher.attachment(&url).await {
+                Ok(file) => {
+                    attachment.content_type = file.content_type;
+                    attachment.body = file.body;
                 }
-                Err(e) => attachment.error = Some(format!("{e:#}")),
+                Err(e) => attachment.error = Some(explain(&e, named, allow_private)),
             }
         }
     }
     attachment
-}
-
-async fn fetch(url: &url::Url, max_bytes: u64) -> Result<(url::Url, Option<String>, Vec<u8>)> {
-    let client = reqwest::Client::builder()
-        .timeout(FETCH_TIMEOUT)
-        .user_agent(concat!("govwire/", env!("CARGO_PKG_VERSION"), " (parse)"))
-        .build()
-        .context("cannot build the HTTP client")?;
-    let response = client
-        .get(url.clone())
-        .send()
-        .await
-        .with_context(|| format!("cannot fetch {url}"))?;
-    let status = response.status();
-    if !status.is_success() {
-        bail!("{url} answered {status}");
-    }
-    let final_url = response.url().clone();
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.with_context(|| format!("reading {url} failed"))?;
-        if (body.len() + chunk.len()) as u64 > max_bytes {
-            bail!("{url} is larger than the profile's max_body_bytes ({max_bytes})");
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((final_url, content_type, body))
 }
 
 /// A parsed page as a person reads it: for a reply, its main fields, then

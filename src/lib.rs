@@ -7,6 +7,8 @@
 //! - [`backfill`]: `govwire backfill`, a portal's history walked through
 //!   the crawler's normal path.
 //! - [`config`]: `config/govwire.toml`, environment overrides, validation.
+//! - [`dlq`]: `govwire dlq list|replay`, dead-letter queues looked at and
+//!   put back.
 //! - [`telemetry`]: JSON or readable log lines.
 //! - [`inspect`]: `govwire parse FILE|URL`, one page parsed and printed.
 //! - [`services`]: the stages as daemons (crawler, parser, notifier, archive)
@@ -18,6 +20,7 @@
 pub mod attachments;
 pub mod backfill;
 pub mod config;
+pub mod dlq;
 pub mod inspect;
 pub mod services;
 pub mod tail;

@@ -89,15 +89,40 @@ enum Command {
     /// dedup and versioning path as live polling. Resumes where an
     /// interrupted run of the same range stopped.
     Backfill(BackfillArgs),
+    /// Look at the dead-letter queues, or put their messages back into the
+    /// queue they failed in.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
     /// Parse one page (a file or a URL) and print the record and its
     /// warnings, without the broker or the store. Exit code 0 for a reply, 2
     /// for a page that is not a reply, 1 when the page cannot be parsed.
     Parse(ParseArgs),
 }
 
+#[derive(Debug, Subcommand)]
+enum DlqCommand {
+    /// List the messages of every dead-letter queue (or of one), without
+    /// removing any.
+    List {
+        /// A work queue (`parser`, `notifier`, `archive`); default: all.
+        queue: Option<String>,
+    },
+    /// Put the messages of a dead-letter queue back into the queue they
+    /// failed in (each confirmed before it leaves the dead-letter queue).
+    Replay {
+        /// The work queue whose dead letters to replay (`parser`,
+        /// `notifier`, `archive`).
+        queue: String,
+        /// Only the message with this id.
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
 #[derive(Debug, clap::Args)]
 struct ParseArgs {
-    /// A saved page, or an `http(s)://` URL to fetch.
+    /// A saved page, or an `http(s)://` URL to fetch (with the crawler's
+    /// guards: public addresses only, body cap, content type).
     target: String,
     /// Portal profile: an id (read from `portals/<id>.toml` beside the
     /// configuration file) or a path to a `.toml` file.
@@ -106,6 +131,11 @@ struct ParseArgs {
     /// Print the record as JSON instead of a summary.
     #[arg(long)]
     json: bool,
+    /// Fetch the URL even when its host is a loopback, private or link-local
+    /// address (a local portal or mirror). Only that host and port: redirects
+    /// and linked files elsewhere must still be public.
+    #[arg(long)]
+    allow_private: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -239,6 +269,23 @@ async fn run(cli: Cli) -> Result<()> {
             });
             govwire::tail::run(bus, &binding, json, limit, cancel, std::io::stdout()).await
         }
+        Command::Dlq(dlq) => {
+            let bus = govwire_bus::Bus::connect(&config.bus(), "dlq")
+                .await
+                .with_context(|| {
+                    format!("cannot reach RabbitMQ at {}", config.bus().redacted_url())
+                })?;
+            let result = match &dlq {
+                DlqCommand::List { queue } => {
+                    govwire::dlq::list(&bus, queue.as_deref(), std::io::stdout()).await
+                }
+                DlqCommand::Replay { queue, id } => {
+                    govwire::dlq::replay(&bus, queue, id.as_deref(), std::io::stdout()).await
+                }
+            };
+            bus.close().await;
+            result
+        }
         Command::Schemas { .. } | Command::FixturePortal { .. } | Command::Parse(_) => {
             unreachable!("handled above")
         }
@@ -277,10 +324,11 @@ async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
         Ok(profile) => profile,
         Err(e) => return fail(e),
     };
-    let mut page = match govwire::inspect::load_page(&args.target, &profile).await {
-        Ok(page) => page,
-        Err(e) => return fail(e),
-    };
+    let mut page =
+        match govwire::inspect::load_page(&args.target, &profile, args.allow_private).await {
+            Ok(page) => page,
+            Err(e) => return fail(e),
+        };
     govwire::attachments::extract_attachments(
         &mut page,
         &govwire_extract::ExtractLimits::default(),

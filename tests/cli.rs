@@ -1,5 +1,14 @@
 //! The `govwire` binary as an operator meets it: configuration errors,
-//! JSON logs, graceful stop on SIGTERM.
+//! JSON logs, graceful stop on SIGTERM, `govwire parse` and its guards.
+//!
+//! No test here sends a packet outside 127.0.0.0/8. The servers a test
+//! starts listen on loopback addresses (127.0.0.1, 127.0.0.2). A test whose
+//! URL or redirect names another address (169.254.169.254) asserts the
+//! refusal `refused to fetch …: … is not a public address`, which the
+//! address check makes from the URL alone before any connection is tried.
+//! Those tests also point every proxy variable at a loopback trap, so that a
+//! client honouring the environment's proxy, as `govwire parse` did before it
+//! fetched through the crawler, only ever reaches the trap.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -380,8 +389,8 @@ fn govwire_parse_of_a_saved_page_reads_the_linked_file_saved_beside_it_from_any_
     );
 }
 
-/// Starts the fixture portal, runs `govwire parse --json` on the first
-/// document `pick` chooses, checks it exited 0, and returns the portal (for
+/// Starts the fixture portal, runs `govwire parse --json --allow-private` on
+/// the first document `pick` chooses, checks it exited 0, and returns the portal (for
 /// its request log), the document and the record the command printed.
 async fn parse_fixture_url(
     pick: impl Fn(&govwire_fixture_portal::Document) -> bool,
@@ -401,7 +410,10 @@ async fn parse_fixture_url(
         .expect("the corpus has such a document");
     let url = portal.url_of(&doc);
     let out = tokio::task::spawn_blocking(move || {
-        govwire().args(["parse", "--json", &url]).output().unwrap()
+        govwire()
+            .args(["parse", "--json", "--allow-private", &url])
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();
@@ -594,4 +606,353 @@ async fn govwire_backfill_walks_every_section_publishes_its_pages_and_a_second_r
     let _ = bus.delete_work_queue(govwire::services::PARSER_QUEUE).await;
     let _ = bus.delete_exchanges().await;
     cancel.cancel();
+}
+
+/// A server on a loopback address that answers every request with one fixed
+/// response, and counts the connections it accepted.
+struct LoopbackServer {
+    port: u16,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl LoopbackServer {
+    /// Listens on `ip` (in 127.0.0.0/8), a port of its own.
+    fn start(ip: &str, response: Vec<u8>) -> LoopbackServer {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind((ip, 0))
+            .unwrap_or_else(|e| panic!("cannot listen on {ip}: {e}"));
+        let port = listener.local_addr().unwrap().port();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (count, seen) = (connections.clone(), requests.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                count.fetch_add(1, Ordering::SeqCst);
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let first = String::from_utf8_lossy(&head)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                seen.lock().unwrap().push(first);
+                let _ = stream.write_all(&response);
+            }
+        });
+        LoopbackServer {
+            port,
+            connections,
+            requests,
+        }
+    }
+
+    /// A server that answers everything 502: a trap that must stay unused.
+    fn trap(ip: &str) -> LoopbackServer {
+        LoopbackServer::start(
+            ip,
+            b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_vec(),
+        )
+    }
+
+    /// A server that answers everything with `body` as `content_type`.
+    fn page(content_type: &str, body: &str) -> LoopbackServer {
+        let mut response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        response.extend_from_slice(body.as_bytes());
+        LoopbackServer::start("127.0.0.1", response)
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Runs `govwire parse ARGS` with every proxy variable pointing at `trap`
+/// (requests to 127.0.0.1 excepted), and returns (exit code, stdout,
+/// stderr). Fails when the command has not ended within a minute.
+fn run_parse(args: &[&str], trap: &LoopbackServer) -> (i32, String, String) {
+    let proxy = format!("http://127.0.0.1:{}", trap.port);
+    let mut child = govwire()
+        .arg("parse")
+        .args(args)
+        .env("http_proxy", &proxy)
+        .env("HTTP_PROXY", &proxy)
+        .env("https_proxy", &proxy)
+        .env("HTTPS_PROXY", &proxy)
+        .env("all_proxy", &proxy)
+        .env("ALL_PROXY", &proxy)
+        .env("no_proxy", "127.0.0.1,localhost")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("govwire parse {args:?} did not end within 60 s");
+        }
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The fixture portal with the corpus, and the URL of a served reply.
+async fn fixture_reply() -> (
+    govwire_fixture_portal::RunningPortal,
+    String,
+    CancellationToken,
+) {
+    let cancel = CancellationToken::new();
+    let portal = FixturePortal::start("127.0.0.1:0".parse().unwrap(), corpus(), cancel.clone())
+        .await
+        .unwrap();
+    let doc = portal
+        .documents()
+        .into_iter()
+        .find(|d| d.is_reply() && d.is_served())
+        .expect("the corpus has a served reply");
+    let url = portal.url_of(&doc);
+    (portal, url, cancel)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_refuses_a_loopback_url_without_allow_private_and_names_the_flag() {
+    let (portal, url, _cancel) = fixture_reply().await;
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr) =
+        tokio::task::spawn_blocking(move || run_parse(&["--json", &url], &trap))
+            .await
+            .unwrap();
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("127.0.0.1 is not a public address"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-private"), "{stderr}");
+    assert!(portal.requests().is_empty(), "{:?}", portal.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_refuses_a_decimal_encoded_loopback_address() {
+    let (portal, url, _cancel) = fixture_reply().await;
+    // 2130706433 is 127.0.0.1 written as one number.
+    let decimal = url.replacen("127.0.0.1", "2130706433", 1);
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr) =
+        tokio::task::spawn_blocking(move || run_parse(&["--json", &decimal], &trap))
+            .await
+            .unwrap();
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("127.0.0.1 is not a public address"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-private"), "{stderr}");
+    assert!(portal.requests().is_empty(), "{:?}", portal.requests());
+}
+
+#[test]
+fn govwire_parse_refuses_the_metadata_address_before_connecting_anywhere() {
+    // The address check refuses the literal before any request; the proxy
+    // trap would catch a client that skipped it and honoured the proxy.
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr) = run_parse(&["http://169.254.169.254/latest/meta-data/"], &trap);
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("refused to fetch http://169.254.169.254/latest/meta-data/"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("169.254.169.254 is not a public address"),
+        "{stderr}"
+    );
+    assert_eq!(trap.connections(), 0, "{:?}", trap.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_with_allow_private_still_refuses_a_redirect_to_the_metadata_address() {
+    let (portal, url, _cancel) = fixture_reply().await;
+    portal.set_hostile(govwire_fixture_portal::Hostile::RedirectToMetadata);
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr, trap) = tokio::task::spawn_blocking(move || {
+        let (code, stdout, stderr) = run_parse(&["--allow-private", &url], &trap);
+        (code, stdout, stderr, trap)
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("169.254.169.254 is not a public address"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--allow-private allows only the host and port of the URL given"),
+        "{stderr}"
+    );
+    let redirects = portal.requests().iter().filter(|r| r.status == 302).count();
+    assert_eq!(redirects, 1, "{:?}", portal.requests());
+    assert_eq!(trap.connections(), 0, "{:?}", trap.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_with_allow_private_still_refuses_a_redirect_to_another_loopback_port() {
+    let (portal, url, _cancel) = fixture_reply().await;
+    let other = LoopbackServer::trap("127.0.0.1");
+    portal.set_hostile(govwire_fixture_portal::Hostile::RedirectToLoopback { port: other.port });
+    let proxy_trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr) =
+        tokio::task::spawn_blocking(move || run_parse(&["--allow-private", &url], &proxy_trap))
+            .await
+            .unwrap();
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "refused to fetch http://127.0.0.1:{}/",
+            other.port
+        )),
+        "{stderr}"
+    );
+    assert_eq!(other.connections(), 0, "{:?}", other.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_fetches_no_linked_file_on_another_private_host() {
+    // Another host on loopback: 127.0.0.2 is not the host the operator named.
+    let elsewhere = LoopbackServer::trap("127.0.0.2");
+    let page = LoopbackServer::page(
+        "text/html; charset=utf-8",
+        &format!(
+            "<html><head><meta charset=\"utf-8\"></head><body><h1>关于区十七届人大五次会议第0231号代表建议的答复</h1><div class=\"TRS_Editor\"><p>附件：<a href=\"http://127.0.0.2:{}/files/reply.pdf\">答复全文</a></p></div></body></html>",
+            elsewhere.port
+        ),
+    );
+    let url = format!("http://127.0.0.1:{}/zhengwu/a/2025/1/231.html", page.port);
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr) =
+        tokio::task::spawn_blocking(move || run_parse(&["--allow-private", &url], &trap))
+            .await
+            .unwrap();
+
+    assert_eq!(
+        code, 1,
+        "the reply's text was in the file: {stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("linked file `答复全文`"), "{stderr}");
+    assert!(
+        stderr.contains("127.0.0.2 is not a public address"),
+        "{stderr}"
+    );
+    assert_eq!(page.connections(), 1, "{:?}", page.requests());
+    assert_eq!(elsewhere.connections(), 0, "{:?}", elsewhere.requests());
+}
+
+#[test]
+fn govwire_parse_refuses_a_url_that_is_not_an_html_page_before_reading_it() {
+    let page = LoopbackServer::page("image/png", "\u{89}PNG");
+    let url = format!("http://127.0.0.1:{}/zhengwu/a/2025/1/1.html", page.port);
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr) = run_parse(&["--allow-private", &url], &trap);
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("is image/png, which is not an HTML page"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_refuses_a_page_larger_than_the_body_cap_after_decompression() {
+    let (portal, url, _cancel) = fixture_reply().await;
+    portal.set_hostile(govwire_fixture_portal::Hostile::GzipBomb);
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr) =
+        tokio::task::spawn_blocking(move || run_parse(&["--allow-private", &url], &trap))
+            .await
+            .unwrap();
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    // The shipped shpt profile's max_body_bytes.
+    assert!(stderr.contains("exceeds 5242880 bytes"), "{stderr}");
+}
+
+#[test]
+fn govwire_parse_refuses_file_urls_as_such() {
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    let (code, stdout, stderr) = run_parse(&["file:///etc/hostname"], &trap);
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "only http and https URLs can be fetched; to parse a local file, pass its path"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("No such file"), "{stderr}");
+}
+
+#[test]
+fn govwire_parse_refuses_a_file_nested_200_000_levels_deep() {
+    let dir = tempfile_dir::Dir::new("deep");
+    let path = dir.path.join("deep.html");
+    std::fs::write(&path, govwire_fixture_portal::server::deep_page(200_000)).unwrap();
+    let trap = LoopbackServer::trap("127.0.0.1");
+
+    // Building the tree of such a page takes minutes; the minute `run_parse`
+    // waits is only reached when the depth is not checked first.
+    let (code, stdout, stderr) = run_parse(&[path.to_str().unwrap()], &trap);
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("nested more than"), "{stderr}");
+    assert!(stderr.contains("deep.html"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_refuses_a_url_nested_200_000_levels_deep() {
+    let (portal, url, _cancel) = fixture_reply().await;
+    portal.set_hostile(govwire_fixture_portal::Hostile::DeepNesting { levels: 200_000 });
+    let trap = LoopbackServer::trap("127.0.0.1");
+    let asked = url.clone();
+
+    let (code, stdout, stderr) =
+        tokio::task::spawn_blocking(move || run_parse(&["--allow-private", &asked], &trap))
+            .await
+            .unwrap();
+
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("nested more than"), "{stderr}");
+    assert!(stderr.contains(&url), "{stderr}");
 }

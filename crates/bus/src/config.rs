@@ -20,6 +20,10 @@ pub const DEFAULT_PREFETCH: u16 = 16;
 pub const DEFAULT_DELIVERY_LIMIT: u32 = 5;
 /// How long a publish waits for the broker's confirm.
 pub const DEFAULT_CONFIRM_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest wait between two attempts to reconnect to a broker that went
+/// away: short enough that work resumes within a few seconds of the broker
+/// coming back, long enough that a down broker is not hammered.
+pub const DEFAULT_RECONNECT_MAX_DELAY: Duration = Duration::from_secs(5);
 
 /// Everything the bus needs to connect and to name its topology. The binary
 /// builds it from govwire's configuration; tests build it with unique names.
@@ -55,6 +59,12 @@ pub struct BusConfig {
     /// cancel) waits for the broker's answer: a blocked or overloaded broker
     /// must not hang a service forever.
     pub confirm_timeout: Duration,
+    /// The longest wait between two attempts to reconnect after the
+    /// connection was lost. Reconnection is retried forever, the waits
+    /// growing from a fraction of a second up to this cap, each with a
+    /// random part so that many services do not reconnect in step; so work
+    /// resumes at most about this long after the broker is back.
+    pub reconnect_max_delay: Duration,
 }
 
 impl Default for BusConfig {
@@ -68,6 +78,7 @@ impl Default for BusConfig {
             delivery_limit: DEFAULT_DELIVERY_LIMIT,
             queue_expires_ms: None,
             confirm_timeout: DEFAULT_CONFIRM_TIMEOUT,
+            reconnect_max_delay: DEFAULT_RECONNECT_MAX_DELAY,
         }
     }
 }
@@ -115,6 +126,7 @@ impl fmt::Debug for BusConfig {
             .field("delivery_limit", &self.delivery_limit)
             .field("queue_expires_ms", &self.queue_expires_ms)
             .field("confirm_timeout", &self.confirm_timeout)
+            .field("reconnect_max_delay", &self.reconnect_max_delay)
             .finish()
     }
 }

@@ -1,6 +1,7 @@
 //! The connection to RabbitMQ and the topology govwire declares on it.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use secrecy::ExposeSecret;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::config::{dead_letter_queue_name, scrub, BusConfig};
 use crate::consumer::Consumer;
@@ -45,6 +46,10 @@ pub(crate) struct BusInner {
     pub(crate) config: BusConfig,
     /// The service name, for logs and the broker's connection list.
     pub(crate) service: String,
+    /// Set when the connection watcher finds the broker reachable again but
+    /// the connection not recovering: the bus then counts as gone for good,
+    /// so consumers stop and the service ends instead of idling.
+    pub(crate) abandoned: AtomicBool,
 }
 
 impl fmt::Debug for Bus {
@@ -61,8 +66,12 @@ impl Bus {
     /// `govwire:<service>` in its connection list).
     ///
     /// The connection recovers by itself after a network failure or a broker
-    /// restart: channels, consumers, QoS and confirm mode are restored, and
-    /// [`Consumer::next`] waits for the recovery instead of failing.
+    /// restart: reconnection is retried forever, waiting at most
+    /// [`BusConfig::reconnect_max_delay`] (with a random part) between two
+    /// attempts; channels, consumers, QoS and confirm mode are restored, and
+    /// [`Consumer::next`] waits for the recovery instead of failing. Losing
+    /// the connection is logged once (then once a minute while it lasts),
+    /// getting it back with how long it was down.
     pub async fn connect(config: &BusConfig, service: &str) -> Result<Bus, BusError> {
         let url = config.redacted_url();
         let password = config.password();
@@ -76,18 +85,24 @@ impl Bus {
                     // The parser echoes the whole URL in some messages.
                     reason: scrub(&reason, password.as_deref()),
                 })?;
+        let (min_delay, max_delay) = reconnect_delays(config.reconnect_max_delay);
         let properties = ConnectionProperties::default()
             .with_connection_name(LongString::from(format!("govwire:{service}")))
             .with_client_property("product".into(), LongString::from("govwire"))
             .enable_auto_recover()
-            // Recovery after the connection was established keeps trying for a
-            // while; the first connection attempt fails fast (see below) so a
+            // Recovery after the connection was established never gives up;
+            // the first connection attempt fails fast (see below) so a
             // service that cannot reach the broker at start says so at once.
-            .configure_backoff(|backoff| {
+            // Each wait is drawn from `[d, 2d)` where `d` doubles from
+            // `min_delay` up to `max_delay` (half the cap), so no wait exceeds
+            // the cap and services that lost the same broker do not retry in
+            // step.
+            .configure_backoff(move |backoff| {
                 backoff
-                    .with_min_delay(Duration::from_millis(500))
-                    .with_max_delay(Duration::from_secs(30))
-                    .with_max_times(20)
+                    .with_min_delay(min_delay)
+                    .with_max_delay(max_delay)
+                    .with_jitter()
+                    .without_max_times()
             });
         let connect_error = |reason: String| {
             let error = BusError::Connect {
@@ -99,10 +114,9 @@ impl Bus {
             error
         };
         // lapin retries the first TCP connection with the recovery backoff
-        // (minutes); a quick probe makes an unreachable broker fail at once.
-        probe(&uri.authority.host, uri.authority.port)
-            .await
-            .map_err(connect_error)?;
+        // (forever); a quick probe makes an unreachable broker fail at once.
+        let (host, port) = (uri.authority.host.clone(), uri.authority.port);
+        probe(&host, port).await.map_err(connect_error)?;
         let connection =
             match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect_uri(uri, properties))
                 .await
@@ -116,13 +130,23 @@ impl Bus {
                 }
             };
         info!(url = %url, service, "Connected to RabbitMQ.");
-        Ok(Bus {
-            inner: Arc::new(BusInner {
-                connection,
-                config: config.clone(),
-                service: service.to_owned(),
-            }),
-        })
+        let status = connection.status().clone();
+        let inner = Arc::new(BusInner {
+            connection,
+            config: config.clone(),
+            service: service.to_owned(),
+            abandoned: AtomicBool::new(false),
+        });
+        tokio::spawn(watch_connection(Watched {
+            bus: Arc::downgrade(&inner),
+            status,
+            service: service.to_owned(),
+            url,
+            host,
+            port,
+            stuck_after: STUCK_AFTER.max(config.reconnect_max_delay * 12),
+        }));
+        Ok(Bus { inner })
     }
 
     /// The configuration this bus was connected with.
@@ -288,7 +312,12 @@ impl Bus {
                         prefetch = self.inner.config.prefetch,
                         "Started consuming."
                     );
-                    Ok(Consumer::new(inner, channel, queue.to_owned()))
+                    Ok(Consumer::new(
+                        self.clone(),
+                        inner,
+                        channel,
+                        queue.to_owned(),
+                    ))
                 }
                 Err(error) => {
                     close_channel(&channel).await;
@@ -299,29 +328,35 @@ impl Bus {
         .await
     }
 
-    /// For `govwire tail`: a server-named, exclusive, auto-delete (classic)
-    /// queue bound to the events exchange with `binding` (`#` for
-    /// everything, `shpt.reply.*` for one portal's replies), and a consumer
-    /// on it. The queue disappears with the consumer.
+    /// For `govwire tail`: an exclusive, auto-delete (classic) queue
+    /// `<prefix>.tail.<host>.<pid>.<random>` bound to the events exchange
+    /// with `binding` (`#` for everything, `shpt.reply.*` for one portal's
+    /// replies), and a consumer on it. The queue disappears with the
+    /// consumer. Its name is chosen here, not by the broker, so that after a
+    /// broker restart the recovered connection declares it again under the
+    /// same name (the broker refuses a client declaring an `amq.*` name) and
+    /// the tail follows the events again by itself; what was published while
+    /// the broker was away is not seen.
     pub async fn tail(&self, binding: &str) -> Result<Consumer, BusError> {
         self.within("starting a tail consumer", async {
             let config = &self.inner.config;
             short("binding key", binding)?;
+            let queue = tail_queue_name(&config.queue_prefix);
+            let queue_name = short("queue name", &queue)?;
             let channel = self.open_channel().await?;
             let started = async {
-                let declared = channel
+                channel
                     .queue_declare(
-                        "".into(),
+                        queue_name.clone(),
                         QueueDeclareOptions::exclusive().auto_delete(),
                         FieldTable::default(),
                     )
                     .await
                     .map_err(|source| BusError::Declare {
                         what: "queue",
-                        name: "(server-named tail queue)".to_owned(),
+                        name: queue.clone(),
                         source: AmqpError::from(source),
                     })?;
-                let queue = declared.name().as_str().to_owned();
                 bind_queue(&channel, &queue, &config.events_exchange, binding).await?;
                 let consume_error = |source: lapin::Error| BusError::Consume {
                     queue: queue.clone(),
@@ -333,7 +368,7 @@ impl Bus {
                     .map_err(consume_error)?;
                 let inner = channel
                     .basic_consume(
-                        declared.name().clone(),
+                        queue_name,
                         format!("govwire-tail:{}", self.inner.service)
                             .as_str()
                             .into(),
@@ -342,13 +377,13 @@ impl Bus {
                     )
                     .await
                     .map_err(consume_error)?;
-                Ok::<_, BusError>((inner, queue))
+                Ok::<_, BusError>(inner)
             }
             .await;
             match started {
-                Ok((inner, queue)) => {
+                Ok(inner) => {
                     info!(queue = %queue, exchange = %config.events_exchange, binding, "Tailing events.");
-                    Ok(Consumer::new(inner, channel, queue))
+                    Ok(Consumer::new(self.clone(), inner, channel, queue))
                 }
                 Err(error) => {
                     close_channel(&channel).await;
@@ -491,6 +526,15 @@ impl Bus {
         }
     }
 
+    /// Whether the connection is gone for good: closed by [`Bus::close`],
+    /// failed in a way the client does not recover from, or still not
+    /// recovered long after the broker became reachable again. A consumer
+    /// waiting for a recovery that will never come stops waiting on this.
+    pub(crate) fn is_dead(&self) -> bool {
+        let status = self.inner.connection.status();
+        status.closed() || status.errored() || self.inner.abandoned.load(Ordering::Acquire)
+    }
+
     /// Opens a fresh channel on the connection.
     pub(crate) async fn open_channel(&self) -> Result<Channel, BusError> {
         self.inner
@@ -606,5 +650,207 @@ async fn probe(host: &str, port: u16) -> Result<(), String> {
         Err(_) => Err(format!(
             "no TCP connection to {host}:{port} within {PROBE_TIMEOUT:?}"
         )),
+    }
+}
+
+/// How often the connection watcher looks at the connection's state: often
+/// enough that a lost connection is reported within a fraction of a second.
+const WATCH_INTERVAL: Duration = Duration::from_millis(200);
+/// How often a connection that is still down is reported again, so that a
+/// long outage shows in the log without flooding it.
+const STILL_DOWN_REPORT_EVERY: Duration = Duration::from_secs(60);
+/// The first wait before reconnecting (unless the cap is shorter).
+const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(250);
+
+/// The shortest and longest base waits of the reconnection backoff for a
+/// cap on the waits: lapin adds a random part of up to the base wait again,
+/// so the base waits stop at half the cap.
+fn reconnect_delays(cap: Duration) -> (Duration, Duration) {
+    let half = (cap / 2).max(Duration::from_millis(1));
+    (RECONNECT_MIN_DELAY.min(half), half)
+}
+
+/// How long the broker may be reachable again (by TCP) while the
+/// connection still has not recovered before the bus gives up on it (at
+/// least; twelve reconnection caps if that is longer). A recovery that
+/// stalls must end the service, for a supervisor to restart it, rather than
+/// leave it alive and idle.
+const STUCK_AFTER: Duration = Duration::from_secs(60);
+
+/// What the connection watcher looks at.
+struct Watched {
+    /// The bus, to notice it was dropped and to mark it abandoned.
+    bus: std::sync::Weak<BusInner>,
+    /// The connection's state, shared with lapin.
+    status: lapin::ConnectionStatus,
+    /// The service, for logs.
+    service: String,
+    /// The redacted URL, for logs.
+    url: String,
+    /// The broker's host, to check that it is reachable during an outage.
+    host: String,
+    /// The broker's port.
+    port: u16,
+    /// How long the broker may be reachable while the connection is still
+    /// down before the bus gives up.
+    stuck_after: Duration,
+}
+
+/// A connection outage as the watcher saw it.
+struct Outage {
+    /// When the watcher first saw the connection down.
+    since: tokio::time::Instant,
+    /// When to say again that it is still down.
+    next_report: tokio::time::Instant,
+    /// When to check again whether the broker is reachable.
+    next_probe: tokio::time::Instant,
+    /// Since when the broker has been found reachable, if it is.
+    reachable_since: Option<tokio::time::Instant>,
+}
+
+/// Logs what happens to the connection: once when it is lost, once a minute
+/// while it stays down, and once when it is back, with how long it was
+/// down. If the broker has been reachable for a long while and the
+/// connection still has not come back, the recovery has stalled: the bus is
+/// marked abandoned (consumers then fail) and that is logged as an error.
+/// Ends when the bus is dropped or closed, or the connection is gone for
+/// good.
+async fn watch_connection(watched: Watched) {
+    let Watched {
+        bus,
+        status,
+        service,
+        url,
+        host,
+        port,
+        stuck_after,
+    } = watched;
+    let mut ticks = tokio::time::interval(WATCH_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut outage: Option<Outage> = None;
+    let mut outages = 0u64;
+    loop {
+        ticks.tick().await;
+        if bus.strong_count() == 0 || status.closed() {
+            return;
+        }
+        let now = tokio::time::Instant::now();
+        if status.connected() {
+            if let Some(ended) = outage.take() {
+                let down_for = now.duration_since(ended.since);
+                info!(
+                    service = %service,
+                    url = %url,
+                    down_for_secs = down_for.as_secs_f64(),
+                    outages,
+                    "Reconnected to RabbitMQ."
+                );
+            }
+        } else if status.errored() {
+            error!(
+                service = %service,
+                url = %url,
+                "The connection to RabbitMQ failed and cannot be recovered; consumers stop."
+            );
+            return;
+        } else if status.reconnecting() || status.connecting() {
+            let Some(current) = &mut outage else {
+                outages += 1;
+                warn!(service = %service, url = %url, "Lost the connection to RabbitMQ; reconnecting.");
+                outage = Some(Outage {
+                    since: now,
+                    next_report: now + STILL_DOWN_REPORT_EVERY,
+                    next_probe: now + STILL_DOWN_REPORT_EVERY.min(stuck_after),
+                    reachable_since: None,
+                });
+                continue;
+            };
+            if now >= current.next_report {
+                current.next_report = now + STILL_DOWN_REPORT_EVERY;
+                warn!(
+                    service = %service,
+                    url = %url,
+                    down_for_secs = now.duration_since(current.since).as_secs(),
+                    "Still reconnecting to RabbitMQ."
+                );
+            }
+            if now >= current.next_probe {
+                current.next_probe = now + stuck_after / 6;
+                if probe(&host, port).await.is_err() {
+                    current.reachable_since = None;
+                } else if let Some(since) = current.reachable_since {
+                    if now.duration_since(since) >= stuck_after && status.reconnecting() {
+                        error!(
+                            service = %service,
+                            url = %url,
+                            down_for_secs = now.duration_since(current.since).as_secs(),
+                            "RabbitMQ is reachable again but the connection has not recovered; giving up on it so the service stops and can be restarted."
+                        );
+                        if let Some(bus) = bus.upgrade() {
+                            bus.abandoned.store(true, Ordering::Release);
+                        }
+                        return;
+                    }
+                } else {
+                    current.reachable_since = Some(now);
+                }
+            }
+        }
+    }
+}
+
+/// The name of a `govwire tail` queue: `<prefix>.tail.<host>.<pid>.<random>`,
+/// so an operator can tell whose it is in the broker's queue list and two
+/// tails never share one.
+fn tail_queue_name(prefix: &str) -> String {
+    let host: String = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+        .take(64)
+        .collect();
+    let host = if host.is_empty() {
+        "host".to_owned()
+    } else {
+        host
+    };
+    format!(
+        "{prefix}.tail.{host}.{}.{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_reconnection_wait_exceeds_the_cap() {
+        // lapin waits a base delay plus a random part of up to the same again.
+        let (min, max) = reconnect_delays(Duration::from_secs(5));
+        assert_eq!(min, Duration::from_millis(250));
+        assert_eq!(max * 2, Duration::from_secs(5));
+        let (min, max) = reconnect_delays(Duration::from_millis(200));
+        assert!(min <= max && max * 2 <= Duration::from_millis(200));
+        let (min, max) = reconnect_delays(Duration::ZERO);
+        assert!(!min.is_zero() && min <= max);
+    }
+
+    #[test]
+    fn a_tail_queue_is_named_by_govwire_under_the_prefix_and_never_twice() {
+        let first = tail_queue_name("govwire");
+        let second = tail_queue_name("govwire");
+        assert!(first.starts_with("govwire.tail."), "{first}");
+        assert!(!first.starts_with("amq."), "{first}");
+        assert!(
+            first.contains(&format!(".{}.", std::process::id())),
+            "{first}"
+        );
+        assert_ne!(first, second);
+        assert!(short("queue name", &first).is_ok());
     }
 }

@@ -10,7 +10,7 @@ use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::Channel;
 use tracing::{debug, info, warn};
 
-use crate::connection::close_channel;
+use crate::connection::{close_channel, Bus};
 use crate::error::{short, AmqpError, BusError};
 use crate::publisher::Publisher;
 
@@ -23,6 +23,9 @@ const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long stopping waits for the next delivery the broker sent before its
 /// cancel: they are already on the wire, so a short wait finds them all.
 const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+/// How often a consumer waiting for a recovery checks that one can still
+/// come.
+const RECOVERY_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
 /// Why a message was dead-lettered by govwire.
 pub const REASON_HEADER: &str = "x-govwire-reason";
 /// The queue a dead-lettered message was taken from.
@@ -37,6 +40,9 @@ pub const ORIGINAL_DELIVERY_COUNT_HEADER: &str = "x-govwire-delivery-count";
 /// Deliveries from one queue, on the consumer's own channel. Dropping it
 /// (or [`Consumer::cancel`]) returns every unsettled delivery to the queue.
 pub struct Consumer {
+    /// The bus the channel belongs to: a consumer waiting for the connection
+    /// to recover stops waiting when the connection is gone for good.
+    bus: Bus,
     /// lapin's delivery stream.
     inner: lapin::Consumer,
     /// The consumer's own channel (closed with the consumer).
@@ -56,8 +62,9 @@ impl fmt::Debug for Consumer {
 
 impl Consumer {
     /// Wraps a started lapin consumer.
-    pub(crate) fn new(inner: lapin::Consumer, channel: Channel, queue: String) -> Self {
+    pub(crate) fn new(bus: Bus, inner: lapin::Consumer, channel: Channel, queue: String) -> Self {
         Self {
+            bus,
             inner,
             channel,
             queue,
@@ -72,9 +79,11 @@ impl Consumer {
     /// The next delivery. `None` when the consumer was cancelled (by
     /// [`Consumer::cancel`] or by the broker, e.g. because the queue was
     /// deleted). If the connection drops, this waits for the connection to
-    /// recover and goes on; it returns an error only when recovery is
-    /// impossible. Deliveries received before a recovery can no longer be
-    /// settled; the broker redelivers them.
+    /// recover (reconnection is retried forever) and goes on; it returns an
+    /// error when recovery is impossible (the connection or the channel
+    /// failed for good), so the service stops instead of idling. Deliveries
+    /// received before a recovery can no longer be settled; the broker
+    /// redelivers them.
     pub async fn next(&mut self) -> Option<Result<Delivery, BusError>> {
         loop {
             match self.inner.next().await? {
@@ -86,16 +95,22 @@ impl Consumer {
                 }
                 Err(error) => {
                     warn!(%error, queue = %self.queue, "Consumer lost its channel; waiting for the connection to recover.");
-                    match self.channel.wait_for_recovery(error).await {
+                    let recovered = tokio::select! {
+                        recovered = self.channel.wait_for_recovery(error.clone()) => recovered,
+                        () = self.gone_for_good() => Err(error),
+                    };
+                    match recovered {
                         Ok(()) => {
                             info!(queue = %self.queue, "Consumer recovered.");
                             continue;
                         }
                         Err(error) => {
-                            return Some(Err(BusError::Consume {
+                            let error = BusError::Consume {
                                 queue: self.queue.clone(),
                                 source: AmqpError::from(error),
-                            }))
+                            };
+                            warn!(%error, "Consumer cannot recover.");
+                            return Some(Err(error));
                         }
                     }
                 }
@@ -159,6 +174,23 @@ impl Consumer {
         close_channel(&self.channel).await;
         debug!(queue = %self.queue, tag = %tag, returned, "Cancelled consumer, handing back what it held.");
         result
+    }
+
+    /// Resolves once neither the connection nor this consumer's channel can
+    /// come back: the connection was closed or failed for good, or the
+    /// channel was closed or failed (for instance its topology could not be
+    /// restored). lapin's wait for a recovery never ends in those cases.
+    async fn gone_for_good(&self) {
+        let mut ticks = tokio::time::interval(RECOVERY_CHECK_INTERVAL);
+        loop {
+            ticks.tick().await;
+            let channel = self.channel.status();
+            let channel_dead =
+                !channel.connected() && !channel.reconnecting() && !channel.initializing();
+            if self.bus.is_dead() || channel_dead {
+                return;
+            }
+        }
     }
 
     /// Stops consuming and closes the consumer's channel: deliveries not yet
@@ -229,6 +261,16 @@ impl Drop for Delivery {
 }
 
 impl Delivery {
+    /// Wraps a message taken from `queue` by `basic.get`.
+    pub(crate) fn taken(inner: lapin::message::Delivery, queue: String) -> Self {
+        Self { inner, queue }
+    }
+
+    /// The AMQP properties as received.
+    pub(crate) fn properties(&self) -> &lapin::BasicProperties {
+        &self.inner.properties
+    }
+
     /// The payload.
     pub fn body(&self) -> &[u8] {
         &self.inner.data

@@ -15,7 +15,14 @@
 //! - [`Consumer`] and [`Delivery`] (`consumer`): manual acknowledgement;
 //!   settling takes the delivery by value, so it happens at most once.
 //! - [`run_consumer`] and [`HandlerError`] (`runner`): the single place that
-//!   maps a handler's outcome to ack, requeue or dead-letter.
+//!   maps a handler's outcome to ack, requeue, dead-letter or hold (while
+//!   the handler's store is unavailable).
+//! - [`Bus::dead_letters`] and [`Bus::replay_dead_letters`]
+//!   (`dead_letters`): what operators see of a dead-letter queue, and
+//!   messages put back into the queue they failed in.
+//!
+//! - `testing` (feature `testing`): a RabbitMQ node of a test's own, to
+//!   stop and start under a test without touching the shared broker.
 //!
 //! Errors are [`BusError`]; none of their texts contains the password.
 
@@ -24,20 +31,24 @@
 mod config;
 mod connection;
 mod consumer;
+mod dead_letters;
 mod error;
 mod publisher;
 mod runner;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::{
     dead_letter_queue_name, BusConfig, DEFAULT_CONFIRM_TIMEOUT, DEFAULT_DELIVERY_LIMIT,
     DEFAULT_EVENTS_EXCHANGE, DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH, DEFAULT_QUEUE_PREFIX,
-    DEFAULT_URL,
+    DEFAULT_RECONNECT_MAX_DELAY, DEFAULT_URL,
 };
 pub use connection::Bus;
 pub use consumer::{
     Consumer, Delivery, ORIGINAL_DELIVERY_COUNT_HEADER, ORIGINAL_EXCHANGE_HEADER,
     ORIGINAL_QUEUE_HEADER, ORIGINAL_ROUTING_KEY_HEADER, REASON_HEADER,
 };
+pub use dead_letters::{DeadLetter, Replay};
 pub use error::{AmqpError, BusError, PublishError};
 pub use publisher::{Message, Publisher};
 pub use runner::{run_consumer, HandlerError};

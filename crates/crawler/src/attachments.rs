@@ -2,10 +2,10 @@
 //! profile's `detail.attachments` selector. No I/O: the crawler fetches
 //! what this finds.
 
-use scraper::{Html, Selector};
+use scraper::Selector;
 use url::Url;
 
-use crate::list::decode_html;
+use crate::list::{decode_html, parse_html};
 
 /// One attachment link of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,8 +20,9 @@ pub struct AttachmentLink {
 }
 
 /// The attachment links of a page as `profile`'s `detail.attachments`
-/// selector finds them; an error when the selector does not parse. For
-/// tools that read one page outside the crawler (`govwire parse URL`).
+/// selector finds them; an error when the selector does not parse or the
+/// page is nested too deep to be read. For tools that read one page outside
+/// the crawler (`govwire parse`).
 pub fn attachment_links(
     profile: &govwire_model::PortalProfile,
     body: &[u8],
@@ -34,18 +35,19 @@ pub fn attachment_links(
             profile.detail.attachments
         )
     })?;
-    Ok(links(body, content_type, page_url, &selector))
+    links(body, content_type, page_url, &selector)
 }
 
-/// The attachment links of a page, in page order, each URL once.
+/// The attachment links of a page, in page order, each URL once; an error
+/// when the page is nested too deep to be read.
 pub(crate) fn links(
     body: &[u8],
     content_type: Option<&str>,
     page_url: &Url,
     selector: &Selector,
-) -> Vec<AttachmentLink> {
+) -> Result<Vec<AttachmentLink>, String> {
     let text = decode_html(body, content_type);
-    let document = Html::parse_document(&text);
+    let document = parse_html(&text)?;
     let mut seen = std::collections::HashSet::new();
     let mut found = Vec::new();
     for element in document.select(selector) {
@@ -92,7 +94,7 @@ pub(crate) fn links(
             url,
         });
     }
-    found
+    Ok(found)
 }
 
 /// The last path segment of an `href`, percent-decoding left to the reader.
@@ -127,7 +129,8 @@ mod tests {
             Some("text/html; charset=utf-8"),
             &base,
             &selector(),
-        );
+        )
+        .expect("a readable page");
         assert_eq!(links.len(), 3, "{links:?}");
         assert_eq!(links[0].name, "答复 全文");
         assert_eq!(
@@ -139,10 +142,27 @@ mod tests {
     }
 
     #[test]
+    fn a_page_nested_200_000_levels_deep_is_refused_before_its_links_are_looked_for() {
+        let depth = 200_000;
+        let page = format!(
+            "<html><body>{}<a href=\"a.pdf\">附件</a>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        let base = Url::parse("https://www.shpt.gov.cn/x/1.html").unwrap();
+
+        let found = links(page.as_bytes(), None, &base, &selector());
+
+        let message = found.expect_err("refused");
+        assert!(message.contains("nested"), "{message}");
+    }
+
+    #[test]
     fn gbk_pages_give_their_link_texts_decoded() {
         let (bytes, _, _) = encoding_rs::GBK.encode(r#"<a href="a.pdf">附件一</a>"#);
         let base = Url::parse("https://www.shpt.gov.cn/x/1.html").unwrap();
-        let links = links(&bytes, Some("text/html; charset=GBK"), &base, &selector());
+        let links = links(&bytes, Some("text/html; charset=GBK"), &base, &selector())
+            .expect("a readable page");
         assert_eq!(links[0].name, "附件一");
     }
 }

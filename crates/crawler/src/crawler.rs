@@ -14,7 +14,6 @@ use govwire_model::profile::{HtmlListSection, JsonApiSection, SectionProfile};
 use govwire_model::{PortalProfile, RawAttachment, RawPage};
 use govwire_retry::{Backoff, LogThrottle};
 use govwire_store::{CrawlItem, SectionPollRecord, Store, Validators, REVISITS_LEASE};
-use reqwest::header::HeaderValue;
 use reqwest::{Method, StatusCode};
 use tokio::sync::Mutex as AsyncMutex;
 use tokio::time::Instant;
@@ -65,7 +64,7 @@ const REVISIT_FAILURE_LIMIT: u32 = 3;
 pub(crate) const HTML_ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 
 /// What attachment requests accept.
-const ATTACHMENT_ACCEPT: &str = "application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,*/*;q=0.5";
+pub(crate) const ATTACHMENT_ACCEPT: &str = "application/pdf,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document,*/*;q=0.5";
 
 /// Why a poll of a section stopped walking list pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +120,8 @@ pub struct PollReport {
     /// New items that could not be fetched; they are recorded and retried by
     /// the revisits.
     pub failed: u32,
-    /// New items refused for their content type (not an HTML page).
+    /// New items refused for their content (not an HTML page, or HTML
+    /// nested too deep to be read).
     pub refused: u32,
     /// Entries the list showed over the pages walked (before any were
     /// skipped): zero on a list that used to show entries is the sign of a
@@ -169,7 +169,8 @@ pub struct RevisitReport {
     pub missing: u32,
     /// Items that could not be fetched; retried later.
     pub failed: u32,
-    /// Items refused for their content type (not an HTML page).
+    /// Items refused for their content (not an HTML page, or HTML nested
+    /// too deep to be read).
     pub refused: u32,
     /// Items not fetched: disallowed by robots.txt or with an unusable URL.
     pub skipped: u32,
@@ -290,12 +291,7 @@ impl<S: PageSink> Crawler<S> {
         };
         profile.validate().map_err(|e| profile_error(e.message))?;
 
-        let user_agent = options.user_agent.trim();
-        if user_agent.is_empty() || HeaderValue::from_str(user_agent).is_err() {
-            return Err(CrawlError::Options(
-                "user_agent must be a non-empty header value naming the operator".into(),
-            ));
-        }
+        let user_agent = options.checked_user_agent()?;
         let robots_token = user_agent
             .split(['/', ' '])
             .next()
@@ -350,22 +346,7 @@ impl<S: PageSink> Crawler<S> {
             }
         }
 
-        let politeness = &profile.politeness;
-        let settings = FetchSettings {
-            user_agent: user_agent.to_owned(),
-            min_delay: options.min_delay.unwrap_or_else(|| politeness.min_delay()),
-            max_body_bytes: politeness.max_body_bytes,
-            connect_timeout: Duration::from_secs(politeness.connect_timeout_secs.max(1)),
-            request_timeout: options
-                .request_timeout
-                .unwrap_or_else(|| Duration::from_secs(politeness.request_timeout_secs.max(1))),
-            backoff_base: options.backoff_base,
-            backoff_cap: options.backoff_cap,
-            max_inline_wait: options.max_inline_wait,
-            block_markers: politeness.block_markers.clone(),
-            block_backoff: options.block_backoff,
-            forbidden_storm: options.forbidden_storm,
-        };
+        let settings = FetchSettings::new(&profile.politeness, &options)?;
         let attachment_links = if profile.detail.attachments.trim().is_empty() {
             None
         } else {
@@ -984,7 +965,8 @@ impl<S: PageSink> Crawler<S> {
                 response.content_type.as_deref(),
                 &response.url,
                 selectors,
-            );
+            )
+            .map_err(|message| self.list_format_error(section, &response.url, message))?;
             report.list_pages += 1;
             walk.page = page;
             if let Some(reason) = self
@@ -1178,10 +1160,12 @@ impl<S: PageSink> Crawler<S> {
         let response = match self.fetcher.fetch(request, cancel, tally).await {
             Ok(response) => response,
             Err(FetchError::Cancelled) => return Ok(ItemOutcome::Cancelled),
-            Err(error @ FetchError::UnexpectedContentType { .. }) => {
+            Err(
+                error @ (FetchError::UnexpectedContentType { .. } | FetchError::Unreadable { .. }),
+            ) => {
                 // Not a transient failure: the page is there, but it is not
                 // a page we can read. Look again on the slow schedule.
-                warn!(error = %error, portal = %self.profile.id, section, item_id = %target.item_id, "Refused a detail page that is not HTML.");
+                warn!(error = %error, portal = %self.profile.id, section, item_id = %target.item_id, url = %target.url, "Refused a detail page that cannot be read.");
                 record.last_status = Some(StatusCode::OK.as_u16());
                 record.consecutive_missing = 0;
                 record.next_visit_at = Some(after(now, self.revisit_bounds().max));
@@ -1337,7 +1321,15 @@ impl<S: PageSink> Crawler<S> {
         let Some(selector) = &self.attachment_links else {
             return Vec::new();
         };
-        let links = crate::attachments::links(body, content_type, page_url, selector);
+        let links = match crate::attachments::links(body, content_type, page_url, selector) {
+            Ok(links) => links,
+            Err(reason) => {
+                // The fetcher refuses such pages first; this holds for any
+                // other way a page reaches here.
+                warn!(%reason, portal = %self.profile.id, url = %page_url, "Refused to look for attachment links in an unreadable page.");
+                return Vec::new();
+            }
+        };
         let mut attachments = Vec::with_capacity(links.len());
         for (index, link) in links.into_iter().enumerate() {
             let mut attachment = RawAttachment {
@@ -1566,6 +1558,22 @@ impl<S: PageSink> Crawler<S> {
             },
         );
         Some(policy)
+    }
+
+    /// A list page that arrived but cannot be read, logged.
+    fn list_format_error(
+        &self,
+        section: &SectionProfile,
+        url: &Url,
+        message: String,
+    ) -> CrawlError {
+        let error = CrawlError::ListFormat {
+            section: section.id.clone(),
+            url: url.to_string(),
+            message,
+        };
+        warn!(error = %error, portal = %self.profile.id, url = %url, "Failed to read list page.");
+        error
     }
 
     fn list_fetch_error(&self, section: &SectionProfile, source: FetchError) -> CrawlError {

@@ -177,6 +177,16 @@ pub enum FetchError {
         /// What was expected instead.
         expected: &'static str,
     },
+    /// The page is HTML built as no page is (elements nested thousands of
+    /// levels deep): building its tree would take time growing with the
+    /// square of its depth, so it is refused before anything parses it.
+    #[error("{url} cannot be read: {reason}")]
+    Unreadable {
+        /// The URL that answered.
+        url: String,
+        /// What is wrong with the page.
+        reason: String,
+    },
     /// The operation was cancelled before the request was sent.
     #[error("cancelled before the request was sent")]
     Cancelled,

@@ -21,8 +21,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 use url::Url;
 
-use crate::error::FetchError;
+use govwire_model::profile::Politeness;
+
+use crate::error::{CrawlError, FetchError};
 use crate::net::AddressGuard;
+use crate::options::CrawlerOptions;
 
 /// Redirects followed for one fetch. Five is what RFC 9309 asks for robots.txt
 /// and more than any portal page needs; a longer chain is a loop or a trap.
@@ -61,13 +64,38 @@ pub(crate) struct FetchSettings {
     pub(crate) forbidden_storm: u32,
 }
 
+impl FetchSettings {
+    /// The settings of a crawler: the profile's politeness, with what the
+    /// operator's options override.
+    pub(crate) fn new(
+        politeness: &Politeness,
+        options: &CrawlerOptions,
+    ) -> Result<Self, CrawlError> {
+        Ok(Self {
+            user_agent: options.checked_user_agent()?.to_owned(),
+            min_delay: options.min_delay.unwrap_or_else(|| politeness.min_delay()),
+            max_body_bytes: politeness.max_body_bytes,
+            connect_timeout: Duration::from_secs(politeness.connect_timeout_secs.max(1)),
+            request_timeout: options
+                .request_timeout
+                .unwrap_or_else(|| Duration::from_secs(politeness.request_timeout_secs.max(1))),
+            backoff_base: options.backoff_base,
+            backoff_cap: options.backoff_cap,
+            max_inline_wait: options.max_inline_wait,
+            block_markers: politeness.block_markers.clone(),
+            block_backoff: options.block_backoff,
+            forbidden_storm: options.forbidden_storm,
+        })
+    }
+}
+
 /// What kind of body a request is for; a 200 of another type is refused
 /// before its body is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Expect {
     /// Anything (robots.txt, list API answers: read by their own rules).
     Any,
-    /// An HTML page.
+    /// An HTML page, refused when nested too deep to be read.
     Html,
     /// A document linked from a page (PDF, Word, WPS, a download).
     Attachment,
@@ -512,7 +540,9 @@ impl Fetcher {
                 status.as_u16()
             ));
         }
-        let page = scraper::Html::parse_document(&text);
+        // A page too deep to parse is no WAF page; whoever reads it refuses
+        // it.
+        let page = crate::list::parse_html(&text).ok()?;
         let title = scraper::Selector::parse("title")
             .ok()
             .and_then(|s| page.select(&s).next().map(|t| t.text().collect::<String>()))
@@ -551,10 +581,18 @@ impl Fetcher {
         url: &Url,
         expect: Expect,
     ) -> Result<OneResponse, FetchError> {
-        let transport = |source: reqwest::Error| FetchError::Transport {
-            url: url.to_string(),
-            timed_out: source.is_timeout(),
-            source,
+        let transport = |source: reqwest::Error| match crate::net::refusal_in(&source) {
+            // The resolver dropped every address of the name: a refusal by
+            // the address rules, not a network failure.
+            Some(refusal) => FetchError::Refused {
+                url: url.to_string(),
+                reason: refusal.to_string(),
+            },
+            None => FetchError::Transport {
+                url: url.to_string(),
+                timed_out: source.is_timeout(),
+                source,
+            },
         };
         let mut response = builder.send().await.map_err(transport)?;
         let status = response.status();
@@ -579,6 +617,24 @@ impl Fetcher {
                 });
             }
             body.extend_from_slice(&chunk);
+        }
+        // Whoever reads an HTML page next builds its tree; refuse what would
+        // make that quadratic before anyone tries. The bytes are checked
+        // first (as cheap as it gets for a page in an ASCII-compatible
+        // encoding); the decoded text decides, so a page in another encoding
+        // (UTF-16) is never refused for how its bytes look.
+        if status == StatusCode::OK
+            && expect == Expect::Html
+            && govwire_parser::check_nesting(&body).is_err()
+        {
+            let content_type = header_text(&headers, header::CONTENT_TYPE);
+            let text = crate::list::decode_html(&body, content_type.as_deref());
+            if let Err(error) = govwire_parser::check_nesting(text.as_bytes()) {
+                return Err(FetchError::Unreadable {
+                    url: url.to_string(),
+                    reason: error.to_string(),
+                });
+            }
         }
         let text = |name: header::HeaderName| header_text(&headers, name);
         Ok(OneResponse {

@@ -22,6 +22,8 @@
 //! - `net`: which addresses may be reached (public ones, plus the host:port
 //!   pairs the profile or the operator allow).
 //! - `robots`: robots.txt rules.
+//! - [`OneOffFetcher`] (`one_off`): the same fetch path and guards for a
+//!   tool that reads one page outside a crawl (`govwire parse URL`).
 //!
 //! Layout knowledge (endpoints, JSON paths, selectors) lives in the portal
 //! profile, never here.
@@ -33,6 +35,7 @@ mod error;
 mod http;
 mod list;
 mod net;
+mod one_off;
 mod options;
 mod robots;
 mod schedule;
@@ -42,5 +45,6 @@ pub use crawler::{
     BackfillProgress, BackfillReport, Crawler, PollReport, RevisitReport, StopReason,
 };
 pub use error::{CrawlError, FetchError, SinkError};
+pub use one_off::{Fetched, OneOffFetcher};
 pub use options::CrawlerOptions;
 pub use sink::PageSink;

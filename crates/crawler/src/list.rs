@@ -155,15 +155,16 @@ impl HtmlSelectors {
 }
 
 /// Reads an HTML list page. Rows without a link (table headers, spacers) are
-/// not entries; rows whose link has no numeric file stem are invalid.
+/// not entries; rows whose link has no numeric file stem are invalid. A page
+/// nested too deep to be read is an error, found before its tree is built.
 pub(crate) fn parse_html_list(
     body: &[u8],
     content_type: Option<&str>,
     page_url: &Url,
     sel: &HtmlSelectors,
-) -> ListPage {
+) -> Result<ListPage, String> {
     let text = decode_html(body, content_type);
-    let document = Html::parse_document(&text);
+    let document = parse_html(&text)?;
     let mut page = ListPage::default();
     for row in document.select(&sel.item) {
         let Some(link) = row.select(&sel.link).next() else {
@@ -200,7 +201,15 @@ pub(crate) fn parse_html_list(
             published_on,
         });
     }
-    page
+    Ok(page)
+}
+
+/// Builds the tree of an HTML page, after [`govwire_parser::check_nesting`]
+/// found it shallow enough to build in linear time. Every page the crawler
+/// reads goes through here.
+pub(crate) fn parse_html(text: &str) -> Result<Html, String> {
+    govwire_parser::check_nesting(text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(Html::parse_document(text))
 }
 
 fn element_text(element: ElementRef<'_>) -> String {
@@ -341,7 +350,8 @@ mod tests {
             Some("text/html; charset=utf-8"),
             &base,
             &sel,
-        );
+        )
+        .expect("a readable list");
         assert_eq!(page.invalid, 1);
         assert_eq!(
             page.entries,
@@ -352,6 +362,31 @@ mod tests {
                 published_on: NaiveDate::from_ymd_opt(2025, 7, 16),
             }]
         );
+    }
+
+    #[test]
+    fn a_list_page_nested_200_000_levels_deep_is_refused_before_its_tree_is_built() {
+        let section = HtmlListSection {
+            url: "/l.html".into(),
+            page_url: None,
+            item: "table.list tr".into(),
+            link: "td a".into(),
+            title: None,
+            date: None,
+        };
+        let sel = HtmlSelectors::compile(&section).expect("valid selectors");
+        let base = Url::parse("http://127.0.0.1:1/zhengwu/q/index.html").expect("url");
+        let depth = 200_000;
+        let html = format!(
+            "<html><body>{}<table class=\"list\"><tr><td><a href=\"/zhengwu/q/2025/1/1.html\">a</a></td></tr></table>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+
+        let read = parse_html_list(html.as_bytes(), Some("text/html"), &base, &sel);
+
+        let message = read.expect_err("refused");
+        assert!(message.contains("nested"), "{message}");
     }
 
     #[test]

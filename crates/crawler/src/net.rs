@@ -164,17 +164,63 @@ impl Resolve for GuardedResolver {
             let resolved: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let keep_private = allowed.contains(&host);
-            let addrs: Vec<SocketAddr> = resolved
+            let (addrs, dropped): (Vec<SocketAddr>, Vec<SocketAddr>) = resolved
                 .into_iter()
-                .filter(|a| keep_private || is_public(a.ip()))
-                .collect();
+                .partition(|a| keep_private || is_public(a.ip()));
+            if addrs.is_empty() && dropped.is_empty() {
+                return Err(format!("{host} resolves to no address").into());
+            }
             if addrs.is_empty() {
-                return Err(format!("{host} resolves to no public address").into());
+                return Err(Box::new(NoPublicAddress {
+                    host,
+                    dropped: dropped.iter().map(SocketAddr::ip).collect(),
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
         })
     }
+}
+
+/// The resolver's refusal: a name that resolves to non-public addresses
+/// only. The fetcher finds it in the cause chain of a failed request and
+/// reports a refusal, not a network failure.
+#[derive(Debug)]
+pub(crate) struct NoPublicAddress {
+    /// The name resolved.
+    host: String,
+    /// The non-public addresses it resolved to.
+    dropped: Vec<IpAddr>,
+}
+
+impl std::fmt::Display for NoPublicAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let addrs: Vec<String> = self.dropped.iter().map(IpAddr::to_string).collect();
+        write!(
+            f,
+            "{} resolves only to addresses that are not public ({})",
+            self.host,
+            addrs.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for NoPublicAddress {}
+
+/// The resolver's refusal somewhere in `error`'s cause chain, if there is
+/// one.
+pub(crate) fn refusal_in<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a NoPublicAddress> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(refusal) = e.downcast_ref::<NoPublicAddress>() {
+            return Some(refusal);
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// Whether `ip` is a public unicast address: not loopback, private,
@@ -292,6 +338,104 @@ mod tests {
         ));
     }
 
+    /// Checks `url` with `guard`: the reason it is refused, or `None`.
+    async fn refusal(guard: &AddressGuard, url: &str) -> Option<String> {
+        let parsed = Url::parse(url).unwrap_or_else(|e| panic!("{url} parses: {e}"));
+        match guard.check(&parsed).await {
+            Ok(()) => None,
+            Err(FetchError::Refused { reason, .. }) => Some(reason),
+            Err(other) => panic!("{url}: expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn loopback_private_and_metadata_addresses_are_refused_in_every_spelling() {
+        // IP literals only: the check decides them without resolving or
+        // connecting, so this test sends nothing anywhere.
+        let guard = AddressGuard::new(std::iter::empty()).expect("no entries");
+        for url in [
+            "http://127.0.0.1/",
+            "HTTP://127.0.0.1:8480/zhengwu/1.html",
+            "http://2130706433/",   // decimal
+            "http://017700000001/", // octal
+            "http://0177.0.0.1/",   // octal, dotted
+            "http://0x7f000001/",   // hexadecimal
+            "http://0x7f.0.0.1/",   // hexadecimal, dotted
+            "http://127.1/",        // short form
+            "http://127.000.000.001/",
+            "http://example.org@127.0.0.1/", // user info before the real host
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]/", // IPv4-mapped IPv6
+            "http://[::ffff:7f00:1]/",
+            "http://[0:0:0:0:0:ffff:7f00:1]/",
+            "http://[64:ff9b::7f00:1]/", // NAT64
+            "http://[2002:7f00:1::]/",   // 6to4
+            "http://0/",
+            "http://0.0.0.0/",
+            "http://[::]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://2852039166/", // 169.254.169.254, decimal
+            "http://0xa9fea9fe/",
+            "http://0251.0376.0251.0376/",
+            "http://[::ffff:169.254.169.254]/",
+            "http://[::ffff:a9fe:a9fe]/",
+            "http://[fd00:ec2::254]/", // a cloud metadata service on IPv6
+            "http://100.100.100.200/", // a cloud metadata service in CGNAT space
+            "http://[fe80::1]/",
+            "http://10.0.0.1/",
+            "http://0xa.1/",
+            "http://172.16.0.1/",
+            "http://192.168.0.1/",
+            "http://3232235521/", // 192.168.0.1, decimal
+            "https://[fc00::1]:8443/",
+        ] {
+            let reason = refusal(&guard, url)
+                .await
+                .unwrap_or_else(|| panic!("{url} must be refused"));
+            assert!(reason.contains("not a public address"), "{url}: {reason}");
+        }
+        for url in [
+            "file:///etc/passwd",
+            "ftp://127.0.0.1/",
+            "gopher://127.0.0.1:70/",
+            "data:text/html,<p>x</p>",
+        ] {
+            let reason = refusal(&guard, url)
+                .await
+                .unwrap_or_else(|| panic!("{url} must be refused"));
+            assert!(reason.contains("not http or https"), "{url}: {reason}");
+        }
+        for url in [
+            "http://101.226.4.6/",
+            "https://1711408134/", // 102.1.1.6, decimal: public however spelled
+            "http://[2400:3200::1]/",
+            "http://[::ffff:8.8.8.8]/",
+        ] {
+            assert_eq!(refusal(&guard, url).await, None, "{url} is public");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_allowed_url_opens_its_own_host_and_port_and_nothing_else() {
+        let mut guard = AddressGuard::new(std::iter::empty()).expect("no entries");
+        guard.allow_url(&Url::parse("http://127.0.0.1:8480/zhengwu/1.html").expect("url"));
+        for allowed in [
+            "http://127.0.0.1:8480/files/a.pdf",
+            "http://2130706433:8480/other.html", // the same address, spelled otherwise
+        ] {
+            assert_eq!(refusal(&guard, allowed).await, None, "{allowed}");
+        }
+        for refused in [
+            "http://127.0.0.1:8481/",
+            "http://127.0.0.2:8480/",
+            "http://[::1]:8480/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1:8480/",
+        ] {
+            assert!(refusal(&guard, refused).await.is_some(), "{refused}");
+        }
+    }
+
     #[test]
     fn allow_private_entries_must_name_a_port() {
         assert!(AddressGuard::new(["127.0.0.1"]).is_err());
@@ -302,10 +446,10 @@ mod tests {
     async fn the_resolver_drops_private_addresses_of_names_not_allowed() {
         let guard = AddressGuard::new(std::iter::empty()).expect("no entries");
         let name: Name = "localhost".parse().expect("name");
-        let result = guard.resolver().resolve(name).await;
-        assert!(
-            result.is_err(),
-            "localhost must not resolve for the crawler"
-        );
+        let Err(error) = guard.resolver().resolve(name).await else {
+            panic!("localhost must not resolve for the crawler");
+        };
+        let refusal = refusal_in(error.as_ref()).expect("a refusal by the address rules");
+        assert!(refusal.to_string().contains("not public"), "{refusal}");
     }
 }

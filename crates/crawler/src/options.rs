@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+use reqwest::header::HeaderValue;
+
+use crate::error::CrawlError;
+
 /// Settings of one crawler that belong to the deployment rather than to the
 /// portal: who we are, where the portal is reached, how often to look again.
 #[derive(Debug, Clone)]
@@ -95,6 +99,19 @@ impl CrawlerOptions {
             lease_ttl: Duration::from_secs(600),
             backfill_lease_wait: Duration::from_secs(600),
         }
+    }
+}
+
+impl CrawlerOptions {
+    /// The user agent, trimmed, once it is known to be a usable header value.
+    pub(crate) fn checked_user_agent(&self) -> Result<&str, CrawlError> {
+        let user_agent = self.user_agent.trim();
+        if user_agent.is_empty() || HeaderValue::from_str(user_agent).is_err() {
+            return Err(CrawlError::Options(
+                "user_agent must be a non-empty header value naming the operator".into(),
+            ));
+        }
+        Ok(user_agent)
     }
 }
 

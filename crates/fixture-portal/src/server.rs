@@ -30,7 +30,7 @@ use tracing::{debug, error, info, warn};
 mod admin;
 mod hostile;
 
-pub use hostile::{Hostile, GZIP_BOMB_BYTES, HUGE_PAGE_BYTES, METADATA_URL, WAF_PAGE};
+pub use hostile::{deep_page, Hostile, GZIP_BOMB_BYTES, HUGE_PAGE_BYTES, METADATA_URL, WAF_PAGE};
 
 use crate::render::{self, ListRow};
 use crate::spec::{Document, Link};

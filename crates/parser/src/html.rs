@@ -687,7 +687,7 @@ pub(crate) fn read_dom(
     page_url: &str,
 ) -> Result<PageDom, ParseError> {
     let compiled = compiled(profile)?;
-    check_nesting(text)?;
+    check_nesting(text.as_bytes())?;
     let mut doc = Html::parse_document(text);
     // `Html::select` walks every node of the arena, detached ones included,
     // so all selection starts from the root element instead.
@@ -1589,9 +1589,10 @@ const MAX_SPECIAL_NAME: usize = 8;
 
 /// Refuses HTML nested deeper than [`MAX_NESTING`], estimated from the tags
 /// without building a tree (start tags minus end tags of elements that
-/// nest).
-fn check_nesting(text: &str) -> Result<(), ParseError> {
-    let bytes = text.as_bytes();
+/// nest). Reads bytes: decoded text, or the bytes of a page in an
+/// ASCII-compatible encoding (UTF-8, GBK, GB18030), where no byte of a
+/// multi-byte character is a `<`, `/`, `!`, `?` or `>`.
+pub(crate) fn check_nesting(bytes: &[u8]) -> Result<(), ParseError> {
     // Every level of nesting takes a `<`: a page with fewer than the limit
     // (nearly every page) cannot nest deeper, and is not read tag by tag.
     if memchr::memchr_iter(b'<', bytes).count() <= MAX_NESTING {

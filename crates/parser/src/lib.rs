@@ -91,6 +91,17 @@ pub enum ParseError {
     },
 }
 
+/// Refuses HTML nested so deep (thousands of levels; portal pages nest a few
+/// dozen) that building its tree would take time growing with the square of
+/// the depth: [`ParseError::Malformed`]. It reads the tags without building
+/// anything, in time linear in the page, so every reader of HTML (the
+/// parser itself, the crawler's list pages and link finding) calls it before
+/// parsing. `html` is decoded text (`text.as_bytes()`) or the page's bytes in
+/// an ASCII-compatible encoding (UTF-8, GBK, GB18030).
+pub fn check_nesting(html: &[u8]) -> Result<(), ParseError> {
+    html::check_nesting(html)
+}
+
 /// Parses one page with the portal's profile (its `detail` section holds the
 /// selectors and boilerplate).
 ///

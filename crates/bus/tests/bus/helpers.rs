@@ -44,9 +44,14 @@ pub fn init_logs() {
 
 /// A test configuration: unique names, queues that expire when idle.
 pub fn test_config(label: &str, delivery_limit: u32) -> BusConfig {
+    test_config_at(&amqp_url(), label, delivery_limit)
+}
+
+/// A test configuration for the broker at `url`.
+pub fn test_config_at(url: &str, label: &str, delivery_limit: u32) -> BusConfig {
     let prefix = unique(label);
     BusConfig {
-        url: SecretString::from(amqp_url()),
+        url: SecretString::from(url.to_owned()),
         events_exchange: format!("{prefix}.events"),
         pipeline_exchange: format!("{prefix}.pipeline"),
         queue_prefix: prefix,
@@ -54,6 +59,7 @@ pub fn test_config(label: &str, delivery_limit: u32) -> BusConfig {
         delivery_limit,
         queue_expires_ms: Some(120_000),
         confirm_timeout: Duration::from_secs(10),
+        reconnect_max_delay: govwire_bus::DEFAULT_RECONNECT_MAX_DELAY,
     }
 }
 

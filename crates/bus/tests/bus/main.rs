@@ -5,6 +5,7 @@
 mod consume;
 mod helpers;
 mod holding;
+mod outage;
 mod publish;
 mod recovery;
 mod runner;

@@ -486,7 +486,8 @@ impl<S: PageSink> Crawler<S> {
                 response.content_type.as_deref(),
                 &response.url,
                 selectors,
-            ),
+            )
+            .map_err(|message| self.list_format_error(section, &response.url, message))?,
             (None, None) => {
                 return Err(CrawlError::Profile {
                     portal: self.profile.id.clone(),

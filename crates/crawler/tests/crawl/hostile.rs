@@ -366,3 +366,47 @@ async fn a_layout_change_that_empties_a_section_lists_nothing_and_marks_nothing_
         assert_eq!(item.consecutive_missing, 0, "{item:?}");
     }
 }
+
+#[tokio::test]
+async fn detail_pages_nested_200_000_levels_deep_are_refused_unread_and_counted() {
+    let h = small_portal(2, |_, _| {}).await;
+    h.portal
+        .set_hostile(Hostile::DeepNesting { levels: 200_000 });
+
+    let report = h
+        .crawler
+        .poll_section(SECTION)
+        .await
+        .expect("the poll runs");
+
+    assert_eq!(
+        (report.delivered, report.refused, report.failed),
+        (0, 2, 0),
+        "{report:?}"
+    );
+    assert_eq!(h.sink.len(), 0, "an unreadable page is not handed on");
+    h.portal.set_hostile(Hostile::Off);
+    let again = h.crawler.revisit_due().await.expect("revisit");
+    assert_eq!(
+        again.delivered, 2,
+        "served normally, they arrive: {again:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_html_list_page_nested_200_000_levels_deep_fails_the_poll_with_a_clear_error() {
+    let h = Harness::start_with(Backend::Sqlite, test_documents(), |_, _| {}).await;
+    h.portal
+        .set_hostile(Hostile::DeepNesting { levels: 200_000 });
+
+    let poll = h.crawler.poll_section("cppcc-proposal-replies").await;
+
+    match poll {
+        Err(CrawlError::ListFormat { url, message, .. }) => {
+            assert!(url.contains(HTML_COLUMN), "{url}");
+            assert!(message.contains("nested"), "{message}");
+        }
+        other => panic!("expected the list page to be refused, got {other:?}"),
+    }
+    assert_eq!(h.sink.len(), 0);
+}

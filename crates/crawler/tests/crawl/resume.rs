@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::support::{
     ids_of, news_in, shpt_profile, test_options, Backend, CollectingSink, Harness, DEADLINE,
+    SECTIONS,
 };
 
 /// The JSON section the walk tests use, and its channel.
@@ -177,11 +178,22 @@ async fn a_walk_ended_by_a_failing_list_page_is_resumed_past_its_known_pages() {
 #[tokio::test]
 async fn a_revisit_hands_on_again_a_page_whose_hand_over_was_never_decided() {
     let h = Harness::start().await;
-    h.poll_all().await;
-    let pages = h.sink.pages();
+    // A pipeline whose notifier decides nothing: every hand-over stays open.
+    let undecided = CollectingSink::new();
+    let crawler = Crawler::new(
+        shpt_profile(),
+        h.db.store.clone(),
+        Arc::clone(&undecided),
+        test_options(&h.portal.base_url()),
+    )
+    .expect("crawler");
+    for (section, _) in SECTIONS {
+        crawler.poll_section(section).await.expect("poll");
+    }
+    let pages = undecided.pages();
     assert!(pages.len() > 3);
-    // The notifier decided every page but one (as it does in the decision's
-    // transaction); that one was lost downstream.
+    // The notifier then decided every page but one (as it does in the
+    // decision's transaction); that one was lost downstream.
     let lost = &pages[1];
     for page in &pages {
         if page.item_id != lost.item_id {
@@ -199,11 +211,11 @@ async fn a_revisit_hands_on_again_a_page_whose_hand_over_was_never_decided() {
         Some(lost.body_sha256())
     );
     h.portal.reset_requests();
-    let delivered_before = h.sink.len();
+    let delivered_before = undecided.len();
 
-    let report = h.crawler.revisit_due().await.expect("revisit");
+    let report = crawler.revisit_due().await.expect("revisit");
 
-    let again = h.sink.pages_since(delivered_before);
+    let again = undecided.pages_since(delivered_before);
     assert_eq!(
         ids_of(&again),
         vec![lost.item_id.clone()],
@@ -232,6 +244,6 @@ async fn a_revisit_hands_on_again_a_page_whose_hand_over_was_never_decided() {
         .close_handover("shpt", &lost.item_id, &lost.body_sha256())
         .await
         .expect("store");
-    let quiet = h.crawler.revisit_due().await.expect("revisit");
+    let quiet = crawler.revisit_due().await.expect("revisit");
     assert_eq!(quiet.delivered, 0, "{quiet:?}");
 }

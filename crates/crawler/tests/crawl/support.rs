@@ -18,6 +18,7 @@ use govwire_crawler::{Crawler, CrawlerOptions, PageSink, SinkError};
 use govwire_fixture_portal::{corpus, Document, FixturePortal, Link, RunningPortal};
 use govwire_model::{PortalProfile, RawPage};
 use govwire_store::testing::{fresh_postgres, fresh_sqlite, TestDb};
+use govwire_store::Store;
 use tokio::sync::{watch, Notify};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
@@ -46,17 +47,40 @@ pub fn init_tracing() {
 }
 
 /// A sink that keeps every page it is given, and tells waiters how many.
-#[derive(Debug)]
+/// Made with [`CollectingSink::deciding`], it also stands for the rest of
+/// the pipeline: each page is decided (its hand-over closed, as the
+/// notifier does) as soon as it is handed on.
 pub struct CollectingSink {
     pages: Mutex<Vec<RawPage>>,
     count: watch::Sender<usize>,
+    decided_in: Option<Store>,
+}
+
+impl std::fmt::Debug for CollectingSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CollectingSink")
+            .field("pages", &self.len())
+            .field("deciding", &self.decided_in.is_some())
+            .finish()
+    }
 }
 
 impl CollectingSink {
+    /// A sink whose pages are never decided downstream.
     pub fn new() -> Arc<Self> {
         Arc::new(Self {
             pages: Mutex::new(Vec::new()),
             count: watch::Sender::new(0),
+            decided_in: None,
+        })
+    }
+
+    /// A sink whose pages are decided at once, recorded in `store`.
+    pub fn deciding(store: Store) -> Arc<Self> {
+        Arc::new(Self {
+            pages: Mutex::new(Vec::new()),
+            count: watch::Sender::new(0),
+            decided_in: Some(store),
         })
     }
 
@@ -90,13 +114,27 @@ impl CollectingSink {
 
 impl PageSink for CollectingSink {
     fn deliver(&self, page: RawPage) -> impl Future<Output = Result<(), SinkError>> + Send {
+        let decided_in = self.decided_in.clone();
+        let key = (
+            page.portal.clone(),
+            page.item_id.clone(),
+            page.body_sha256(),
+        );
         let n = {
             let mut pages = self.pages.lock().expect("sink lock");
             pages.push(page);
             pages.len()
         };
         self.count.send_replace(n);
-        std::future::ready(Ok(()))
+        async move {
+            if let Some(store) = decided_in {
+                store
+                    .close_handover(&key.0, &key.1, &key.2)
+                    .await
+                    .map_err(|e| SinkError::new(format!("cannot record the decision: {e}")))?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -213,7 +251,7 @@ impl Harness {
             Backend::Sqlite => fresh_sqlite().await,
             Backend::Postgres => fresh_postgres().await,
         };
-        let sink = CollectingSink::new();
+        let sink = CollectingSink::deciding(db.store.clone());
         let mut profile = shpt_profile();
         let mut options = test_options(&portal.base_url());
         adjust(&mut profile, &mut options);

@@ -92,6 +92,13 @@ pub enum Hostile {
     /// Every request (list API, lists, detail pages) answers 200 with a WAF
     /// captcha page ([`WAF_PAGE`]).
     WafPage,
+    /// Detail pages and HTML list pages are `levels` `div`s nested in one
+    /// another: HTML that takes an HTML tree builder time growing with the
+    /// square of its depth.
+    DeepNesting {
+        /// How deep the `div`s nest.
+        levels: u32,
+    },
     /// The portal changed its layout: HTML list pages have no list table
     /// any more and the list API returns its items under another key, so a
     /// crawler reading the old layout finds nothing.
@@ -219,6 +226,9 @@ pub(super) async fn intercept(
         Hostile::RedirectToLoopback { port } if kind == Kind::Detail => {
             redirect(format!("http://127.0.0.1:{port}{path}"))
         }
+        Hostile::DeepNesting { levels } if matches!(kind, Kind::Detail | Kind::HtmlList) => {
+            html(StatusCode::OK, Body::from(deep_page(levels)))
+        }
         Hostile::RobotsDisallow { path: disallowed } if kind == Kind::Robots => (
             [(CONTENT_TYPE, "text/plain; charset=utf-8")],
             format!("User-agent: *\nDisallow: {disallowed}\n"),
@@ -303,6 +313,16 @@ fn trickle() -> Body {
         ))
     });
     Body::from_stream(stream)
+}
+
+/// A page of `levels` nested `div`s around one line of text.
+pub fn deep_page(levels: u32) -> String {
+    let levels = usize::try_from(levels).unwrap_or(usize::MAX);
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{}<p>普陀区人民政府</p>{}</body></html>",
+        "<div>".repeat(levels),
+        "</div>".repeat(levels)
+    )
 }
 
 /// [`HUGE_PAGE_BYTES`] of HTML, streamed in 64 KiB chunks so the fixture
@@ -390,6 +410,9 @@ mod tests {
                 retry_after_secs: 120
             }
         );
+        let deep: Hostile =
+            serde_json::from_str(r#"{"mode":"deep_nesting","levels":200000}"#).expect("a mode");
+        assert_eq!(deep, Hostile::DeepNesting { levels: 200_000 });
         assert!(serde_json::from_str::<Hostile>(r#"{"mode":"nonsense"}"#).is_err());
     }
 
