@@ -4,9 +4,10 @@ CARGO ?= cargo
 
 .PHONY: run test demo lint fmt schemas services rabbitmq postgres tools build release clean-state fuzz bench
 
-## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite.
+## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite
+## (created first by `govwire init`, which leaves an existing store as it is).
 run: rabbitmq tools release
-	mkdir -p var
+	./target/release/govwire init
 	./target/release/govwire all
 
 ## test: the whole suite against a real RabbitMQ and PostgreSQL (started or installed if needed).

@@ -44,6 +44,9 @@ export GOVWIRE__CRAWLER__REVISIT_INTERVAL_SECS=2
 export GOVWIRE__CRAWLER__REVISIT_MIN_INTERVAL_SECS=1
 export GOVWIRE__LOG__LEVEL=warn
 
+echo "== govwire init (the demo's own SQLite store)"
+"$bin" init | sed 's/^/   /'
+
 echo "== fixture portal on $portal"
 "$bin" --log-format json fixture-portal --port "$portal_port" >"$work/portal.out" 2>"$work/portal.log" &
 pids+=($!)

@@ -11,7 +11,7 @@ use govwire_crawler::{BackfillProgress, BackfillReport, Crawler};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use crate::services::{open_store, BusPageSink, RunPlan};
+use crate::services::{check_writable, open_store, BusPageSink, RunPlan};
 
 /// What to backfill.
 #[derive(Debug, Clone)]
@@ -54,6 +54,7 @@ pub async fn run(
     };
     let config = &plan.config;
     let store = open_store(config.store.url.clone()).await?;
+    check_writable(&store, "backfill").await?;
     let bus = Bus::connect(&config.bus(), "backfill")
         .await
         .with_context(|| format!("cannot reach RabbitMQ at {}", config.bus().redacted_url()))?;

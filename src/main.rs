@@ -79,6 +79,10 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Create the store(s) the configuration names (the SQLite file and its
+    /// directory, or the PostgreSQL database) and apply the migrations.
+    /// Idempotent. Daemons never create their store: run this first.
+    Init,
     /// Load and validate the configuration and portal profiles, then exit.
     CheckConfig(RunArgs),
     /// Walk a portal's history (its list pages to the end) through the same
@@ -223,6 +227,17 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Archive(a) => run_services(&cli.config, &a, &[Service::Archive]).await,
         Command::All(a) => run_services(&cli.config, &a, &Service::ALL).await,
         Command::Backfill(a) => backfill(&cli.config, &a).await,
+        Command::Init => {
+            for report in services::init_stores(&config).await? {
+                let state = match (report.created, report.migrations_applied) {
+                    (true, n) => format!("created, {n} migration(s) applied"),
+                    (false, 0) => "already exists and is up to date; nothing to do".to_string(),
+                    (false, n) => format!("already exists; {n} pending migration(s) applied"),
+                };
+                println!("store {}: {state}", report.redacted_url);
+            }
+            Ok(())
+        }
         Command::CheckConfig(a) => {
             let plan = services::plan(&cli.config, &a.base_urls()?)?;
             println!("configuration OK: {}", cli.config.display());

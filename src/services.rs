@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
 use govwire_crawler::{Crawler, PageSink, SinkError};
 use govwire_model::canonical::sha256_hex;
 use govwire_model::{PortalProfile, RawPage};
-use govwire_store::Store;
+use govwire_store::{FileWatch, Store, StoreError};
 use secrecy::SecretString;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -117,6 +118,7 @@ pub async fn run(
     } else {
         None
     };
+    let mut archive_shares_the_store = false;
     let archive_store = if services.contains(&Service::Archive) {
         let url = config.archive_store_url();
         Some(match &store {
@@ -124,6 +126,7 @@ pub async fn run(
                 if secrecy::ExposeSecret::expose_secret(&url)
                     == secrecy::ExposeSecret::expose_secret(&config.store.url) =>
             {
+                archive_shares_the_store = true;
                 s.clone()
             }
             _ => open_store(url).await?,
@@ -131,6 +134,17 @@ pub async fn run(
     } else {
         None
     };
+    // Every stage writes its row before any stage takes work, so a store
+    // that cannot be written stops the start instead of every write after.
+    for service in &services {
+        let store = match service {
+            Service::Archive => archive_store.as_ref(),
+            _ => store.as_ref(),
+        };
+        if let Some(store) = store {
+            check_writable(store, service.name()).await?;
+        }
+    }
 
     // Connect every stage and declare the whole topology before any stage
     // starts: a subscriber's queue must exist before the first event is
@@ -152,7 +166,26 @@ pub async fn run(
         connected.push((service, bus));
     }
 
-    let mut tasks: JoinSet<(Service, Result<()>)> = JoinSet::new();
+    let mut tasks: JoinSet<(&'static str, Result<()>)> = JoinSet::new();
+    // A SQLite file deleted or replaced under a running daemon ends the run
+    // with an error, so a supervisor restarts it (and the restart refuses
+    // to start on the missing store).
+    let watched = [
+        store.as_ref(),
+        archive_store.as_ref().filter(|_| !archive_shares_the_store),
+    ];
+    for watch in watched.into_iter().flatten().filter_map(Store::file_watch) {
+        let token = cancel.clone();
+        tasks.spawn(
+            async move {
+                (
+                    "store watch",
+                    watch_store_file(watch, STORE_WATCH_INTERVAL, token).await,
+                )
+            }
+            .in_current_span(),
+        );
+    }
     for (service, bus) in connected {
         let token = cancel.clone();
         let span = tracing::info_span!("service", service = service.name());
@@ -161,7 +194,7 @@ pub async fn run(
                 let store = store.clone().expect("opened above");
                 let plan = plan.clone();
                 tasks.spawn(
-                    async move { (service, run_crawlers(bus, store, &plan, token).await) }
+                    async move { (service.name(), run_crawlers(bus, store, &plan, token).await) }
                         .instrument(span),
                 );
             }
@@ -170,8 +203,13 @@ pub async fn run(
                     plan.portals.iter().map(|(p, _)| p.clone()).collect();
                 let store = store.clone().expect("opened above");
                 tasks.spawn(
-                    async move { (service, run_parser(bus, store, profiles, token).await) }
-                        .instrument(span),
+                    async move {
+                        (
+                            service.name(),
+                            run_parser(bus, store, profiles, token).await,
+                        )
+                    }
+                    .instrument(span),
                 );
             }
             Service::Notifier => {
@@ -182,7 +220,7 @@ pub async fn run(
                         let result =
                             govwire_notifier::run(bus.clone(), store, settings, token).await;
                         bus.close().await;
-                        (service, result)
+                        (service.name(), result)
                     }
                     .instrument(span),
                 );
@@ -198,7 +236,7 @@ pub async fn run(
                         let result =
                             govwire_archive::run(bus.clone(), store, settings, token, bound).await;
                         bus.close().await;
-                        (service, result)
+                        (service.name(), result)
                     }
                     .instrument(span),
                 );
@@ -211,17 +249,14 @@ pub async fn run(
         match joined {
             Ok((service, Ok(()))) => {
                 if !cancel.is_cancelled() {
-                    warn!(
-                        service = service.name(),
-                        "Service stopped on its own; stopping the others."
-                    );
+                    warn!(service, "Service stopped on its own; stopping the others.");
                     cancel.cancel();
                 }
             }
             Ok((service, Err(e))) => {
-                error!(service = service.name(), error = %format!("{e:#}"), "Service failed; stopping the others.");
+                error!(service, error = %format!("{e:#}"), "Service failed; stopping the others.");
                 cancel.cancel();
-                first_error.get_or_insert(e.context(format!("the {} failed", service.name())));
+                first_error.get_or_insert(e.context(format!("the {service} failed")));
             }
             Err(e) => {
                 error!(error = %e, "Service task panicked; stopping the others.");
@@ -271,12 +306,86 @@ async fn declare_topology(service: Service, bus: &Bus) -> Result<()> {
     Ok(())
 }
 
-/// Opens the store at `url`, naming it (redacted) when it cannot be opened.
+/// How often a running daemon looks at its SQLite file to notice it being
+/// deleted or replaced. Not configurable: a look is one `stat`, and a few
+/// seconds of writes into a lost file is as long as a daemon should go on
+/// unaware.
+pub const STORE_WATCH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Opens the existing store at `url`, naming it (redacted) when it cannot be
+/// opened; a store that does not exist is refused with a pointer to
+/// `govwire init`.
 pub async fn open_store(url: SecretString) -> Result<Store> {
     let shown = govwire_store::redact_url(secrecy::ExposeSecret::expose_secret(&url));
-    Store::connect(&url)
-        .await
-        .with_context(|| format!("cannot open the store at {shown}"))
+    match Store::connect(&url).await {
+        Ok(store) => Ok(store),
+        Err(e @ StoreError::Missing { .. }) => Err(anyhow::Error::new(e).context(format!(
+            "the store at {shown} does not exist; create it with `govwire init` \
+             (a daemon never creates its store, so a lost one is noticed, not replaced)"
+        ))),
+        Err(e @ StoreError::NotWritable { .. }) => Err(anyhow::Error::new(e).context(format!(
+            "the store at {shown} cannot be written; refusing to start"
+        ))),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot open the store at {shown}"))),
+    }
+}
+
+/// The write a daemon makes before it takes work: `holder` (the stage's
+/// name) writes its row, or the start is refused naming the store and why.
+pub async fn check_writable(store: &Store, holder: &str) -> Result<()> {
+    store.check_writable(holder).await.with_context(|| {
+        format!(
+            "the {holder} cannot write to the store at {}; refusing to start",
+            store.redacted_url()
+        )
+    })
+}
+
+/// Creates the stores the configuration names (the main store and the
+/// archive's, when it is another) and applies their migrations:
+/// `govwire init`. Idempotent.
+pub async fn init_stores(config: &Config) -> Result<Vec<govwire_store::InitReport>> {
+    let mut urls = vec![config.store.url.clone()];
+    let archive = config.archive_store_url();
+    if secrecy::ExposeSecret::expose_secret(&archive)
+        != secrecy::ExposeSecret::expose_secret(&config.store.url)
+    {
+        urls.push(archive);
+    }
+    let mut reports = Vec::with_capacity(urls.len());
+    for url in urls {
+        let shown = govwire_store::redact_url(secrecy::ExposeSecret::expose_secret(&url));
+        let report = Store::init(&url)
+            .await
+            .with_context(|| format!("cannot create the store at {shown}"))?;
+        info!(url = %report.redacted_url, created = report.created, migrations_applied = report.migrations_applied, "Store ready.");
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+/// Looks at `watch`'s file every `every` until `cancel`; returns an error
+/// naming the file once it is deleted or replaced.
+async fn watch_store_file(
+    watch: FileWatch,
+    every: Duration,
+    cancel: CancellationToken,
+) -> Result<()> {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            _ = ticks.tick() => {}
+        }
+        if let Err(e) = watch.check() {
+            error!(error = %e, path = %watch.path().display(), "The store's SQLite file is gone; stopping.");
+            return Err(anyhow::Error::new(e).context(
+                "the store was lost while running; stopping so nothing more is written \
+                 into a file no one will read (restore it, or create a new one with `govwire init`)",
+            ));
+        }
+    }
 }
 
 /// Hands fetched pages to the parser stage over the pipeline exchange, each

@@ -29,6 +29,21 @@ fn govwire() -> Command {
     c
 }
 
+/// `govwire init` for the store at `url`, as an operator runs it before
+/// the daemons.
+fn init_store(url: &str) {
+    let out = govwire()
+        .arg("init")
+        .env("GOVWIRE__STORE__URL", url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "govwire init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn an_unknown_configuration_key_stops_start_up_naming_it() {
     let out = govwire()
@@ -84,6 +99,8 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
         rand::random::<u32>()
     ));
     std::fs::create_dir_all(&dir).unwrap();
+    let db_url = format!("sqlite://{}/govwire.db", dir.display());
+    init_store(&db_url);
     let suffix = format!("cli-{}-{:x}", std::process::id(), rand::random::<u32>());
     let mut child = govwire()
         .args(["all", "--base-url", &format!("shpt={}", portal.base_url())])
@@ -100,10 +117,7 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
             format!("govwire.test.{suffix}"),
         )
         .env("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "120")
-        .env(
-            "GOVWIRE__STORE__URL",
-            format!("sqlite://{}/govwire.db", dir.display()),
-        )
+        .env("GOVWIRE__STORE__URL", &db_url)
         .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0")
         .env("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0")
         .stderr(Stdio::piped())
@@ -511,6 +525,7 @@ async fn govwire_backfill_walks_every_section_publishes_its_pages_and_a_second_r
         .unwrap();
     let dir = tempfile_dir::Dir::new("backfill");
     let db = dir.path.join("govwire.db");
+    init_store(&format!("sqlite://{}", db.display()));
     let suffix = format!(
         "backfill-{}-{:x}",
         std::process::id(),

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use govwire_model::canonical::sha256_hex;
 use govwire_model::profile::{HtmlListSection, JsonApiSection, SectionProfile};
 use govwire_model::{PortalProfile, RawAttachment, RawPage};
+use govwire_retry::{Backoff, LogThrottle};
 use govwire_store::{CrawlItem, SectionPollRecord, Store, Validators, REVISITS_LEASE};
 use reqwest::{Method, StatusCode};
 use tokio::sync::Mutex as AsyncMutex;
@@ -44,6 +45,16 @@ const REVISIT_CHECK_INTERVAL: Duration = Duration::from_secs(60);
 /// Shortest sleep of [`Crawler::run`] between two looks at the section
 /// schedule, so a section that is due but held elsewhere cannot make it spin.
 const MIN_SCHEDULE_LOOK: Duration = Duration::from_millis(20);
+
+/// First wait of [`Crawler::run`] after a round in which the store failed
+/// (it doubles with each such round in a row, up to [`STORE_RETRY_CAP`]):
+/// without it, a store that refuses writes (claims fail at once) made the
+/// loop spin, logging hundreds of warnings a second.
+const STORE_RETRY_BASE: Duration = Duration::from_millis(500);
+
+/// Longest wait of [`Crawler::run`] between rounds while the store keeps
+/// failing: short enough to resume within seconds of it healing.
+const STORE_RETRY_CAP: Duration = Duration::from_secs(10);
 
 /// Failed items in a row after which a revisit round stops: the portal is
 /// struggling, and the rest of the round would only add to its load.
@@ -410,40 +421,78 @@ impl<S: PageSink> Crawler<S> {
             instance = %self.options.instance_id,
             "Crawler started."
         );
+        // A failure that persists (a read-only store, a full disk) is
+        // logged once, then once a minute with a count; a round in which the
+        // store failed is followed by a growing wait, never a tight loop.
+        let mut poll_logs: HashMap<&str, LogThrottle> = HashMap::new();
+        let mut revisit_log = LogThrottle::default();
+        let mut schedule_log = LogThrottle::default();
+        let mut store_backoff = Backoff::new(STORE_RETRY_BASE, STORE_RETRY_CAP);
         'outer: loop {
+            let mut store_failed = false;
             for section in &self.profile.sections {
                 if cancel.is_cancelled() {
                     break 'outer;
                 }
-                if let Err(error) = self.poll_if_due(section, poll_every, &cancel).await {
-                    warn!(error = %Chain(&error), portal = %self.profile.id, section = %section.id, "Poll failed.");
+                let log = poll_logs.entry(section.id.as_str()).or_default();
+                match self.poll_if_due(section, poll_every, &cancel).await {
+                    Ok(_) => {
+                        if let Some(unlogged) = log.success() {
+                            info!(portal = %self.profile.id, section = %section.id, failures = unlogged, "Polls work again.");
+                        }
+                    }
+                    Err(error) => {
+                        store_failed |= matches!(error, CrawlError::Store(_));
+                        if let Some(failures) = log.failure() {
+                            warn!(error = %Chain(&error), portal = %self.profile.id, section = %section.id, failures, "Poll failed.");
+                        }
+                    }
                 }
             }
             if cancel.is_cancelled() {
                 break;
             }
             let more_due = match self.revisit_if_free(&cancel).await {
-                Ok(Some(report)) => {
-                    report.due == self.options.revisit_batch
-                        && !report.stopped_early
-                        && report.failed == 0
-                        && report.skipped < report.due
+                Ok(report) => {
+                    if let Some(unlogged) = revisit_log.success() {
+                        info!(portal = %self.profile.id, failures = unlogged, "Revisit rounds work again.");
+                    }
+                    report.is_some_and(|report| {
+                        report.due == self.options.revisit_batch
+                            && !report.stopped_early
+                            && report.failed == 0
+                            && report.skipped < report.due
+                    })
                 }
-                Ok(None) => false,
                 Err(error) => {
-                    warn!(error = %Chain(&error), portal = %self.profile.id, "Revisit round failed.");
+                    store_failed |= matches!(error, CrawlError::Store(_));
+                    if let Some(failures) = revisit_log.failure() {
+                        warn!(error = %Chain(&error), portal = %self.profile.id, failures, "Revisit round failed.");
+                    }
                     false
                 }
             };
-            if more_due {
+            if more_due && !store_failed {
                 continue;
             }
             let wake = match self.next_wake(poll_every).await {
-                Ok(wake) => wake,
+                Ok(wake) => {
+                    schedule_log.success();
+                    wake
+                }
                 Err(error) => {
-                    warn!(error = %Chain(&error), portal = %self.profile.id, "Failed to read the section schedule.");
+                    store_failed = true;
+                    if let Some(failures) = schedule_log.failure() {
+                        warn!(error = %Chain(&error), portal = %self.profile.id, failures, "Failed to read the section schedule.");
+                    }
                     Instant::now() + REVISIT_CHECK_INTERVAL.min(poll_every)
                 }
+            };
+            let wake = if store_failed {
+                wake.max(Instant::now() + store_backoff.next_wait())
+            } else {
+                store_backoff.reset();
+                wake
             };
             tokio::select! {
                 () = cancel.cancelled() => break,

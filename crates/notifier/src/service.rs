@@ -7,6 +7,7 @@ use chrono::Utc;
 use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
 use govwire_model::event::{APP_ID, CLOUDEVENTS_CONTENT_TYPE};
 use govwire_model::{EventType, PageOutcome, ParsedPage};
+use govwire_retry::{Backoff, LogThrottle};
 use govwire_store::Store;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +22,11 @@ pub const QUEUE: &str = "notifier";
 pub const PARSED_ROUTING_KEY: &str = "parsed";
 /// Outbox rows relayed per sweep; bounded so one sweep never holds a huge batch.
 const OUTBOX_BATCH: u32 = 100;
+/// Longest wait between two attempts of the outbox relay while it keeps
+/// failing (the wait starts at its interval and doubles; the sweep never
+/// waits less than its own interval): short enough that events go out
+/// within seconds of the store or the broker healing.
+const RETRY_CAP: Duration = Duration::from_secs(5);
 
 /// What the notifier needs beyond the bus and the store.
 #[derive(Debug, Clone)]
@@ -163,32 +169,48 @@ fn store_failure(error: govwire_store::StoreError, doing: &'static str) -> Handl
 }
 
 /// Sweeps every `settings.interval` until `cancel`, waking the relay when a
-/// sweep queued events. A failed sweep is logged and tried again at the next
-/// interval.
+/// sweep queued events. A failed sweep is tried again after the interval or
+/// a backoff growing to [`RETRY_CAP`], whichever is longer; a failure that
+/// persists is logged once, then once a minute with a count.
 async fn run_sweeps(
     store: Store,
     settings: SweepSettings,
     wake: Arc<Notify>,
     cancel: CancellationToken,
 ) {
-    let mut ticks = tokio::time::interval(settings.interval.max(Duration::from_millis(10)));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let interval = settings.interval.max(Duration::from_millis(10));
+    let mut log = LogThrottle::default();
+    let mut backoff = Backoff::new(interval, RETRY_CAP);
     info!(
         interval_ms = u64::try_from(settings.interval.as_millis()).unwrap_or(u64::MAX),
         withdraw_after_misses = settings.withdrawal.after_misses,
         withdraw_grace_secs = settings.withdrawal.grace.as_secs(),
         "Sweeping for withdrawals and section health."
     );
+    let mut wait = Duration::ZERO;
     loop {
         tokio::select! {
             () = cancel.cancelled() => break,
-            _ = ticks.tick() => {}
+            () = tokio::time::sleep(wait) => {}
         }
-        match sweep_once(&store, &settings, Utc::now()).await {
-            Ok(report) if report.changes() > 0 => wake.notify_one(),
-            Ok(_) => {}
-            Err(error) => warn!(%error, "Sweep failed; will try again."),
-        }
+        wait = match sweep_once(&store, &settings, Utc::now()).await {
+            Ok(report) => {
+                if let Some(unlogged) = log.success() {
+                    info!(failures = unlogged, "Sweeps work again.");
+                }
+                if report.changes() > 0 {
+                    wake.notify_one();
+                }
+                backoff.reset();
+                interval
+            }
+            Err(error) => {
+                if let Some(failures) = log.failure() {
+                    warn!(%error, failures, "Sweep failed; will try again.");
+                }
+                backoff.next_wait().max(interval)
+            }
+        };
     }
 }
 
@@ -202,16 +224,35 @@ async fn relay_outbox(
     interval: Duration,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
+    let mut log = LogThrottle::default();
+    let mut backoff = Backoff::new(interval, RETRY_CAP);
     loop {
         match relay_once(&publisher, &exchange, &store).await {
-            Ok(0) => {}
-            Ok(n) => debug!(published = n, "Outbox relayed."),
-            Err(e) => warn!(error = %format!("{e:#}"), "Outbox relay failed; will retry."),
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(interval) => {}
+            Ok(n) => {
+                if let Some(unlogged) = log.success() {
+                    info!(failures = unlogged, "Outbox relay works again.");
+                }
+                if n > 0 {
+                    debug!(published = n, "Outbox relayed.");
+                }
+                backoff.reset();
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(interval) => {}
+                }
+            }
+            Err(e) => {
+                if let Some(failures) = log.failure() {
+                    warn!(error = %format!("{e:#}"), failures, "Outbox relay failed; will retry.");
+                }
+                // Not woken early by new decisions while failing: a retry
+                // per decision would be a tight loop through an outage.
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(backoff.next_wait()) => {}
+                }
+            }
         }
     }
     // Drain once more so everything committed before the stop goes out.

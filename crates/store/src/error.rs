@@ -30,6 +30,46 @@ pub enum StoreError {
         #[source]
         source: RedactedCause,
     },
+    /// There is no govwire store at the URL: no SQLite file, no such
+    /// PostgreSQL database, or a database without govwire's schema. A store
+    /// is created only by [`crate::Store::init`], never by opening it.
+    #[error("no govwire store at {redacted_url}: {reason}")]
+    Missing {
+        /// The URL with any password replaced by `***`.
+        redacted_url: String,
+        /// What is missing (the file, the database, the schema).
+        reason: String,
+    },
+    /// [`crate::Store::init`] could not create the store (the directory, the
+    /// file or the database).
+    #[error("cannot create the store at {redacted_url}: {reason}")]
+    Create {
+        /// The URL with any password replaced by `***`.
+        redacted_url: String,
+        /// Why, with what to do about it.
+        reason: String,
+    },
+    /// The store can be read but a write failed: a read-only file or
+    /// directory, a full disk, a lock held elsewhere, a read-only server.
+    #[error("cannot write to the store {location}: {reason}")]
+    NotWritable {
+        /// The SQLite file's path, or the redacted PostgreSQL URL.
+        location: String,
+        /// The reason in words (`the file is read-only`, `the disk is full`).
+        reason: String,
+        /// The driver's error, as text with the password scrubbed out.
+        #[source]
+        source: RedactedCause,
+    },
+    /// The SQLite file the store opened was deleted or replaced by another
+    /// file while the store was open: what is written now would be lost.
+    #[error("the SQLite file {} {what}", path.display())]
+    FileLost {
+        /// The file's path.
+        path: std::path::PathBuf,
+        /// What happened to it (`was deleted`, `was replaced by another file`).
+        what: String,
+    },
     /// The schema migrations could not be applied.
     #[error("cannot migrate database {redacted_url}")]
     Migrate {
@@ -82,6 +122,10 @@ impl StoreError {
             StoreError::Query(e) => sqlx_is_transient(e),
             StoreError::Conflict { .. } => true,
             StoreError::InvalidUrl { .. }
+            | StoreError::Missing { .. }
+            | StoreError::Create { .. }
+            | StoreError::NotWritable { .. }
+            | StoreError::FileLost { .. }
             | StoreError::Corrupt(_)
             | StoreError::Invalid(_)
             | StoreError::UnknownOutboxEvent(_) => false,
@@ -107,7 +151,13 @@ impl StoreError {
                 _ => false,
             },
             StoreError::Query(e) => sqlx_is_unavailable(e),
+            // Raised when a store is opened or watched, not by an
+            // operation: the store itself is gone or cannot be written.
+            StoreError::Missing { .. }
+            | StoreError::NotWritable { .. }
+            | StoreError::FileLost { .. } => true,
             StoreError::InvalidUrl { .. }
+            | StoreError::Create { .. }
             | StoreError::Conflict { .. }
             | StoreError::Corrupt(_)
             | StoreError::Invalid(_)
@@ -176,7 +226,7 @@ impl From<sqlx::Error> for StoreError {
 /// Whether a database error came from PostgreSQL (its codes are SQLSTATEs,
 /// five characters that are often all digits) rather than SQLite (numeric
 /// result codes).
-fn is_postgres(error: &dyn sqlx::error::DatabaseError) -> bool {
+pub(crate) fn is_postgres(error: &dyn sqlx::error::DatabaseError) -> bool {
     error
         .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
         .is_some()

@@ -38,9 +38,11 @@ pub const TABLES: &[&str] = &[
     "archive_events",
     "archive_replies",
     "archive_versions",
+    "write_checks",
 ];
 
-/// A test's own database and a store open on it.
+/// A test's own database, created as `govwire init` creates one, and a
+/// store open on it.
 pub struct TestDb {
     /// The store, migrated.
     pub store: Store,
@@ -76,6 +78,12 @@ pub async fn fresh_sqlite() -> TestDb {
         .unwrap_or_else(|e| panic!("cannot create a temporary directory for a test database: {e}"));
     let path = dir.path().join("govwire.db");
     let url = SecretString::from(format!("sqlite://{}", path.display()));
+    Store::init(&url).await.unwrap_or_else(|e| {
+        panic!(
+            "cannot create the test SQLite database {}: {e:?}",
+            path.display()
+        )
+    });
     let store = Store::connect(&url).await.unwrap_or_else(|e| {
         panic!(
             "cannot open the test SQLite database {}: {e:?}",
@@ -120,6 +128,12 @@ pub async fn fresh_postgres() -> TestDb {
     });
     url.set_path(&format!("/{name}"));
     let url = SecretString::from(url.to_string());
+    Store::init(&url).await.unwrap_or_else(|e| {
+        panic!(
+            "cannot migrate test database {}: {e:?}",
+            redact_url(url.expose_secret())
+        )
+    });
     let store = Store::connect(&url).await.unwrap_or_else(|e| {
         panic!(
             "cannot open test database {}: {e:?}",

@@ -48,6 +48,9 @@ pub async fn fresh_postgres_with_own_role() -> (TestDb, TestRole) {
     let _ = url.set_password(None);
     url.set_path(&format!("/{name}"));
     let url = SecretString::from(url.to_string());
+    Store::init(&url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot migrate the fault test's database as {role}: {e:?}"));
     let store = Store::connect(&url)
         .await
         .unwrap_or_else(|e| panic!("cannot open the fault test's database as {role}: {e:?}"));

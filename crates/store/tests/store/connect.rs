@@ -155,12 +155,120 @@ async fn urls_of_other_databases_and_in_memory_sqlite_are_refused() {
 }
 
 #[tokio::test]
-async fn a_sqlite_file_and_its_directory_are_created_when_missing() {
+async fn init_creates_a_sqlite_file_and_its_directory_and_a_second_init_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state").join("nested").join("govwire.db");
     let url = SecretString::from(format!("sqlite://{}", path.display()));
+
+    let first = Store::init(&url).await.unwrap();
+    assert!(path.exists());
+    assert!(first.created, "{first:?}");
+    assert!(first.migrations_applied > 0, "{first:?}");
+
+    let second = Store::init(&url).await.unwrap();
+    assert!(!second.created, "{second:?}");
+    assert_eq!(second.migrations_applied, 0, "{second:?}");
+
     let store = Store::connect(&url).await.unwrap();
     assert_eq!(store.backend(), Backend::Sqlite);
-    assert!(path.exists());
     store.close().await;
+}
+
+#[tokio::test]
+async fn opening_a_missing_sqlite_file_is_refused_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state").join("govwire.db");
+    let url = SecretString::from(format!("sqlite://{}", path.display()));
+
+    let error = Store::connect(&url).await.unwrap_err();
+
+    assert!(matches!(error, StoreError::Missing { .. }), "{error:?}");
+    assert!(!error.is_transient());
+    assert!(
+        error.to_string().contains(&path.display().to_string()),
+        "the error names the file: {error}"
+    );
+    assert!(!path.exists(), "no file was created");
+    assert!(!path.parent().unwrap().exists(), "no directory was created");
+}
+
+#[tokio::test]
+async fn opening_a_sqlite_file_without_the_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("govwire.db");
+    std::fs::write(&path, b"").unwrap();
+    let url = SecretString::from(format!("sqlite://{}", path.display()));
+
+    let error = Store::connect(&url).await.unwrap_err();
+
+    assert!(matches!(error, StoreError::Missing { .. }), "{error:?}");
+    assert!(error.to_string().contains("no govwire schema"), "{error}");
+}
+
+/// A database name on the test server that nothing uses yet, its URL, and
+/// an admin connection to drop it afterwards.
+fn unused_postgres_database() -> (String, SecretString, String) {
+    let admin = std::env::var(govwire_store::testing::POSTGRES_URL_ENV)
+        .unwrap_or_else(|_| govwire_store::testing::DEFAULT_POSTGRES_ADMIN_URL.to_string());
+    let name = format!("govwire_test_init_{:016x}", rand::random::<u64>());
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    (name, SecretString::from(url.to_string()), admin)
+}
+
+async fn drop_postgres_database(admin: &str, name: &str) {
+    let pool = sqlx::PgPool::connect(admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at 127.0.0.1:5432 must be reachable to clean up: {e}")
+    });
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_missing_postgres_database_is_refused_and_init_creates_it_once() {
+    let (name, url, admin) = unused_postgres_database();
+
+    let error = Store::connect(&url).await.unwrap_err();
+    assert!(matches!(error, StoreError::Missing { .. }), "{error:?}");
+    assert!(error.to_string().contains(&name), "{error}");
+
+    let first = Store::init(&url).await;
+    let second = Store::init(&url).await;
+    let opened = Store::connect(&url).await;
+    if let Ok(store) = &opened {
+        store.close().await;
+    }
+    drop_postgres_database(&admin, &name).await;
+
+    let first = first.unwrap();
+    assert!(first.created && first.migrations_applied > 0, "{first:?}");
+    let second = second.unwrap();
+    assert!(
+        !second.created && second.migrations_applied == 0,
+        "{second:?}"
+    );
+    assert_eq!(opened.unwrap().backend(), Backend::Postgres);
+}
+
+#[tokio::test]
+async fn a_postgres_database_without_the_schema_is_refused() {
+    let (name, url, admin) = unused_postgres_database();
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at 127.0.0.1:5432 must be reachable: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let result = Store::connect(&url).await;
+    drop_postgres_database(&admin, &name).await;
+
+    let error = result.unwrap_err();
+    assert!(matches!(error, StoreError::Missing { .. }), "{error:?}");
+    assert!(error.to_string().contains("no govwire schema"), "{error}");
 }

@@ -3,6 +3,7 @@
 mod archive;
 mod connect;
 mod crawl;
+mod guards;
 mod health;
 mod leases;
 mod notifier;
