@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use govwire_fixture_portal::{corpus, FixturePortal};
+use govwire_store::testing::Immutable;
 use tokio_util::sync::CancellationToken;
 
 fn govwire() -> Command {
@@ -85,34 +86,6 @@ fn output_within(command: &mut Command, names: &BusNames) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Files made immutable (`chattr +i`: not even root may write them) for as
-/// long as the guard lives.
-struct Immutable(Vec<PathBuf>);
-
-impl Immutable {
-    fn set(paths: &[PathBuf]) -> Immutable {
-        let paths: Vec<PathBuf> = paths.iter().filter(|p| p.exists()).cloned().collect();
-        for path in &paths {
-            let status = Command::new("chattr").arg("+i").arg(path).status();
-            assert!(
-                matches!(status, Ok(s) if s.success()),
-                "this test needs `chattr +i` (root, on a file system with the immutable \
-                 attribute such as ext4) to make {} unwritable: {status:?}",
-                path.display()
-            );
-        }
-        Immutable(paths)
-    }
-}
-
-impl Drop for Immutable {
-    fn drop(&mut self) {
-        for path in &self.0 {
-            let _ = Command::new("chattr").arg("-i").arg(path).status();
-        }
-    }
 }
 
 /// Exchanges and queues of a test's own on the shared broker.

@@ -657,8 +657,9 @@ async fn probe(host: &str, port: u16) -> Result<(), String> {
 /// enough that a lost connection is reported within a fraction of a second.
 const WATCH_INTERVAL: Duration = Duration::from_millis(200);
 /// How often a connection that is still down is reported again, so that a
-/// long outage shows in the log without flooding it.
-const STILL_DOWN_REPORT_EVERY: Duration = Duration::from_secs(60);
+/// long outage shows in the log without flooding it: the period every
+/// persistent failure in govwire is reported at.
+const STILL_DOWN_REPORT_EVERY: Duration = govwire_retry::LOG_EVERY;
 /// The first wait before reconnecting (unless the cap is shorter).
 const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(250);
 

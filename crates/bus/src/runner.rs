@@ -12,6 +12,7 @@ use tracing::{debug, error, info, warn};
 use crate::consumer::{Consumer, Delivery};
 use crate::error::BusError;
 use crate::publisher::Publisher;
+use govwire_retry::{Backoff, LogThrottle};
 
 /// The first wait before a held message is tried again.
 const HOLD_FIRST_WAIT: Duration = Duration::from_millis(250);
@@ -19,10 +20,6 @@ const HOLD_FIRST_WAIT: Duration = Duration::from_millis(250);
 /// jittered between half and all of it): short enough that work resumes
 /// within seconds of the store answering again.
 const HOLD_MAX_WAIT: Duration = Duration::from_secs(5);
-/// How often a long hold is reported: once when it starts, then at most
-/// once a minute with the number of failed tries, so an outage of hours
-/// writes a line a minute, not a line a try.
-const HOLD_REPORT_EVERY: Duration = Duration::from_secs(60);
 /// How long one delivery is held before it is handed back to its queue as
 /// a fresh copy and the consumer goes on: well under the broker's consumer
 /// timeout (30 minutes by default), past which the broker would take the
@@ -184,38 +181,25 @@ where
     let queue = delivery.queue().to_owned();
     let message_id = delivery.message_id().unwrap_or("-").to_owned();
     let started = tokio::time::Instant::now();
-    let mut wait = HOLD_FIRST_WAIT;
+    let mut backoff = Backoff::new(HOLD_FIRST_WAIT, HOLD_MAX_WAIT);
+    let mut throttle = LogThrottle::default();
     let mut tries: u64 = 1;
-    let mut failed_since_report: u64 = 0;
-    let mut reported_at = started;
     let mut outcome = first;
     loop {
         match outcome {
-            Err(HandlerError::Unavailable(cause)) => {
-                if tries == 1 {
-                    warn!(
-                        error = format!("{cause:#}"),
-                        queue = %queue,
-                        message_id = %message_id,
-                        "Unavailable; holding the message and taking no other until it can be handled."
-                    );
-                    reported_at = tokio::time::Instant::now();
-                } else if reported_at.elapsed() >= HOLD_REPORT_EVERY {
-                    warn!(
-                        error = format!("{cause:#}"),
-                        queue = %queue,
-                        message_id = %message_id,
-                        failed_tries = failed_since_report + 1,
-                        held_secs = started.elapsed().as_secs(),
-                        "Still unavailable; holding the message."
-                    );
-                    failed_since_report = 0;
-                    reported_at = tokio::time::Instant::now();
-                } else {
-                    failed_since_report += 1;
-                    debug!(error = format!("{cause:#}"), queue = %queue, message_id = %message_id, tries, "Still unavailable.");
+            Err(HandlerError::Unavailable(cause)) => match throttle.failure() {
+                Some(failed_tries) => warn!(
+                    error = format!("{cause:#}"),
+                    queue = %queue,
+                    message_id = %message_id,
+                    failed_tries,
+                    held_secs = started.elapsed().as_secs(),
+                    "Unavailable; holding the message and taking no other until it can be handled."
+                ),
+                None => {
+                    debug!(error = format!("{cause:#}"), queue = %queue, message_id = %message_id, tries, "Still unavailable.")
                 }
-            }
+            },
             answer => {
                 info!(
                     queue = %queue,
@@ -232,13 +216,12 @@ where
         }
         // Full wait or somewhere in its upper half, so that consumers held
         // by one outage do not all try again at the same instant.
-        let jittered = wait.mul_f64(rand::random_range(0.5..=1.0));
+        let jittered = backoff.next_wait().mul_f64(rand::random_range(0.5..=1.0));
         tokio::select! {
             biased;
             () = cancel.cancelled() => return Held::GiveBack(Stop::Cancelled),
             () = tokio::time::sleep(jittered) => {}
         }
-        wait = (wait * 2).min(HOLD_MAX_WAIT);
         tries += 1;
         outcome = call(handler, delivery).await;
     }

@@ -70,6 +70,24 @@ async fn connect(cfg: &BusConfig) -> Bus {
         })
 }
 
+/// The notifier daemon on `store`, relaying its outbox every 100 ms, until
+/// `cancel`.
+async fn spawn_notifier(
+    cfg: &BusConfig,
+    store: &govwire_store::Store,
+    cancel: &CancellationToken,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    tokio::spawn(run(
+        connect(cfg).await,
+        store.clone(),
+        NotifierSettings {
+            outbox_interval: Duration::from_millis(100),
+            ..NotifierSettings::default()
+        },
+        cancel.clone(),
+    ))
+}
+
 async fn send(bus: &Bus, page: &ParsedPage, id: &str) {
     let publisher = bus.publisher().await.unwrap();
     publisher
@@ -116,15 +134,7 @@ async fn a_page_delivered_twice_gives_one_published_event_and_an_edit_one_update
     let mut events = bus.tail("#").await.unwrap();
 
     let cancel = CancellationToken::new();
-    let daemon = tokio::spawn(run(
-        connect(&cfg).await,
-        db.store.clone(),
-        NotifierSettings {
-            outbox_interval: Duration::from_millis(100),
-            ..NotifierSettings::default()
-        },
-        cancel.clone(),
-    ));
+    let daemon = spawn_notifier(&cfg, &db.store, &cancel).await;
 
     let page = parsed(real_reply());
     send(&bus, &page, "m1").await;
@@ -180,15 +190,7 @@ async fn events_committed_before_a_stop_are_published_at_the_next_start() {
     assert_eq!(db.store.pending_outbox(10).await.unwrap().len(), 1);
 
     let cancel = CancellationToken::new();
-    let daemon = tokio::spawn(run(
-        connect(&cfg).await,
-        db.store.clone(),
-        NotifierSettings {
-            outbox_interval: Duration::from_millis(100),
-            ..NotifierSettings::default()
-        },
-        cancel.clone(),
-    ));
+    let daemon = spawn_notifier(&cfg, &db.store, &cancel).await;
     let event = next_event(&mut events, Duration::from_secs(30))
         .await
         .expect("the pending event");
@@ -231,15 +233,7 @@ async fn a_portal_event_no_one_listens_for_does_not_hold_back_reply_events() {
             .unwrap();
     }
     let cancel = CancellationToken::new();
-    let daemon = tokio::spawn(run(
-        connect(&cfg).await,
-        db.store.clone(),
-        NotifierSettings {
-            outbox_interval: Duration::from_millis(100),
-            ..NotifierSettings::default()
-        },
-        cancel.clone(),
-    ));
+    let daemon = spawn_notifier(&cfg, &db.store, &cancel).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let health = db
@@ -321,15 +315,7 @@ async fn a_store_outage_holds_parsed_pages_until_the_store_answers_and_dead_lett
     let dlq = govwire_bus::dead_letter_queue_name(&queue);
     let mut events = bus.tail("#").await.unwrap();
     let cancel = CancellationToken::new();
-    let daemon = tokio::spawn(run(
-        connect(&cfg).await,
-        db.store.clone(),
-        NotifierSettings {
-            outbox_interval: Duration::from_millis(100),
-            ..NotifierSettings::default()
-        },
-        cancel.clone(),
-    ));
+    let daemon = spawn_notifier(&cfg, &db.store, &cancel).await;
 
     // The notifier's database role is locked out, as an operator or a
     // failover would; the pages arrive during the outage.

@@ -16,7 +16,9 @@ use sqlx::{ConnectOptions, Connection};
 use crate::db::args;
 use crate::{redact_url, RedactedCause, Store};
 
+mod immutable;
 mod outage;
+pub use immutable::Immutable;
 pub use outage::{fresh_postgres_with_own_role, TestRole};
 
 /// The admin URL used when `GOVWIRE_TEST_POSTGRES_URL` is unset: the local

@@ -2,9 +2,8 @@
 //! and the SQLite file watched for deletion or replacement.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use govwire_store::testing::TestDb;
+use govwire_store::testing::{Immutable, TestDb};
 use govwire_store::{Store, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -17,34 +16,6 @@ async fn a_writable_store_passes_the_write_check_and_keeps_one_row_per_daemon(db
     db.store.check_writable("crawler").await.unwrap();
     db.store.check_writable("notifier").await.unwrap();
     assert_eq!(db.count_rows("write_checks").await, 2);
-}
-
-/// Files made immutable (`chattr +i`: not even root may write them) for as
-/// long as the guard lives.
-struct Immutable(Vec<PathBuf>);
-
-impl Immutable {
-    fn set(paths: &[PathBuf]) -> Immutable {
-        let paths: Vec<PathBuf> = paths.iter().filter(|p| p.exists()).cloned().collect();
-        for path in &paths {
-            let status = Command::new("chattr").arg("+i").arg(path).status();
-            assert!(
-                matches!(status, Ok(s) if s.success()),
-                "this test needs `chattr +i` (root, on a file system with the immutable \
-                 attribute such as ext4) to make {} unwritable: {status:?}",
-                path.display()
-            );
-        }
-        Immutable(paths)
-    }
-}
-
-impl Drop for Immutable {
-    fn drop(&mut self) {
-        for path in &self.0 {
-            let _ = Command::new("chattr").arg("-i").arg(path).status();
-        }
-    }
 }
 
 /// The database file and its write-ahead log. (Not its shared-memory file:
