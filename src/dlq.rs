@@ -13,15 +13,11 @@ use std::io::Write;
 use anyhow::{bail, Context, Result};
 use govwire_bus::{dead_letter_queue_name, Bus, DeadLetter};
 
-use crate::services::PARSER_QUEUE;
+use govwire_model::pipeline::QUEUES;
 
 /// The work queues govwire consumes (names after the prefix), in pipeline
 /// order; each has a dead-letter queue `<prefix>.<name>.dlq`.
-pub const WORK_QUEUES: [&str; 3] = [
-    PARSER_QUEUE,
-    govwire_notifier::QUEUE,
-    govwire_archive::QUEUE,
-];
+pub const WORK_QUEUES: [&str; 3] = [QUEUES[0].name, QUEUES[1].name, QUEUES[2].name];
 
 /// The dead-letter queue of `queue`: a work queue's short name (`notifier`),
 /// its full name (`govwire.notifier`) or the dead-letter queue's own name.

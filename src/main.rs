@@ -325,11 +325,13 @@ async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let mut page =
-        match govwire::inspect::load_page(&args.target, &profile, args.allow_private).await {
+        match govwire_parser_stage::one_off::load_page(&args.target, &profile, args.allow_private)
+            .await
+        {
             Ok(page) => page,
             Err(e) => return fail(e),
         };
-    govwire::attachments::extract_attachments(
+    govwire_parser_stage::extract_attachments(
         &mut page,
         &govwire_extract::ExtractLimits::default(),
     )
@@ -347,12 +349,12 @@ async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
         }
     };
     let text = if args.json {
-        match govwire::inspect::json(&parsed) {
+        match govwire_parser_stage::one_off::json(&parsed) {
             Ok(text) => text + "\n",
             Err(e) => return fail(e),
         }
     } else {
-        govwire::inspect::summary(&parsed)
+        govwire_parser_stage::one_off::summary(&parsed)
     };
     print!("{text}");
     match parsed.outcome {

@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
+use govwire_bus::{Bus, Publisher};
 use govwire_crawler::{Crawler, PageSink, SinkError};
-use govwire_model::canonical::sha256_hex;
+use govwire_model::pipeline::{Envelope, WorkQueue, PARSER_QUEUE};
 use govwire_model::{PortalProfile, RawPage};
 use govwire_store::{FileWatch, Store, StoreError};
 use secrecy::SecretString;
@@ -19,13 +18,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn, Instrument};
 
 use crate::config::Config;
-
-/// Routing key of raw pages on the pipeline exchange.
-pub const PAGES_ROUTING_KEY: &str = "pages";
-/// Routing key of parsed pages on the pipeline exchange.
-pub use govwire_notifier::PARSED_ROUTING_KEY;
-/// Queue name (after the prefix) the parser consumes.
-pub const PARSER_QUEUE: &str = "parser";
 
 /// One stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -206,7 +198,7 @@ pub async fn run(
                     async move {
                         (
                             service.name(),
-                            run_parser(bus, store, profiles, token).await,
+                            govwire_parser_stage::run(bus, store, profiles, token).await,
                         )
                     }
                     .instrument(span),
@@ -280,29 +272,13 @@ pub async fn run(
 /// Declares the exchanges and the queues `service` consumes or publishes
 /// into. Idempotent; each daemon also declares its own on start.
 async fn declare_topology(service: Service, bus: &Bus) -> Result<()> {
-    bus.declare_exchanges().await?;
-    let pipeline = bus.config().pipeline_exchange.clone();
-    let events = bus.config().events_exchange.clone();
-    match service {
-        Service::Crawler => {
-            bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
-                .await?;
-        }
-        Service::Parser => {
-            bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
-                .await?;
-            bus.declare_work_queue(govwire_notifier::QUEUE, &pipeline, &[PARSED_ROUTING_KEY])
-                .await?;
-        }
-        Service::Notifier => {
-            bus.declare_work_queue(govwire_notifier::QUEUE, &pipeline, &[PARSED_ROUTING_KEY])
-                .await?;
-        }
-        Service::Archive => {
-            bus.declare_work_queue(govwire_archive::QUEUE, &events, &[govwire_archive::BINDING])
-                .await?;
-        }
-    }
+    let queues = match service {
+        Service::Crawler => BusPageSink::QUEUES,
+        Service::Parser => govwire_parser_stage::QUEUES,
+        Service::Notifier => govwire_notifier::QUEUES,
+        Service::Archive => govwire_archive::QUEUES,
+    };
+    bus.declare_stage_queues(queues).await?;
     Ok(())
 }
 
@@ -392,21 +368,22 @@ async fn watch_store_file(
 /// publish confirmed by the broker before the crawler records the page.
 pub struct BusPageSink {
     publisher: Publisher,
-    exchange: String,
+    bus: Bus,
 }
 
 impl BusPageSink {
-    /// A sink on `bus` for a crawler outside `run` (`govwire backfill`):
-    /// declares the pipeline exchange and the parser's queue first, so the
-    /// first mandatory publish is routable.
+    /// The queue the crawler publishes into: the parser's, which must exist
+    /// before the first page goes out, or the mandatory publish would come
+    /// back unroutable.
+    pub const QUEUES: &'static [WorkQueue] = &[PARSER_QUEUE];
+
+    /// A sink on `bus`: declares the pipeline exchange and the parser's
+    /// queue first, so the first publish is routable.
     pub async fn connect(bus: &Bus) -> Result<Self> {
-        bus.declare_exchanges().await?;
-        let pipeline = bus.config().pipeline_exchange.clone();
-        bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
-            .await?;
+        bus.declare_stage_queues(Self::QUEUES).await?;
         Ok(Self {
             publisher: bus.publisher().await?,
-            exchange: pipeline,
+            bus: bus.clone(),
         })
     }
 }
@@ -415,16 +392,9 @@ impl PageSink for BusPageSink {
     async fn deliver(&self, page: RawPage) -> Result<(), SinkError> {
         let body = serde_json::to_vec(&page)
             .map_err(|e| SinkError::new(format!("cannot serialize page: {e}")))?;
-        let message = Message {
-            exchange: self.exchange.clone(),
-            routing_key: PAGES_ROUTING_KEY.into(),
-            message_id: sha256_hex(format!("{}\n{}", page.url, page.body_sha256())),
-            body,
-            content_type: "application/json".into(),
-            kind: Some("govwire.pipeline.raw_page".into()),
-            timestamp: Some(page.fetched_at),
-            headers: vec![],
-        };
+        let message = self
+            .bus
+            .pipeline_message(Envelope::raw_page(&page), body, page.fetched_at);
         self.publisher
             .publish(&message)
             .await
@@ -438,19 +408,10 @@ async fn run_crawlers(
     plan: &RunPlan,
     cancel: CancellationToken,
 ) -> Result<()> {
-    bus.declare_exchanges().await?;
-    let pipeline = bus.config().pipeline_exchange.clone();
-    // The parser's queue must exist before the first page is published, or the
-    // mandatory publish would come back unroutable.
-    bus.declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
-        .await?;
     let config = &plan.config.crawler;
     let mut crawlers = JoinSet::new();
     for (profile, base_url) in &plan.portals {
-        let sink = BusPageSink {
-            publisher: bus.publisher().await?,
-            exchange: pipeline.clone(),
-        };
+        let sink = BusPageSink::connect(&bus).await?;
         let options = config.options(base_url.clone(), None);
         let crawler = Crawler::new(profile.clone(), store.clone(), sink, options)
             .with_context(|| format!("cannot set up the crawler for portal `{}`", profile.id))?;
@@ -483,106 +444,6 @@ async fn run_crawlers(
     bus.close().await;
     info!("Crawler stopped.");
     failure.map_or(Ok(()), Err)
-}
-
-async fn run_parser(
-    bus: Bus,
-    store: Store,
-    profiles: Vec<PortalProfile>,
-    cancel: CancellationToken,
-) -> Result<()> {
-    bus.declare_exchanges().await?;
-    let pipeline = bus.config().pipeline_exchange.clone();
-    let queue = bus
-        .declare_work_queue(PARSER_QUEUE, &pipeline, &[PAGES_ROUTING_KEY])
-        .await?;
-    // The notifier's queue must exist before the first parsed page goes out.
-    bus.declare_work_queue(govwire_notifier::QUEUE, &pipeline, &[PARSED_ROUTING_KEY])
-        .await?;
-    let publisher = Arc::new(bus.publisher().await?);
-    let consumer = bus.consumer(&queue, "govwire-parser").await?;
-    let dead_letters = bus.publisher().await?;
-    let profiles = Arc::new(profiles);
-    info!(queue = %queue, "Parser consuming pages.");
-    let result = run_consumer(consumer, dead_letters, cancel, move |delivery| {
-        let body = delivery.body().to_vec();
-        let message_id = delivery.message_id().unwrap_or_default().to_string();
-        let publisher = publisher.clone();
-        let profiles = profiles.clone();
-        let pipeline = pipeline.clone();
-        let store = store.clone();
-        async move { parse_one(&publisher, &pipeline, &store, &profiles, &body, &message_id).await }
-    })
-    .await;
-    bus.close().await;
-    info!("Parser stopped.");
-    Ok(result?)
-}
-
-async fn parse_one(
-    publisher: &Publisher,
-    pipeline: &str,
-    store: &Store,
-    profiles: &[PortalProfile],
-    body: &[u8],
-    message_id: &str,
-) -> Result<(), HandlerError> {
-    let mut page: RawPage = serde_json::from_slice(body)
-        .map_err(|e| HandlerError::Poison(format!("not a RawPage: {e}")))?;
-    let span = tracing::info_span!("page", portal = %page.portal, url = %page.url);
-    async {
-        let profile = profiles
-            .iter()
-            .find(|p| p.id == page.portal)
-            .ok_or_else(|| HandlerError::Poison(format!("no profile for portal `{}`", page.portal)))?;
-        // Attachment texts are extracted here, by tools run as processes,
-        // so the parser itself stays free of I/O.
-        crate::attachments::extract_attachments(&mut page, &govwire_extract::ExtractLimits::default()).await;
-        let parsed = govwire_parser::parse_page(&page, profile);
-        record_parse_outcome(store, &page, parsed.is_ok()).await;
-        let parsed = parsed.map_err(|e| {
-            warn!(error = %e, "Page could not be parsed; sending it to the dead-letter queue.");
-            HandlerError::Poison(format!("parse failure: {e}"))
-        })?;
-        match &parsed.outcome {
-            govwire_model::PageOutcome::Reply { reply } => {
-                info!(reply_id = %reply.id, warnings = reply.warnings.len(), "Page parsed as a reply.")
-            }
-            govwire_model::PageOutcome::NotAReply { reason } => {
-                info!(%reason, "Page is not a reply; skipped.")
-            }
-        }
-        let body = serde_json::to_vec(&parsed)
-            .map_err(|e| HandlerError::Poison(format!("cannot serialize the parsed page: {e}")))?;
-        let message = Message {
-            exchange: pipeline.to_string(),
-            routing_key: PARSED_ROUTING_KEY.into(),
-            message_id: sha256_hex(format!("{message_id}\n{}", govwire_parser::PARSER_VERSION)),
-            body,
-            content_type: "application/json".into(),
-            kind: Some("govwire.pipeline.parsed_page".into()),
-            timestamp: Some(chrono::Utc::now()),
-            headers: vec![],
-        };
-        publisher
-            .publish(&message)
-            .await
-            .map_err(|e| HandlerError::Retry(anyhow::Error::new(e).context("handing the parsed page to the notifier")))
-    }
-    .instrument(span)
-    .await
-}
-
-/// Counts a page's parse outcome toward its section's health (pages that all
-/// fail to parse make the section degraded). Failing to count is logged,
-/// never a reason to retry the page.
-async fn record_parse_outcome(store: &Store, page: &RawPage, ok: bool) {
-    if let Err(error) = store
-        .record_parse_outcome(&page.portal, &page.section, ok, chrono::Utc::now())
-        .await
-    {
-        warn!(%error, section = %page.section, "Failed to record the parse outcome for the section's health.");
-    }
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.

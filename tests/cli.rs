@@ -603,7 +603,9 @@ async fn govwire_backfill_walks_every_section_publishes_its_pages_and_a_second_r
         "nothing new published"
     );
     // The broker is shared: remove what this run declared.
-    let _ = bus.delete_work_queue(govwire::services::PARSER_QUEUE).await;
+    let _ = bus
+        .delete_work_queue(govwire_model::pipeline::PARSER_QUEUE.name)
+        .await;
     let _ = bus.delete_exchanges().await;
     cancel.cancel();
 }

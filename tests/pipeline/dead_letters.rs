@@ -47,7 +47,7 @@ async fn a_reply_page_without_a_body_is_dead_lettered_with_its_reason() {
         .unwrap()
         .publish(&Message {
             exchange: bus_config.pipeline_exchange.clone(),
-            routing_key: govwire::services::PAGES_ROUTING_KEY.into(),
+            routing_key: govwire_model::pipeline::PAGES_ROUTING_KEY.into(),
             body: serde_json::to_vec(&page).unwrap(),
             content_type: "application/json".into(),
             message_id: "dead-letter-test-page".into(),
@@ -61,7 +61,7 @@ async fn a_reply_page_without_a_body_is_dead_lettered_with_its_reason() {
     let dlq = dead_letter_queue_name(&format!(
         "{}.{}",
         bus_config.queue_prefix,
-        govwire::services::PARSER_QUEUE
+        govwire_model::pipeline::PARSER_QUEUE.name
     ));
     let mut consumer = bus.consumer(&dlq, "dead-letter-test").await.unwrap();
     let delivery = tokio::time::timeout(Duration::from_secs(60), consumer.next())

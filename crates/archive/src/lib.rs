@@ -11,4 +11,4 @@
 pub mod api;
 mod service;
 
-pub use service::{handle_event, run, ArchiveSettings, BINDING, QUEUE};
+pub use service::{handle_event, run, ArchiveSettings, QUEUES};

@@ -5,15 +5,14 @@ use std::net::SocketAddr;
 use chrono::Utc;
 use govwire_bus::{run_consumer, Bus, HandlerError};
 use govwire_model::event::ReplyEvent;
+use govwire_model::pipeline::{WorkQueue, ARCHIVE_QUEUE};
 use govwire_model::EventType;
 use govwire_store::Store;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, Instrument};
 
-/// Queue name (after the prefix) the archive consumes.
-pub const QUEUE: &str = "archive";
-/// Binding on the events exchange: every reply event of every portal.
-pub const BINDING: &str = "*.reply.*";
+/// The queue the archive declares before it starts: the one it consumes.
+pub const QUEUES: &[WorkQueue] = &[ARCHIVE_QUEUE];
 
 /// What the archive needs beyond the bus and the store.
 #[derive(Debug, Clone)]
@@ -31,9 +30,7 @@ pub async fn run(
     cancel: CancellationToken,
     bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> anyhow::Result<()> {
-    bus.declare_exchanges().await?;
-    let exchange = bus.config().events_exchange.clone();
-    let queue = bus.declare_work_queue(QUEUE, &exchange, &[BINDING]).await?;
+    let queue = bus.declare_stage_queues(QUEUES).await?.remove(0);
 
     let api = match settings.listen {
         Some(addr) => {

@@ -33,6 +33,7 @@ mod connection;
 mod consumer;
 mod dead_letters;
 mod error;
+mod pipeline;
 mod publisher;
 mod runner;
 #[cfg(feature = "testing")]

@@ -18,6 +18,7 @@ pub mod canonical;
 mod canonical_ser;
 pub mod event;
 pub mod page;
+pub mod pipeline;
 pub mod profile;
 pub mod reply;
 pub mod schema;

@@ -30,6 +30,6 @@ pub mod withdraw;
 
 pub use decide::{decide, reply_keys};
 pub use health::HealthPolicy;
-pub use service::{run, NotifierSettings, PARSED_ROUTING_KEY, QUEUE};
+pub use service::{run, NotifierSettings, QUEUES};
 pub use sweep::{sweep_once, SweepReport, SweepSettings};
 pub use withdraw::WithdrawalPolicy;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
 use govwire_model::event::{APP_ID, CLOUDEVENTS_CONTENT_TYPE};
+use govwire_model::pipeline::{WorkQueue, NOTIFIER_QUEUE};
 use govwire_model::{EventType, PageOutcome, ParsedPage};
 use govwire_retry::{Backoff, LogThrottle};
 use govwire_store::Store;
@@ -16,10 +17,8 @@ use tracing::{debug, error, info, warn, Instrument};
 use crate::decide::{decide, reply_keys};
 use crate::sweep::{sweep_once, SweepSettings};
 
-/// Queue name (after the prefix) the notifier consumes.
-pub const QUEUE: &str = "notifier";
-/// Routing key of parsed pages on the pipeline exchange.
-pub const PARSED_ROUTING_KEY: &str = "parsed";
+/// The queue the notifier declares before it starts: the one it consumes.
+pub const QUEUES: &[WorkQueue] = &[NOTIFIER_QUEUE];
 /// Outbox rows relayed per sweep; bounded so one sweep never holds a huge batch.
 const OUTBOX_BATCH: u32 = 100;
 /// Longest wait between two attempts of the outbox relay while it keeps
@@ -56,11 +55,7 @@ pub async fn run(
     settings: NotifierSettings,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    bus.declare_exchanges().await?;
-    let pipeline = bus.config().pipeline_exchange.clone();
-    let queue = bus
-        .declare_work_queue(QUEUE, &pipeline, &[PARSED_ROUTING_KEY])
-        .await?;
+    let queue = bus.declare_stage_queues(QUEUES).await?.remove(0);
     let wake = Arc::new(Notify::new());
     // The relay outlives the consumer briefly so it can drain the outbox.
     let relay_stop = CancellationToken::new();

@@ -5,8 +5,11 @@
 use std::time::Duration;
 
 use govwire_bus::{Bus, BusConfig, Consumer, Message};
+use govwire_model::pipeline::{NOTIFIER_QUEUE, PARSED_ROUTING_KEY};
 use govwire_model::{PageOutcome, ParsedPage, Reply};
-use govwire_notifier::{run, NotifierSettings, PARSED_ROUTING_KEY, QUEUE};
+use govwire_notifier::{run, NotifierSettings};
+
+const QUEUE: &str = NOTIFIER_QUEUE.name;
 use govwire_store::testing::fresh_sqlite;
 use tokio_util::sync::CancellationToken;
 
