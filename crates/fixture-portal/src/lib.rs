@@ -21,7 +21,7 @@
 //!   golden `govwire_model::Reply` ([`Document::golden_as`]).
 //! - `check` (private): [`Document::problems`], what would make the page or
 //!   its golden record wrong.
-//! - [`corpus`]: the specs in `corpus/replies/*.toml`, embedded at build time
+//! - [`corpus`](mod@corpus): the specs in `corpus/replies/*.toml`, embedded at build time
 //!   ([`corpus()`], [`Corpus::embedded`]) or read from a directory, each
 //!   checked as it loads.
 //! - [`server`]: [`FixturePortal::start`] serves documents (the POST JSON list
