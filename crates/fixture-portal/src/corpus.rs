@@ -8,7 +8,7 @@ use govwire_model::Reply;
 use serde::{Deserialize, Serialize};
 
 use crate::error::FixtureError;
-use crate::spec::Document;
+use crate::spec::{compare_ids, Document};
 
 include!(concat!(env!("OUT_DIR"), "/corpus_files.rs"));
 
@@ -158,20 +158,13 @@ fn load(
         documents.push((file, doc));
     }
     let mut documents: Vec<Document> = documents.into_iter().map(|(_, d)| d).collect();
-    documents.sort_by(|a, b| crate::server::compare_ids(&a.item_id, &b.item_id));
+    documents.sort_by(|a, b| compare_ids(&a.item_id, &b.item_id));
     Ok(Corpus { documents })
 }
 
-/// The non-empty lines of an extracted text, each its own paragraph on the
-/// page (trailing carriage returns dropped, nothing else changed).
-pub fn text_lines(content: &str) -> Vec<String> {
-    content
-        .lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| !l.trim().is_empty())
-        .map(String::from)
-        .collect()
-}
+/// The non-empty lines of an extracted text, as a text spec's `file` becomes
+/// its body lines.
+pub use crate::spec::text_lines;
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
-//! Golden records: what a correct parser makes of a structured reply's page,
-//! derived from the same spec the page is rendered from.
+//! Golden records: what a correct parser makes of a document's page
+//! ([`Document::golden_as`]), derived from the same spec the page is rendered
+//! from.
 
 use govwire_model::{
     Attachment, Body, Contact, HandlingCategory, HandlingResult, Reply, Section, Warning,
@@ -7,8 +8,49 @@ use govwire_model::{
 use sha2::{Digest, Sha256};
 
 use crate::attachments::{attachment, attachment_path};
-
 use crate::spec::{CharsetLabel, Document, Layout, PageEncoding, Paragraph, ReplySpec, PORTAL_ID};
+
+impl Document {
+    /// The golden record of the page in its own layout; `None` for pages that
+    /// are not replies.
+    pub fn golden(&self) -> Option<Reply> {
+        self.golden_as(self.layout)
+    }
+
+    /// The golden record of the page rendered in `layout`: in the `current`
+    /// layout `index_number`, `topic`, `publisher` and `disclosure` come from
+    /// the metadata block; in `body_only` only what the text carries.
+    pub fn golden_as(&self, layout: Layout) -> Option<Reply> {
+        if !self.is_reply() {
+            return None;
+        }
+        let mut golden = match (&self.reply, &self.text) {
+            (Some(reply), _) => reply_record(self, reply, layout),
+            (None, Some(text)) => {
+                let mut golden = text.golden.as_deref()?.clone();
+                if layout.shows_metadata() {
+                    golden.index_number = self.meta.index_number.clone();
+                    golden.topic = self.meta.topic.clone();
+                    golden.publisher = self.meta.publisher.clone();
+                    if self.meta.disclosure.is_some() {
+                        golden.disclosure = self.meta.disclosure.clone();
+                    }
+                }
+                golden
+            }
+            (None, None) => return None,
+        };
+        // What a reader must say about the bytes comes first: it is found
+        // before anything else on the page; then that the text came from an
+        // attachment, which is decided before the text is read.
+        let mut warnings = encoding_warnings(self);
+        warnings.extend(attachment_warnings(self));
+        warnings.append(&mut golden.warnings);
+        golden.attachments = attachment_records(self);
+        golden.warnings = warnings;
+        Some(golden)
+    }
+}
 
 /// What a reader following the web's rules must report about the bytes of
 /// `doc`'s page: nothing when the charset is declared truthfully (or the

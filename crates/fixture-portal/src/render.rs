@@ -1,5 +1,7 @@
-//! HTML the fixture portal serves: detail pages in both layouts of
-//! `LAYOUTS.md`, the 2020-style HTML list table, and the not-found page.
+//! HTML the fixture portal serves: detail pages in every layout of
+//! `LAYOUTS.md` ([`Document::render_as`], and as bytes on the wire
+//! [`Document::served_as`]), the 2020-style HTML list table, and the
+//! not-found page.
 
 use std::fmt::Write as _;
 
@@ -14,6 +16,44 @@ use crate::text::escape_html;
 /// Source line of the body-only layout (`2025年07月16日 来源: 上海普陀`). The
 /// real pages write an ASCII colon and a space here.
 const SOURCE: &str = "来源: 上海普陀";
+
+impl Document {
+    /// The page's text lines in `layout`, one `<p>` each. When the reply's
+    /// text is only in an attachment, the page's lines are its links' texts
+    /// (each `<p>` holds one link).
+    pub fn lines_as(&self, layout: Layout) -> Vec<String> {
+        if self.reply_attachment().is_some() {
+            return self.attachments.iter().map(|a| a.name.clone()).collect();
+        }
+        match (&self.reply, &self.text) {
+            (Some(reply), _) => reply_lines(self, reply, layout),
+            (None, Some(text)) => text.lines.clone(),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// The detail page's HTML in its own layout.
+    pub fn render(&self) -> String {
+        self.render_as(self.layout)
+    }
+
+    /// The detail page's HTML in `layout`, as text (its `<meta charset>`, if
+    /// any, names the document's encoding).
+    pub fn render_as(&self, layout: Layout) -> String {
+        detail_page(self, layout)
+    }
+
+    /// The detail page as the server sends it, in its own layout: bytes in
+    /// the document's encoding and the `Content-Type` its label calls for.
+    pub fn served(&self) -> ServedPage {
+        self.served_as(self.layout)
+    }
+
+    /// The detail page as the server sends it, rendered in `layout`.
+    pub fn served_as(&self, layout: Layout) -> ServedPage {
+        served_page(self, layout)
+    }
+}
 
 /// The text lines of a structured reply in `layout`, in the order of
 /// `LAYOUTS.md` ("Document text").

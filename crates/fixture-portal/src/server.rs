@@ -33,7 +33,7 @@ mod hostile;
 pub use hostile::{deep_page, Hostile, GZIP_BOMB_BYTES, HUGE_PAGE_BYTES, METADATA_URL, WAF_PAGE};
 
 use crate::render::{self, ListRow};
-use crate::spec::{Document, Link};
+use crate::spec::{compare_ids, Document, Link};
 
 /// The list API reports at most this many items, as the real one does on
 /// large channels (a search-engine result window); items past it cannot be
@@ -285,17 +285,6 @@ impl PortalState {
             .get(channel)
             .copied()
             .unwrap_or(self.started)
-    }
-}
-
-/// Numeric order of item ids (`9` before `10`), falling back to text order.
-pub(crate) fn compare_ids(a: &str, b: &str) -> Ordering {
-    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    if numeric(a) && numeric(b) {
-        let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
-        a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-    } else {
-        a.cmp(b)
     }
 }
 

@@ -21,8 +21,9 @@ use axum::{Json, Router};
 use serde::Serialize;
 use tracing::warn;
 
-use super::{compare_ids, json_error, request_base, Entry, Shared};
-use crate::spec::{Document, DocumentPatch, Layout, Link};
+use super::{json_error, request_base, Entry, Shared};
+use crate::edit::DocumentPatch;
+use crate::spec::{compare_ids, Document, Layout, Link};
 
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
