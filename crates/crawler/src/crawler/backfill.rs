@@ -5,21 +5,21 @@
 //! last list page completely handled, so an interrupted backfill resumes
 //! there.
 
-use std::time::Duration;
-
 use chrono::{NaiveDate, Utc};
 use govwire_model::profile::SectionProfile;
 use govwire_store::BackfillCursor;
 use reqwest::{Method, StatusCode};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 use url::Url;
 
 use super::{
-    after, path_and_query, Crawler, ItemOutcome, ItemTarget, StopReason, Walk, HTML_ACCEPT,
+    item::{ItemOutcome, ItemTarget},
+    urls::path_and_query,
+    walk::Walk,
+    Crawler, StopReason, HTML_ACCEPT,
 };
-use crate::error::{Chain, CrawlError, FetchError};
+use crate::error::{CrawlError, FetchError};
 use crate::http::{Expect, FetchRequest, Tally};
 use crate::list::{self, ListPage};
 use crate::sink::PageSink;
@@ -92,9 +92,6 @@ impl BackfillReport {
     }
 }
 
-/// How often a backfill waiting for a section's lease looks again.
-const LEASE_LOOK: Duration = Duration::from_millis(250);
-
 impl<S: PageSink> Crawler<S> {
     /// Walks the list of `section_id` from its newest page to its end,
     /// fetching every item published within `since..=until` (either bound
@@ -147,96 +144,6 @@ impl<S: PageSink> Crawler<S> {
                 section: section_id.to_owned(),
             }),
             other => other,
-        }
-    }
-
-    /// Takes the lease of `section_id` for a backfill, waiting up to
-    /// `backfill_lease_wait` while another instance holds it. `Ok(false)`
-    /// when cancelled while waiting.
-    async fn hold_for_backfill(
-        &self,
-        section_id: &str,
-        cancel: &CancellationToken,
-    ) -> Result<bool, CrawlError> {
-        let portal = self.profile.id.as_str();
-        let instance = self.options.instance_id.as_str();
-        let deadline = Instant::now() + self.options.backfill_lease_wait;
-        let mut announced = false;
-        loop {
-            let now = Utc::now();
-            let held = self
-                .store
-                .hold_section(
-                    portal,
-                    section_id,
-                    instance,
-                    now,
-                    after(now, self.options.lease_ttl),
-                )
-                .await?;
-            if held {
-                debug!(
-                    portal,
-                    section = section_id,
-                    instance,
-                    "Took the section's lease for a backfill."
-                );
-                return Ok(true);
-            }
-            let lease = self.store.section_lease(portal, section_id).await?;
-            let holder = lease
-                .as_ref()
-                .and_then(|l| l.holder.clone())
-                .unwrap_or_default();
-            let until = lease
-                .as_ref()
-                .and_then(|l| l.expires_at)
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default();
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                warn!(portal, section = section_id, holder = %holder, until = %until, instance, "Another crawler instance holds this section; the backfill does not start.");
-                return Err(CrawlError::SectionLeased {
-                    portal: portal.to_owned(),
-                    section: section_id.to_owned(),
-                    holder,
-                    until,
-                });
-            }
-            if !announced {
-                info!(portal, section = section_id, holder = %holder, until = %until, wait_secs = left.as_secs(), "Another crawler instance holds this section; the backfill waits for it.");
-                announced = true;
-            }
-            let step = LEASE_LOOK.min(left);
-            tokio::select! {
-                () = cancel.cancelled() => return Ok(false),
-                () = tokio::time::sleep(step) => {}
-            }
-        }
-    }
-
-    /// Gives back a backfill's lease, leaving the section's schedule alone.
-    async fn unhold(&self, section_id: &str) {
-        let portal = self.profile.id.as_str();
-        let instance = self.options.instance_id.as_str();
-        match self
-            .store
-            .unhold_section(portal, section_id, instance, Utc::now())
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                warn!(
-                    portal,
-                    section = section_id,
-                    instance,
-                    "A backfill's lease was taken over before it was given back."
-                );
-            }
-            Err(error) => {
-                // The lease expires on its own.
-                warn!(error = %Chain(&error), portal, section = section_id, "Failed to give a backfill's lease back.");
-            }
         }
     }
 
