@@ -40,12 +40,13 @@ use tracing::{info, warn};
 use url::Url;
 
 use crate::error::{Chain, CrawlError};
-use crate::http::{FetchSettings, Fetcher};
+use crate::http::{FetchSettings, Fetcher, Tally};
 use crate::list::{self, HtmlSelectors};
 use crate::net::AddressGuard;
 use crate::options::CrawlerOptions;
 use crate::sink::PageSink;
 use robots_cache::CachedRobots;
+use walk::WalkCounts;
 
 /// Longest sleep of [`Crawler::run`] between looks at the revisit schedule;
 /// items fall due continuously, and asking the store is cheap.
@@ -133,18 +134,20 @@ pub struct PollReport {
 }
 
 impl PollReport {
-    fn new() -> Self {
+    /// The report of a walk that did what `counts` and `tally` say; its
+    /// stop reason is set once the walk is known to have ended well.
+    fn new(counts: &WalkCounts, tally: &Tally) -> Self {
         Self {
-            requests: 0,
-            list_pages: 0,
-            not_modified: 0,
-            new_items: 0,
-            delivered: 0,
-            skipped: 0,
-            missing: 0,
-            failed: 0,
-            refused: 0,
-            listed: 0,
+            requests: tally.requests(),
+            list_pages: counts.list_pages,
+            not_modified: tally.not_modified(),
+            new_items: counts.new_items,
+            delivered: counts.delivered,
+            skipped: counts.skipped,
+            missing: counts.missing,
+            failed: counts.failed,
+            refused: counts.refused,
+            listed: counts.listed,
             stopped_because: StopReason::MaxPages,
         }
     }

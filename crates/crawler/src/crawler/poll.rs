@@ -10,7 +10,7 @@ use govwire_store::SectionPollRecord;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::walk::Walk;
+use super::walk::{StopRule, WalkCounts};
 use super::{Crawler, PollReport, StopReason};
 use crate::error::{Chain, CrawlError};
 use crate::http::Tally;
@@ -48,13 +48,15 @@ impl<S: PageSink> Crawler<S> {
         result.map(|_| true)
     }
 
+    /// One poll of `section`: a walk of its list from the newest page to
+    /// the first page of known items, recorded in `crawl_walks` as it goes
+    /// and in the section health when done.
     pub(super) async fn poll(
         &self,
         section: &SectionProfile,
         cancel: &CancellationToken,
     ) -> Result<PollReport, CrawlError> {
         let tally = Tally::default();
-        let mut report = PollReport::new();
         let must_reach = self
             .store
             .walk_progress(&self.profile.id, &section.id)
@@ -66,23 +68,17 @@ impl<S: PageSink> Crawler<S> {
         self.store
             .start_walk(&self.profile.id, &section.id, Utc::now())
             .await?;
-        let walk = Walk::resuming(must_reach);
-        let walked = match (&section.json_api, &section.html_list) {
-            (Some(api), _) => {
-                self.walk_json(section, api, walk, cancel, &tally, &mut report)
-                    .await
-            }
-            (None, Some(html)) => {
-                self.walk_html(section, html, walk, cancel, &tally, &mut report)
-                    .await
-            }
-            (None, None) => Err(CrawlError::Profile {
-                portal: self.profile.id.clone(),
-                message: format!("section `{}` has no list source", section.id),
-            }),
-        };
-        report.requests = tally.requests();
-        report.not_modified = tally.not_modified();
+        let mut counts = WalkCounts::default();
+        let walked = self
+            .walk(
+                section,
+                StopRule::known_items(must_reach),
+                cancel,
+                &tally,
+                &mut counts,
+            )
+            .await;
+        let mut report = PollReport::new(&counts, &tally);
         self.record_poll(section, &report, &walked).await;
         report.stopped_because = walked?;
         // A cancelled walk stays open: the next one walks past the pages

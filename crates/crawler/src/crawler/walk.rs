@@ -1,212 +1,278 @@
-//! Walking a section's list pages: fetch a list page (a POST to the JSON
-//! list API, or a GET of an HTML list page), read its entries, fetch the
-//! items not known yet, record how far the walk got.
+//! The one walk of a section's list pages, for polls and backfills alike:
+//! fetch a list page (a POST to the JSON list API, or a GET of an HTML list
+//! page), read its entries, fetch the items not known yet, record how far
+//! the walk got, and go on until the list ends or the walk's [`StopRule`]
+//! ends it.
+//!
+//! The list itself ends a walk the same way for both: an empty page, a page
+//! repeating the one before, an API whose `pageNo` stays behind the page
+//! asked for, an HTML list with no further page (or a 404 past its end),
+//! robots.txt disallowing the next page, or the page limit.
 
 use std::collections::HashSet;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use govwire_model::profile::{HtmlListSection, JsonApiSection, SectionProfile};
-use govwire_store::Validators;
+use govwire_store::{BackfillCursor, Validators};
 use reqwest::{Method, StatusCode};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 use url::Url;
 
+use super::backfill::{self, BackfillProgress, BACKFILL_MAX_PAGES};
 use super::item::{ItemOutcome, ItemTarget};
 use super::urls::path_and_query;
-use super::{Crawler, PollReport, StopReason, HTML_ACCEPT};
+use super::{Crawler, StopReason, HTML_ACCEPT};
 use crate::error::{Chain, CrawlError, FetchError};
 use crate::http::{Expect, FetchRequest, Tally};
-use crate::list::{self, ListPage};
+use crate::list::{self, HtmlSelectors, ListPage};
 use crate::robots::RobotsPolicy;
 use crate::sink::PageSink;
 
-/// State of one walk over a section's list pages.
-#[derive(Debug, Default)]
-pub(super) struct Walk {
-    /// Ids met in this poll, so an item that moves between pages while the
-    /// list is walked is fetched once.
-    pub(super) seen: HashSet<String>,
-    /// Ids of the previous page, to notice an API repeating its last page.
-    pub(super) previous_ids: Option<Vec<String>>,
-    /// Pages still to walk after the first page of known items.
-    pub(super) overlap_left: Option<u32>,
-    /// The list page being handled.
-    pub(super) page: u32,
-    /// The first list page an interrupted walk before this one had not
-    /// completely handled: until the walk is there, a page of known items
-    /// does not end it (0 when the last walk completed).
-    pub(super) must_reach: u32,
+/// What ends a walk before its list does, and where the walk records the
+/// pages it completely handled so an interrupted one can be resumed.
+pub(super) enum StopRule<'a> {
+    /// A poll's walk: from the newest page, until a page of known items and
+    /// the section's `overlap_pages` after it (everything newer has been
+    /// seen), at most `max_pages`. Each page completely handled is recorded
+    /// in `crawl_walks`. The first HTML list page is asked for conditionally
+    /// unless an interrupted walk is being resumed, and its validators are
+    /// stored once the walk recorded every new item.
+    KnownItems {
+        /// The first page an interrupted walk before this one had not
+        /// completely handled: until the walk is there, a page of known
+        /// items does not end it (0 when the last walk completed).
+        must_reach: u32,
+        /// Pages still to walk after the first page of known items.
+        overlap_left: Option<u32>,
+    },
+    /// A backfill's walk: from the backfill cursor (one page before the
+    /// page it points at, so items that moved down the list meanwhile are
+    /// not missed) to the end of the list, fetching only items published in
+    /// `since..=until`, until a page whose dated entries are all older than
+    /// `since`. After each page the cursor is saved and `progress` called.
+    EndOfList {
+        /// First day of the range, if bounded.
+        since: Option<NaiveDate>,
+        /// Last day of the range, if bounded.
+        until: Option<NaiveDate>,
+        /// The backfill's cursor, moved on after every page.
+        cursor: &'a mut BackfillCursor,
+        /// Told of every page handled.
+        progress: &'a mut (dyn FnMut(&BackfillProgress) + Send),
+    },
 }
 
-impl Walk {
-    /// A walk that may end at a page of known items only from page
-    /// `must_reach` on.
-    pub(super) fn resuming(must_reach: u32) -> Self {
-        Self {
+impl<'a> StopRule<'a> {
+    /// A poll's rule, resuming a walk interrupted before page `must_reach`.
+    pub(super) fn known_items(must_reach: u32) -> Self {
+        Self::KnownItems {
             must_reach,
-            ..Self::default()
+            overlap_left: None,
         }
     }
-}
 
-impl<S: PageSink> Crawler<S> {
-    pub(super) async fn walk_json(
-        &self,
-        section: &SectionProfile,
-        api: &JsonApiSection,
-        mut walk: Walk,
-        cancel: &CancellationToken,
-        tally: &Tally,
-        report: &mut PollReport,
-    ) -> Result<StopReason, CrawlError> {
-        let endpoint = self.portal_url(&api.endpoint)?;
-        let Some(robots) = self.robots(&endpoint, cancel, tally).await else {
-            return Ok(StopReason::Cancelled);
-        };
-        if !robots.allows(&path_and_query(&endpoint)) {
-            warn!(portal = %self.profile.id, section = %section.id, url = %endpoint, "robots.txt disallows the section's list; not polling it.");
-            return Ok(StopReason::DisallowedByRobots);
+    /// The pages the walk may visit.
+    fn pages(&self, section: &SectionProfile) -> std::ops::RangeInclusive<u32> {
+        match self {
+            Self::KnownItems { .. } => 1..=section.max_pages,
+            Self::EndOfList { cursor, .. } => backfill::first_page(cursor)..=BACKFILL_MAX_PAGES,
         }
-        for page in 1..=section.max_pages {
-            if cancel.is_cancelled() {
-                return Ok(StopReason::Cancelled);
-            }
-            let body = list::render_request(&api.request, &api.channel, page, api.page_size)
-                .map_err(|message| CrawlError::Profile {
-                    portal: self.profile.id.clone(),
-                    message,
-                })?;
-            let request = FetchRequest {
-                method: Method::POST,
-                url: endpoint.clone(),
-                json_body: Some(body),
-                accept: "application/json",
-                etag: None,
-                last_modified: None,
-                expect: Expect::Any,
-            };
-            let response = match self.fetcher.fetch(request, cancel, tally).await {
-                Ok(response) => response,
-                Err(FetchError::Cancelled) => return Ok(StopReason::Cancelled),
-                Err(source) => return Err(self.list_fetch_error(section, source)),
-            };
-            if response.status != StatusCode::OK {
-                let source = FetchError::Status {
-                    url: response.url.to_string(),
-                    status: response.status.as_u16(),
-                };
-                return Err(self.list_fetch_error(section, source));
-            }
-            let list_page =
-                list::parse_json_list(&response.body, &api.fields).map_err(|message| {
-                    let error = CrawlError::ListFormat {
-                        section: section.id.clone(),
-                        url: response.url.to_string(),
-                        message,
-                    };
-                    warn!(error = %error, portal = %self.profile.id, "Failed to read list page.");
-                    error
-                })?;
-            report.list_pages += 1;
-            if list_page.entries.is_empty() && list_page.invalid == 0 {
-                return Ok(StopReason::EmptyPage);
-            }
-            if list_page.page_no.is_some_and(|no| no < u64::from(page)) {
-                debug!(section = %section.id, page, page_no = ?list_page.page_no, "The API's page number is stuck; the list ended.");
-                return Ok(StopReason::PageNumberStuck);
-            }
-            let base = self.base_url.clone();
-            walk.page = page;
-            if let Some(stop) = self
-                .take_page(
-                    section, &base, list_page, &robots, &mut walk, cancel, tally, report,
-                )
-                .await?
-            {
-                return Ok(stop);
-            }
-            self.page_done(section, page).await?;
-        }
-        Ok(StopReason::MaxPages)
     }
 
-    pub(super) async fn walk_html(
-        &self,
-        section: &SectionProfile,
-        html: &HtmlListSection,
-        mut walk: Walk,
-        cancel: &CancellationToken,
-        tally: &Tally,
-        report: &mut PollReport,
-    ) -> Result<StopReason, CrawlError> {
-        let selectors = self
-            .selectors
-            .get(&section.id)
-            .ok_or_else(|| CrawlError::Profile {
-                portal: self.profile.id.clone(),
-                message: format!("section `{}` has no compiled selectors", section.id),
-            })?;
-        let first_url = self.portal_url(&html.url)?;
-        let Some(robots) = self.robots(&first_url, cancel, tally).await else {
-            return Ok(StopReason::Cancelled);
-        };
-        // The first page's validators are stored only once the whole walk
-        // has recorded every new item, so a 304 never hides an item.
-        let mut first_page_validators: Option<Validators> = None;
-        let mut stop = StopReason::MaxPages;
-        for page in 1..=section.max_pages {
-            if cancel.is_cancelled() {
-                return Ok(StopReason::Cancelled);
-            }
-            let url = if page == 1 {
-                first_url.clone()
-            } else {
-                match &html.page_url {
-                    Some(template) => {
-                        self.portal_url(&template.replace("{page}", &page.to_string()))?
-                    }
-                    None => {
-                        stop = StopReason::LastPage;
-                        break;
-                    }
-                }
-            };
-            if !robots.allows(&path_and_query(&url)) {
-                warn!(portal = %self.profile.id, section = %section.id, url = %url, "robots.txt disallows this list page; not fetching it.");
-                if page == 1 {
-                    return Ok(StopReason::DisallowedByRobots);
-                }
-                stop = StopReason::DisallowedByRobots;
-                break;
-            }
+    /// Whether list page `page` is asked for with the stored validators
+    /// (and the first page's new validators kept).
+    fn uses_validators(&self, page: u32) -> bool {
+        match self {
             // A walk resuming an interrupted one asks unconditionally: the
             // first page may be unchanged while pages behind it were never
             // walked.
-            let stored = if page == 1 && walk.must_reach <= 1 {
-                self.store.http_validators(url.as_str()).await?
-            } else {
-                None
+            Self::KnownItems { must_reach, .. } => page == 1 && *must_reach <= 1,
+            Self::EndOfList { .. } => false,
+        }
+    }
+
+    /// Whether the walk keeps the first page's validators for the next one.
+    fn keeps_validators(&self) -> bool {
+        matches!(self, Self::KnownItems { .. })
+    }
+
+    /// The date range entries must be in to be fetched, if any.
+    fn range(&self) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
+        match self {
+            Self::KnownItems { .. } => None,
+            Self::EndOfList { since, until, .. } => Some((*since, *until)),
+        }
+    }
+
+    /// Why the walk ends after list page `page`, handled as `handled` says,
+    /// if it does.
+    fn after_page(
+        &mut self,
+        page: u32,
+        handled: &HandledPage,
+        section: &SectionProfile,
+    ) -> Option<StopReason> {
+        match self {
+            Self::KnownItems {
+                must_reach,
+                overlap_left,
+            } => {
+                match overlap_left.as_mut() {
+                    None if handled.new == 0 && handled.known > 0 && page >= *must_reach => {
+                        *overlap_left = Some(section.overlap_pages);
+                    }
+                    Some(left) => *left = left.saturating_sub(1),
+                    None => {}
+                }
+                (*overlap_left == Some(0)).then_some(StopReason::KnownItems)
+            }
+            Self::EndOfList { .. } => (handled.dated > 0 && handled.older == handled.dated)
+                .then_some(StopReason::OlderThanRange),
+        }
+    }
+}
+
+/// What a walk did, counted as it goes, so a walk that fails part-way
+/// still reports what it handled.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct WalkCounts {
+    /// List pages received and read.
+    pub(super) list_pages: u32,
+    /// Entries the list showed over the pages read, before any were
+    /// skipped.
+    pub(super) listed: u32,
+    /// Entries fetched or found known: in the range, on the portal's site,
+    /// and not met earlier in this walk.
+    pub(super) items_seen: u64,
+    /// Items not known before that the walk tried to fetch.
+    pub(super) new_items: u32,
+    /// Pages handed to the sink.
+    pub(super) delivered: u32,
+    /// Entries not fetched: without id or URL, outside the range, on
+    /// another host, or disallowed by robots.txt.
+    pub(super) skipped: u32,
+    /// New items whose page is gone (404/410) already.
+    pub(super) missing: u32,
+    /// New items that could not be fetched (recorded for a retry).
+    pub(super) failed: u32,
+    /// New items refused for their content.
+    pub(super) refused: u32,
+}
+
+/// How the entries of one list page were handled.
+#[derive(Debug, Clone, Copy, Default)]
+struct HandledPage {
+    /// Entries not known before, fetched.
+    new: u32,
+    /// Entries known already (in the store, or met earlier in this walk).
+    known: u32,
+    /// Entries with a publication date.
+    dated: u32,
+    /// Dated entries older than the range.
+    older: u32,
+}
+
+/// Where a section's list pages come from.
+enum ListSource<'s> {
+    /// A JSON list API, asked by POST.
+    Json {
+        api: &'s JsonApiSection,
+        endpoint: Url,
+    },
+    /// HTML list pages, read with the section's compiled selectors.
+    Html {
+        html: &'s HtmlListSection,
+        selectors: &'s HtmlSelectors,
+    },
+}
+
+impl<S: PageSink> Crawler<S> {
+    /// Walks the list of `section` from the first page `rule` gives,
+    /// handing new items on, until the list ends or `rule` ends the walk.
+    /// `counts` holds what was done even when the walk fails part-way.
+    /// A cancelled walk returns [`StopReason::Cancelled`], its handled
+    /// pages recorded.
+    pub(super) async fn walk(
+        &self,
+        section: &SectionProfile,
+        mut rule: StopRule<'_>,
+        cancel: &CancellationToken,
+        tally: &Tally,
+        counts: &mut WalkCounts,
+    ) -> Result<StopReason, CrawlError> {
+        let source = self.list_source(section)?;
+        // Ids met in this walk, so an item that moves between pages while
+        // the list is walked is fetched once.
+        let mut seen = HashSet::new();
+        // Ids of the previous page, to notice an API repeating its last page.
+        let mut previous_ids: Option<Vec<String>> = None;
+        // The first page's validators are stored only once the whole walk
+        // has recorded every new item, so a 304 never hides an item.
+        let mut first_page_validators: Option<(Url, Validators)> = None;
+        let mut stop = StopReason::MaxPages;
+        for page in rule.pages(section) {
+            if cancel.is_cancelled() {
+                return Ok(StopReason::Cancelled);
+            }
+            let Some(url) = self.list_page_url(&source, page)? else {
+                stop = StopReason::LastPage;
+                break;
             };
-            let request = FetchRequest::get(url.clone(), HTML_ACCEPT).conditional(
-                stored.as_ref().and_then(|v| v.etag.as_deref()),
-                stored.as_ref().and_then(|v| v.last_modified.as_deref()),
-            );
+            let Some(robots) = self.robots(&url, cancel, tally).await else {
+                return Ok(StopReason::Cancelled);
+            };
+            if !robots.allows(&path_and_query(&url)) {
+                warn!(portal = %self.profile.id, section = %section.id, url = %url, "robots.txt disallows this list page; the walk stops here.");
+                stop = StopReason::DisallowedByRobots;
+                break;
+            }
+            let stored = match &source {
+                ListSource::Html { .. } if rule.uses_validators(page) => {
+                    self.store.http_validators(url.as_str()).await?
+                }
+                _ => None,
+            };
+            let request = match &source {
+                ListSource::Json { api, .. } => {
+                    let body =
+                        list::render_request(&api.request, &api.channel, page, api.page_size)
+                            .map_err(|message| CrawlError::Profile {
+                                portal: self.profile.id.clone(),
+                                message,
+                            })?;
+                    FetchRequest {
+                        method: Method::POST,
+                        url: url.clone(),
+                        json_body: Some(body),
+                        accept: "application/json",
+                        etag: None,
+                        last_modified: None,
+                        expect: Expect::Any,
+                    }
+                }
+                ListSource::Html { .. } => FetchRequest::get(url.clone(), HTML_ACCEPT).conditional(
+                    stored.as_ref().and_then(|v| v.etag.as_deref()),
+                    stored.as_ref().and_then(|v| v.last_modified.as_deref()),
+                ),
+            };
             let response = match self.fetcher.fetch(request, cancel, tally).await {
                 Ok(response) => response,
                 Err(FetchError::Cancelled) => return Ok(StopReason::Cancelled),
                 Err(source) => return Err(self.list_fetch_error(section, source)),
             };
+            let html = matches!(source, ListSource::Html { .. });
             match response.status {
+                StatusCode::OK => {}
                 StatusCode::NOT_MODIFIED if page == 1 && stored.is_some() => {
                     debug!(section = %section.id, url = %url, "List unchanged since the last poll.");
-                    return Ok(StopReason::NotModified);
+                    stop = StopReason::NotModified;
+                    break;
                 }
-                StatusCode::NOT_FOUND | StatusCode::GONE if page > 1 => {
+                StatusCode::NOT_FOUND | StatusCode::GONE if html && page > 1 => {
                     stop = StopReason::LastPage;
                     break;
                 }
-                StatusCode::OK => {}
                 other => {
                     let source = FetchError::Status {
                         url: response.url.to_string(),
@@ -215,107 +281,206 @@ impl<S: PageSink> Crawler<S> {
                     return Err(self.list_fetch_error(section, source));
                 }
             }
-            if page == 1 && (response.etag.is_some() || response.last_modified.is_some()) {
-                first_page_validators = Some(Validators {
+            if page == 1
+                && html
+                && rule.keeps_validators()
+                && (response.etag.is_some() || response.last_modified.is_some())
+            {
+                let validators = Validators {
                     etag: response.etag.clone(),
                     last_modified: response.last_modified.clone(),
-                });
+                };
+                first_page_validators = Some((url.clone(), validators));
             }
-            let list_page = list::parse_html_list(
-                &response.body,
-                response.content_type.as_deref(),
-                &response.url,
-                selectors,
-            )
-            .map_err(|message| self.list_format_error(section, &response.url, message))?;
-            report.list_pages += 1;
-            walk.page = page;
-            if let Some(reason) = self
+            let (list_page, base) = match &source {
+                ListSource::Json { api, .. } => (
+                    list::parse_json_list(&response.body, &api.fields),
+                    self.base_url.clone(),
+                ),
+                ListSource::Html { selectors, .. } => (
+                    list::parse_html_list(
+                        &response.body,
+                        response.content_type.as_deref(),
+                        &response.url,
+                        selectors,
+                    ),
+                    response.url.clone(),
+                ),
+            };
+            let list_page = list_page
+                .map_err(|message| self.list_format_error(section, &response.url, message))?;
+            counts.list_pages += 1;
+            if list_page.entries.is_empty() && list_page.invalid == 0 {
+                stop = StopReason::EmptyPage;
+                break;
+            }
+            if list_page.page_no.is_some_and(|no| no < u64::from(page)) {
+                debug!(section = %section.id, page, page_no = ?list_page.page_no, "The API's page number is stuck; the list ended.");
+                stop = StopReason::PageNumberStuck;
+                break;
+            }
+            let ids: Vec<String> = list_page.entries.iter().map(|e| e.id.clone()).collect();
+            if previous_ids.as_ref() == Some(&ids) {
+                debug!(section = %section.id, "The list repeats its previous page; the list ended.");
+                stop = StopReason::RepeatedPage;
+                break;
+            }
+            previous_ids = Some(ids);
+            let pages_hint = list_page.total_page;
+            let before = *counts;
+            let Some(handled) = self
                 .take_page(
                     section,
-                    &response.url,
+                    &base,
                     list_page,
+                    rule.range(),
                     &robots,
-                    &mut walk,
+                    &mut seen,
                     cancel,
                     tally,
-                    report,
+                    counts,
                 )
                 .await?
-            {
+            else {
+                return Ok(StopReason::Cancelled);
+            };
+            let ends = rule.after_page(page, &handled, section);
+            match &mut rule {
+                // A page that ends a poll's walk is not recorded: the walk
+                // is completed right after.
+                StopRule::KnownItems { .. } if ends.is_some() => {}
+                StopRule::KnownItems { .. } => {
+                    self.store
+                        .walk_page_done(&self.profile.id, &section.id, page, Utc::now())
+                        .await?;
+                }
+                StopRule::EndOfList {
+                    cursor, progress, ..
+                } => {
+                    cursor.next_page = page.saturating_add(1);
+                    cursor.updated_at = Utc::now();
+                    cursor.items_seen = cursor
+                        .items_seen
+                        .saturating_add(counts.items_seen - before.items_seen);
+                    cursor.new_items = cursor
+                        .new_items
+                        .saturating_add(u64::from(counts.new_items - before.new_items));
+                    self.store.save_backfill_cursor(cursor).await?;
+                    progress(&BackfillProgress {
+                        section: section.id.clone(),
+                        page,
+                        pages_hint,
+                        items_seen: cursor.items_seen,
+                        new_items: cursor.new_items,
+                    });
+                }
+            }
+            if let Some(reason) = ends {
                 stop = reason;
                 break;
             }
-            self.page_done(section, page).await?;
         }
-        if stop == StopReason::Cancelled {
-            return Ok(stop);
-        }
-        if let Some(validators) = first_page_validators {
+        if let Some((url, validators)) = first_page_validators {
             self.store
-                .set_http_validators(first_url.as_str(), &validators)
+                .set_http_validators(url.as_str(), &validators)
                 .await?;
         }
         Ok(stop)
     }
 
-    /// Records that list page `page` of the running walk of `section` was
-    /// completely handled, so an interruption after it is resumed past it.
-    pub(super) async fn page_done(
-        &self,
-        section: &SectionProfile,
-        page: u32,
-    ) -> Result<(), CrawlError> {
-        self.store
-            .walk_page_done(&self.profile.id, &section.id, page, Utc::now())
-            .await?;
-        Ok(())
+    /// Where the list pages of `section` come from.
+    fn list_source<'s>(
+        &'s self,
+        section: &'s SectionProfile,
+    ) -> Result<ListSource<'s>, CrawlError> {
+        match (&section.json_api, &section.html_list) {
+            (Some(api), _) => Ok(ListSource::Json {
+                api,
+                endpoint: self.portal_url(&api.endpoint)?,
+            }),
+            (None, Some(html)) => {
+                let selectors =
+                    self.selectors
+                        .get(&section.id)
+                        .ok_or_else(|| CrawlError::Profile {
+                            portal: self.profile.id.clone(),
+                            message: format!("section `{}` has no compiled selectors", section.id),
+                        })?;
+                Ok(ListSource::Html { html, selectors })
+            }
+            (None, None) => Err(CrawlError::Profile {
+                portal: self.profile.id.clone(),
+                message: format!("section `{}` has no list source", section.id),
+            }),
+        }
     }
 
-    /// Handles the entries of one list page; returns why the walk stops, if
-    /// it does.
+    /// The URL of list page `page`; `None` when an HTML list has no
+    /// further page.
+    fn list_page_url(&self, source: &ListSource<'_>, page: u32) -> Result<Option<Url>, CrawlError> {
+        match source {
+            ListSource::Json { endpoint, .. } => Ok(Some(endpoint.clone())),
+            ListSource::Html { html, .. } if page == 1 => self.portal_url(&html.url).map(Some),
+            ListSource::Html { html, .. } => match &html.page_url {
+                Some(template) => self
+                    .portal_url(&template.replace("{page}", &page.to_string()))
+                    .map(Some),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// Handles the entries of one list page: the ones in `range` (when
+    /// given), on the portal's site and not known yet are fetched and
+    /// handed on. `None` when cancelled part-way; the page is then handled
+    /// again by the walk that resumes this one.
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn take_page(
+    async fn take_page(
         &self,
         section: &SectionProfile,
         page_url: &Url,
         page: ListPage,
+        range: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
         robots: &RobotsPolicy,
-        walk: &mut Walk,
+        seen: &mut HashSet<String>,
         cancel: &CancellationToken,
         tally: &Tally,
-        report: &mut PollReport,
-    ) -> Result<Option<StopReason>, CrawlError> {
-        if page.entries.is_empty() && page.invalid == 0 {
-            return Ok(Some(StopReason::EmptyPage));
-        }
-        let ids: Vec<String> = page.entries.iter().map(|e| e.id.clone()).collect();
-        if walk.previous_ids.as_ref() == Some(&ids) {
-            debug!(section = %section.id, "The list repeats its previous page; the list ended.");
-            return Ok(Some(StopReason::RepeatedPage));
-        }
-        walk.previous_ids = Some(ids);
-        report.listed = report
+        counts: &mut WalkCounts,
+    ) -> Result<Option<HandledPage>, CrawlError> {
+        counts.listed = counts
             .listed
             .saturating_add(u32::try_from(page.entries.len()).unwrap_or(u32::MAX))
             .saturating_add(page.invalid);
         if page.invalid > 0 {
             debug!(section = %section.id, url = %page_url, invalid = page.invalid, "Skipping list entries without an id or a URL.");
-            report.skipped += page.invalid;
+            counts.skipped += page.invalid;
         }
 
-        let mut known_here = 0u32;
+        let mut handled = HandledPage::default();
         let mut candidates = Vec::new();
         for entry in page.entries {
+            if let (Some((since, until)), Some(date)) = (range, entry.published_on) {
+                handled.dated += 1;
+                if since.is_some_and(|since| date < since) {
+                    handled.older += 1;
+                    counts.skipped += 1;
+                    continue;
+                }
+                if until.is_some_and(|until| date > until) {
+                    counts.skipped += 1;
+                    continue;
+                }
+            }
             let Some(url) = self.item_url(page_url, &entry.href) else {
                 debug!(section = %section.id, item_id = %entry.id, href = %entry.href, "Skipping an item on another host.");
-                report.skipped += 1;
+                counts.skipped += 1;
                 continue;
             };
-            if !walk.seen.insert(entry.id.clone()) {
-                known_here += 1;
+            if !seen.insert(entry.id.clone()) {
+                handled.known += 1;
                 continue;
             }
+            counts.items_seen += 1;
             candidates.push(ItemTarget {
                 item_id: entry.id,
                 url,
@@ -326,51 +491,42 @@ impl<S: PageSink> Crawler<S> {
         let ids: Vec<String> = candidates.iter().map(|c| c.item_id.clone()).collect();
         let known = self.store.known_items(&self.profile.id, &ids).await?;
 
-        let mut new_here = 0u32;
         for target in candidates {
             if known.contains(&target.item_id) {
-                known_here += 1;
+                handled.known += 1;
                 continue;
             }
             if cancel.is_cancelled() {
-                return Ok(Some(StopReason::Cancelled));
+                return Ok(None);
             }
             if !robots.allows(&path_and_query(&target.url)) {
                 info!(portal = %self.profile.id, section = %section.id, item_id = %target.item_id, url = %target.url, "robots.txt disallows this item; skipping it.");
-                report.skipped += 1;
+                counts.skipped += 1;
                 continue;
             }
-            new_here += 1;
-            report.new_items += 1;
+            handled.new += 1;
+            counts.new_items += 1;
             info!(portal = %self.profile.id, section = %section.id, item_id = %target.item_id, url = %target.url, "New item.");
             match self
                 .fetch_item(&section.id, target, None, cancel, tally)
                 .await?
             {
-                ItemOutcome::Delivered => report.delivered += 1,
-                ItemOutcome::Missing => report.missing += 1,
-                ItemOutcome::Failed => report.failed += 1,
-                ItemOutcome::Refused => report.refused += 1,
+                ItemOutcome::Delivered => counts.delivered += 1,
+                ItemOutcome::Missing => counts.missing += 1,
+                ItemOutcome::Failed => counts.failed += 1,
+                ItemOutcome::Refused => counts.refused += 1,
                 ItemOutcome::Unchanged | ItemOutcome::NotModified => {}
                 ItemOutcome::Cancelled => {
-                    report.new_items -= 1;
-                    return Ok(Some(StopReason::Cancelled));
+                    counts.new_items -= 1;
+                    return Ok(None);
                 }
             }
         }
-
-        match walk.overlap_left.as_mut() {
-            None if new_here == 0 && known_here > 0 && walk.page >= walk.must_reach => {
-                walk.overlap_left = Some(section.overlap_pages)
-            }
-            Some(left) => *left = left.saturating_sub(1),
-            None => {}
-        }
-        Ok((walk.overlap_left == Some(0)).then_some(StopReason::KnownItems))
+        Ok(Some(handled))
     }
 
     /// A list page that arrived but cannot be read, logged.
-    pub(super) fn list_format_error(
+    fn list_format_error(
         &self,
         section: &SectionProfile,
         url: &Url,
@@ -385,11 +541,8 @@ impl<S: PageSink> Crawler<S> {
         error
     }
 
-    pub(super) fn list_fetch_error(
-        &self,
-        section: &SectionProfile,
-        source: FetchError,
-    ) -> CrawlError {
+    /// A list page that could not be fetched, logged.
+    fn list_fetch_error(&self, section: &SectionProfile, source: FetchError) -> CrawlError {
         let error = CrawlError::ListFetch {
             section: section.id.clone(),
             source,
