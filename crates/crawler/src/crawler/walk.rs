@@ -10,16 +10,18 @@
 //! robots.txt disallowing the next page, or the page limit.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use govwire_model::profile::{HtmlListSection, JsonApiSection, SectionProfile};
-use govwire_store::{BackfillCursor, Validators};
+use govwire_store::Validators;
 use reqwest::{Method, StatusCode};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 use url::Url;
 
-use super::backfill::{self, BackfillProgress, BACKFILL_MAX_PAGES};
+use super::backfill::BackfillProgress;
 use super::item::{ItemOutcome, ItemTarget};
 use super::urls::path_and_query;
 use super::{Crawler, StopReason, HTML_ACCEPT};
@@ -28,110 +30,11 @@ use crate::http::{Expect, FetchRequest, Tally};
 use crate::list::{self, HtmlSelectors, ListPage};
 use crate::robots::RobotsPolicy;
 use crate::sink::PageSink;
+use rule::{Ask, HandledPage};
 
-/// What ends a walk before its list does, and where the walk records the
-/// pages it completely handled so an interrupted one can be resumed.
-pub(super) enum StopRule<'a> {
-    /// A poll's walk: from the newest page, until a page of known items and
-    /// the section's `overlap_pages` after it (everything newer has been
-    /// seen), at most `max_pages`. Each page completely handled is recorded
-    /// in `crawl_walks`. The first HTML list page is asked for conditionally
-    /// unless an interrupted walk is being resumed, and its validators are
-    /// stored once the walk recorded every new item.
-    KnownItems {
-        /// The first page an interrupted walk before this one had not
-        /// completely handled: until the walk is there, a page of known
-        /// items does not end it (0 when the last walk completed).
-        must_reach: u32,
-        /// Pages still to walk after the first page of known items.
-        overlap_left: Option<u32>,
-    },
-    /// A backfill's walk: from the backfill cursor (one page before the
-    /// page it points at, so items that moved down the list meanwhile are
-    /// not missed) to the end of the list, fetching only items published in
-    /// `since..=until`, until a page whose dated entries are all older than
-    /// `since`. After each page the cursor is saved and `progress` called.
-    EndOfList {
-        /// First day of the range, if bounded.
-        since: Option<NaiveDate>,
-        /// Last day of the range, if bounded.
-        until: Option<NaiveDate>,
-        /// The backfill's cursor, moved on after every page.
-        cursor: &'a mut BackfillCursor,
-        /// Told of every page handled.
-        progress: &'a mut (dyn FnMut(&BackfillProgress) + Send),
-    },
-}
+mod rule;
 
-impl<'a> StopRule<'a> {
-    /// A poll's rule, resuming a walk interrupted before page `must_reach`.
-    pub(super) fn known_items(must_reach: u32) -> Self {
-        Self::KnownItems {
-            must_reach,
-            overlap_left: None,
-        }
-    }
-
-    /// The pages the walk may visit.
-    fn pages(&self, section: &SectionProfile) -> std::ops::RangeInclusive<u32> {
-        match self {
-            Self::KnownItems { .. } => 1..=section.max_pages,
-            Self::EndOfList { cursor, .. } => backfill::first_page(cursor)..=BACKFILL_MAX_PAGES,
-        }
-    }
-
-    /// Whether list page `page` is asked for with the stored validators
-    /// (and the first page's new validators kept).
-    fn uses_validators(&self, page: u32) -> bool {
-        match self {
-            // A walk resuming an interrupted one asks unconditionally: the
-            // first page may be unchanged while pages behind it were never
-            // walked.
-            Self::KnownItems { must_reach, .. } => page == 1 && *must_reach <= 1,
-            Self::EndOfList { .. } => false,
-        }
-    }
-
-    /// Whether the walk keeps the first page's validators for the next one.
-    fn keeps_validators(&self) -> bool {
-        matches!(self, Self::KnownItems { .. })
-    }
-
-    /// The date range entries must be in to be fetched, if any.
-    fn range(&self) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
-        match self {
-            Self::KnownItems { .. } => None,
-            Self::EndOfList { since, until, .. } => Some((*since, *until)),
-        }
-    }
-
-    /// Why the walk ends after list page `page`, handled as `handled` says,
-    /// if it does.
-    fn after_page(
-        &mut self,
-        page: u32,
-        handled: &HandledPage,
-        section: &SectionProfile,
-    ) -> Option<StopReason> {
-        match self {
-            Self::KnownItems {
-                must_reach,
-                overlap_left,
-            } => {
-                match overlap_left.as_mut() {
-                    None if handled.new == 0 && handled.known > 0 && page >= *must_reach => {
-                        *overlap_left = Some(section.overlap_pages);
-                    }
-                    Some(left) => *left = left.saturating_sub(1),
-                    None => {}
-                }
-                (*overlap_left == Some(0)).then_some(StopReason::KnownItems)
-            }
-            Self::EndOfList { .. } => (handled.dated > 0 && handled.older == handled.dated)
-                .then_some(StopReason::OlderThanRange),
-        }
-    }
-}
+pub(super) use rule::StopRule;
 
 /// What a walk did, counted as it goes, so a walk that fails part-way
 /// still reports what it handled.
@@ -160,29 +63,48 @@ pub(super) struct WalkCounts {
     pub(super) refused: u32,
 }
 
-/// How the entries of one list page were handled.
-#[derive(Debug, Clone, Copy, Default)]
-struct HandledPage {
-    /// Entries not known before, fetched.
-    new: u32,
-    /// Entries known already (in the store, or met earlier in this walk).
-    known: u32,
-    /// Entries with a publication date.
-    dated: u32,
-    /// Dated entries older than the range.
-    older: u32,
+/// A list page fetched and read.
+struct ReadPage {
+    /// Its entries.
+    list: ListPage,
+    /// The robots.txt of its origin, which its items are checked against.
+    robots: Arc<RobotsPolicy>,
+    /// The URL its links resolve against.
+    base: Url,
+    /// The validators of the first page of a poll, to store once the walk
+    /// recorded every new item.
+    validators: Option<(Url, Validators)>,
+}
+
+/// A list page completely handled, as the walk's progress records it.
+#[derive(Debug, Clone, Copy)]
+struct PageDone {
+    /// The page.
+    page: u32,
+    /// How many pages the portal claims the list has.
+    pages_hint: Option<u64>,
+    /// Entries seen on it (in range, on the site, new to this walk).
+    items_seen: u64,
+    /// Entries not known before, fetched from it.
+    new_items: u32,
+    /// Whether the stop rule ends the walk after it.
+    ends_walk: bool,
 }
 
 /// Where a section's list pages come from.
 enum ListSource<'s> {
     /// A JSON list API, asked by POST.
     Json {
+        /// The section's API settings.
         api: &'s JsonApiSection,
+        /// The API's URL, resolved against the base URL.
         endpoint: Url,
     },
     /// HTML list pages, read with the section's compiled selectors.
     Html {
+        /// The section's list URLs.
         html: &'s HtmlListSection,
+        /// The section's selectors, compiled when the crawler was built.
         selectors: &'s HtmlSelectors,
     },
 }
@@ -215,100 +137,25 @@ impl<S: PageSink> Crawler<S> {
             if cancel.is_cancelled() {
                 return Ok(StopReason::Cancelled);
             }
-            let Some(url) = self.list_page_url(&source, page)? else {
-                stop = StopReason::LastPage;
-                break;
-            };
-            let Some(robots) = self.robots(&url, cancel, tally).await else {
-                return Ok(StopReason::Cancelled);
-            };
-            if !robots.allows(&path_and_query(&url)) {
-                warn!(portal = %self.profile.id, section = %section.id, url = %url, "robots.txt disallows this list page; the walk stops here.");
-                stop = StopReason::DisallowedByRobots;
-                break;
-            }
-            let stored = match &source {
-                ListSource::Html { .. } if rule.uses_validators(page) => {
-                    self.store.http_validators(url.as_str()).await?
-                }
-                _ => None,
-            };
-            let request = match &source {
-                ListSource::Json { api, .. } => {
-                    let body =
-                        list::render_request(&api.request, &api.channel, page, api.page_size)
-                            .map_err(|message| CrawlError::Profile {
-                                portal: self.profile.id.clone(),
-                                message,
-                            })?;
-                    FetchRequest {
-                        method: Method::POST,
-                        url: url.clone(),
-                        json_body: Some(body),
-                        accept: "application/json",
-                        etag: None,
-                        last_modified: None,
-                        expect: Expect::Any,
-                    }
-                }
-                ListSource::Html { .. } => FetchRequest::get(url.clone(), HTML_ACCEPT).conditional(
-                    stored.as_ref().and_then(|v| v.etag.as_deref()),
-                    stored.as_ref().and_then(|v| v.last_modified.as_deref()),
-                ),
-            };
-            let response = match self.fetcher.fetch(request, cancel, tally).await {
-                Ok(response) => response,
-                Err(FetchError::Cancelled) => return Ok(StopReason::Cancelled),
-                Err(source) => return Err(self.list_fetch_error(section, source)),
-            };
-            let html = matches!(source, ListSource::Html { .. });
-            match response.status {
-                StatusCode::OK => {}
-                StatusCode::NOT_MODIFIED if page == 1 && stored.is_some() => {
-                    debug!(section = %section.id, url = %url, "List unchanged since the last poll.");
-                    stop = StopReason::NotModified;
+            let read = self
+                .read_list_page(section, &source, page, rule.asks(page), cancel, tally)
+                .await?;
+            let ReadPage {
+                list: list_page,
+                robots,
+                base,
+                validators,
+            } = match read {
+                ControlFlow::Continue(page) => page,
+                ControlFlow::Break(StopReason::Cancelled) => return Ok(StopReason::Cancelled),
+                ControlFlow::Break(reason) => {
+                    stop = reason;
                     break;
                 }
-                StatusCode::NOT_FOUND | StatusCode::GONE if html && page > 1 => {
-                    stop = StopReason::LastPage;
-                    break;
-                }
-                other => {
-                    let source = FetchError::Status {
-                        url: response.url.to_string(),
-                        status: other.as_u16(),
-                    };
-                    return Err(self.list_fetch_error(section, source));
-                }
-            }
-            if page == 1
-                && html
-                && rule.keeps_validators()
-                && (response.etag.is_some() || response.last_modified.is_some())
-            {
-                let validators = Validators {
-                    etag: response.etag.clone(),
-                    last_modified: response.last_modified.clone(),
-                };
-                first_page_validators = Some((url.clone(), validators));
-            }
-            let (list_page, base) = match &source {
-                ListSource::Json { api, .. } => (
-                    list::parse_json_list(&response.body, &api.fields),
-                    self.base_url.clone(),
-                ),
-                ListSource::Html { selectors, .. } => (
-                    list::parse_html_list(
-                        &response.body,
-                        response.content_type.as_deref(),
-                        &response.url,
-                        selectors,
-                    ),
-                    response.url.clone(),
-                ),
             };
-            let list_page = list_page
-                .map_err(|message| self.list_format_error(section, &response.url, message))?;
+            if validators.is_some() {
+                first_page_validators = validators;
+            }
             counts.list_pages += 1;
             if list_page.entries.is_empty() && list_page.invalid == 0 {
                 stop = StopReason::EmptyPage;
@@ -345,36 +192,14 @@ impl<S: PageSink> Crawler<S> {
                 return Ok(StopReason::Cancelled);
             };
             let ends = rule.after_page(page, &handled, section);
-            match &mut rule {
-                // A page that ends a poll's walk is not recorded: the walk
-                // is completed right after.
-                StopRule::KnownItems { .. } if ends.is_some() => {}
-                StopRule::KnownItems { .. } => {
-                    self.store
-                        .walk_page_done(&self.profile.id, &section.id, page, Utc::now())
-                        .await?;
-                }
-                StopRule::EndOfList {
-                    cursor, progress, ..
-                } => {
-                    cursor.next_page = page.saturating_add(1);
-                    cursor.updated_at = Utc::now();
-                    cursor.items_seen = cursor
-                        .items_seen
-                        .saturating_add(counts.items_seen - before.items_seen);
-                    cursor.new_items = cursor
-                        .new_items
-                        .saturating_add(u64::from(counts.new_items - before.new_items));
-                    self.store.save_backfill_cursor(cursor).await?;
-                    progress(&BackfillProgress {
-                        section: section.id.clone(),
-                        page,
-                        pages_hint,
-                        items_seen: cursor.items_seen,
-                        new_items: cursor.new_items,
-                    });
-                }
-            }
+            let done = PageDone {
+                page,
+                pages_hint,
+                items_seen: counts.items_seen - before.items_seen,
+                new_items: counts.new_items - before.new_items,
+                ends_walk: ends.is_some(),
+            };
+            self.record_page(section, &mut rule, done).await?;
             if let Some(reason) = ends {
                 stop = reason;
                 break;
@@ -386,6 +211,152 @@ impl<S: PageSink> Crawler<S> {
                 .await?;
         }
         Ok(stop)
+    }
+
+    /// Fetches and reads list page `page` of `section`, checked against
+    /// robots.txt and asked as `ask` says, or says why the list ended
+    /// before it: statuses that end a list (a 304 on the first page, a 404
+    /// or 410 past it on an HTML list) end the walk; any other failure is
+    /// an error.
+    async fn read_list_page(
+        &self,
+        section: &SectionProfile,
+        source: &ListSource<'_>,
+        page: u32,
+        ask: Ask,
+        cancel: &CancellationToken,
+        tally: &Tally,
+    ) -> Result<ControlFlow<StopReason, ReadPage>, CrawlError> {
+        let Some(url) = self.list_page_url(source, page)? else {
+            return Ok(ControlFlow::Break(StopReason::LastPage));
+        };
+        let Some(robots) = self.robots(&url, cancel, tally).await else {
+            return Ok(ControlFlow::Break(StopReason::Cancelled));
+        };
+        if !robots.allows(&path_and_query(&url)) {
+            warn!(portal = %self.profile.id, section = %section.id, url = %url, "robots.txt disallows this list page; the walk stops here.");
+            return Ok(ControlFlow::Break(StopReason::DisallowedByRobots));
+        }
+        let html = matches!(source, ListSource::Html { .. });
+        let stored = if html && ask.conditionally {
+            self.store.http_validators(url.as_str()).await?
+        } else {
+            None
+        };
+        let request = match source {
+            ListSource::Json { api, .. } => {
+                let body = list::render_request(&api.request, &api.channel, page, api.page_size)
+                    .map_err(|message| CrawlError::Profile {
+                        portal: self.profile.id.clone(),
+                        message,
+                    })?;
+                FetchRequest {
+                    method: Method::POST,
+                    url: url.clone(),
+                    json_body: Some(body),
+                    accept: "application/json",
+                    etag: None,
+                    last_modified: None,
+                    expect: Expect::Any,
+                }
+            }
+            ListSource::Html { .. } => FetchRequest::get(url.clone(), HTML_ACCEPT).conditional(
+                stored.as_ref().and_then(|v| v.etag.as_deref()),
+                stored.as_ref().and_then(|v| v.last_modified.as_deref()),
+            ),
+        };
+        let response = match self.fetcher.fetch(request, cancel, tally).await {
+            Ok(response) => response,
+            Err(FetchError::Cancelled) => return Ok(ControlFlow::Break(StopReason::Cancelled)),
+            Err(source) => return Err(self.list_fetch_error(section, source)),
+        };
+        match response.status {
+            StatusCode::OK => {}
+            StatusCode::NOT_MODIFIED if page == 1 && stored.is_some() => {
+                debug!(section = %section.id, url = %url, "List unchanged since the last poll.");
+                return Ok(ControlFlow::Break(StopReason::NotModified));
+            }
+            StatusCode::NOT_FOUND | StatusCode::GONE if html && page > 1 => {
+                return Ok(ControlFlow::Break(StopReason::LastPage));
+            }
+            other => {
+                let source = FetchError::Status {
+                    url: response.url.to_string(),
+                    status: other.as_u16(),
+                };
+                return Err(self.list_fetch_error(section, source));
+            }
+        }
+        let validators = (html
+            && ask.keeping_validators
+            && (response.etag.is_some() || response.last_modified.is_some()))
+        .then(|| {
+            let validators = Validators {
+                etag: response.etag.clone(),
+                last_modified: response.last_modified.clone(),
+            };
+            (url, validators)
+        });
+        let (list, base) = match source {
+            ListSource::Json { api, .. } => (
+                list::parse_json_list(&response.body, &api.fields),
+                self.base_url.clone(),
+            ),
+            ListSource::Html { selectors, .. } => (
+                list::parse_html_list(
+                    &response.body,
+                    response.content_type.as_deref(),
+                    &response.url,
+                    selectors,
+                ),
+                response.url.clone(),
+            ),
+        };
+        let list =
+            list.map_err(|message| self.list_format_error(section, &response.url, message))?;
+        Ok(ControlFlow::Continue(ReadPage {
+            list,
+            robots,
+            base,
+            validators,
+        }))
+    }
+
+    /// Records that a list page was completely handled, where `rule` keeps
+    /// a walk's progress: a poll's in `crawl_walks` (except the page that
+    /// ends the walk, which is completed right after), a backfill's in its
+    /// cursor, then told to its `progress`.
+    async fn record_page(
+        &self,
+        section: &SectionProfile,
+        rule: &mut StopRule<'_>,
+        done: PageDone,
+    ) -> Result<(), CrawlError> {
+        match rule {
+            StopRule::KnownItems { .. } if done.ends_walk => {}
+            StopRule::KnownItems { .. } => {
+                self.store
+                    .walk_page_done(&self.profile.id, &section.id, done.page, Utc::now())
+                    .await?;
+            }
+            StopRule::EndOfList {
+                cursor, progress, ..
+            } => {
+                cursor.next_page = done.page.saturating_add(1);
+                cursor.updated_at = Utc::now();
+                cursor.items_seen = cursor.items_seen.saturating_add(done.items_seen);
+                cursor.new_items = cursor.new_items.saturating_add(u64::from(done.new_items));
+                self.store.save_backfill_cursor(cursor).await?;
+                progress(&BackfillProgress {
+                    section: section.id.clone(),
+                    page: done.page,
+                    pages_hint: done.pages_hint,
+                    items_seen: cursor.items_seen,
+                    new_items: cursor.new_items,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Where the list pages of `section` come from.
