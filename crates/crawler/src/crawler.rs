@@ -449,6 +449,7 @@ impl<S: PageSink> Crawler<S> {
         Ok(())
     }
 
+    /// The profile's section `section_id`.
     fn section(&self, section_id: &str) -> Result<&SectionProfile, CrawlError> {
         self.profile
             .sections
@@ -460,6 +461,7 @@ impl<S: PageSink> Crawler<S> {
             })
     }
 
+    /// How often each section is polled: the option, else the profile's.
     fn poll_interval(&self) -> Duration {
         self.options
             .poll_interval

@@ -21,21 +21,34 @@ use crate::sink::PageSink;
 /// The outcome of fetching one detail page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ItemOutcome {
+    /// New or changed bytes (or a page never decided downstream), handed
+    /// on.
     Delivered,
+    /// Not a page that can be read (content type, nesting); looked at
+    /// again on the slow schedule.
     Refused,
+    /// Answered 200 with the bytes already known.
     Unchanged,
+    /// Answered 304 Not Modified.
     NotModified,
+    /// Answered 404 or 410.
     Missing,
+    /// Could not be fetched; recorded for a retry.
     Failed,
+    /// The crawler was stopping; nothing recorded.
     Cancelled,
 }
 
 /// The detail page to fetch and what the list said of it.
 #[derive(Debug, Clone)]
 pub(super) struct ItemTarget {
+    /// The portal's id of the item.
     pub(super) item_id: String,
+    /// Its detail page, on the portal's site.
     pub(super) url: Url,
+    /// The title the list shows, if any.
     pub(super) title: Option<String>,
+    /// The date the list shows, if any.
     pub(super) published_on: Option<NaiveDate>,
 }
 
@@ -211,7 +224,7 @@ impl<S: PageSink> Crawler<S> {
 
     /// Records a failed item so it is tried again soon, keeping what was
     /// known of its last good fetch.
-    pub(super) async fn record_retry(
+    async fn record_retry(
         &self,
         mut record: CrawlItem,
         status: Option<u16>,
@@ -228,7 +241,7 @@ impl<S: PageSink> Crawler<S> {
     /// the same address rules, robots.txt, pacing and size cap as pages, at
     /// most `max_attachments` of them. A file that cannot be fetched is
     /// listed with its `error`, so the page is still handed on.
-    pub(super) async fn fetch_attachments(
+    async fn fetch_attachments(
         &self,
         body: &[u8],
         content_type: Option<&str>,

@@ -109,7 +109,7 @@ impl<S: PageSink> Crawler<S> {
     /// the list); a list robots.txt disallows is reported as an error, since
     /// the section can no longer be watched. A failure to record is logged:
     /// it must not fail the poll whose items are already recorded.
-    pub(super) async fn record_poll(
+    async fn record_poll(
         &self,
         section: &SectionProfile,
         report: &PollReport,

@@ -58,6 +58,8 @@ impl<S: PageSink> Crawler<S> {
         schedule::next_visit_at(now, history, self.revisit_bounds())
     }
 
+    /// One round of revisits: up to `revisit_batch` due items fetched
+    /// again, ending early when cancelled or when the portal keeps failing.
     pub(super) async fn revisit(
         &self,
         cancel: &CancellationToken,
@@ -149,11 +151,7 @@ impl<S: PageSink> Crawler<S> {
     }
 
     /// Moves an item's next visit one revisit interval on, without fetching.
-    pub(super) async fn postpone(
-        &self,
-        mut item: CrawlItem,
-        now: DateTime<Utc>,
-    ) -> Result<(), CrawlError> {
+    async fn postpone(&self, mut item: CrawlItem, now: DateTime<Utc>) -> Result<(), CrawlError> {
         item.next_visit_at = Some(after(
             now,
             self.options.revisit_interval.max(self.retry_delay()),

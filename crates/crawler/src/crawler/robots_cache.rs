@@ -28,8 +28,11 @@ const ROBOTS_ERROR_TTL: Duration = Duration::from_secs(600);
 /// A robots.txt as read, with its expiry.
 #[derive(Debug)]
 pub(super) struct CachedRobots {
+    /// When it was fetched (or found unreadable).
     fetched: Instant,
+    /// How long it is trusted: a day, or ten minutes after an error.
     ttl: Duration,
+    /// The rules read.
     policy: Arc<RobotsPolicy>,
 }
 

@@ -47,7 +47,7 @@ impl<S: PageSink> Crawler<S> {
 
 /// Whether two URLs are on one site: the same host, and the same port or
 /// both on their scheme's default port.
-pub(super) fn same_site(a: &Url, b: &Url) -> bool {
+fn same_site(a: &Url, b: &Url) -> bool {
     let host = |u: &Url| u.host_str().map(str::to_ascii_lowercase);
     host(a).is_some()
         && host(a) == host(b)
@@ -68,7 +68,7 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(super) fn urls_on_one_host_and_default_ports_are_one_site() {
+    fn urls_on_one_host_and_default_ports_are_one_site() {
         let u = |s: &str| Url::parse(s).expect("url");
         assert!(same_site(
             &u("https://www.shpt.gov.cn/a"),
