@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 
+/// Longest schedule step: a century is "never" for a crawler, and keeps
+/// timestamps in the range every database stores.
+const FAR_FUTURE: TimeDelta = TimeDelta::days(36_525);
+
 /// The revisit interval is the item's quiet time (since it appeared or last
 /// changed, whichever is later) divided by this: an item quiet for four days
 /// is looked at again in a day. Not configurable: the bounds are what an
@@ -76,7 +80,13 @@ pub(crate) fn next_visit_at(
     item: ItemHistory,
     bounds: RevisitBounds,
 ) -> DateTime<Utc> {
-    crate::crawler::after(now, revisit_interval(now, item, bounds))
+    after(now, revisit_interval(now, item, bounds))
+}
+
+/// `now + d`, at most a century ahead.
+pub(crate) fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    let delta = TimeDelta::from_std(d).unwrap_or(FAR_FUTURE).min(FAR_FUTURE);
+    now + delta
 }
 
 #[cfg(test)]
@@ -177,5 +187,12 @@ mod tests {
             last_changed_at: None,
         };
         assert_eq!(revisit_interval(now(), item, bounds()), HOUR);
+    }
+
+    #[test]
+    fn far_future_instants_saturate() {
+        let now = Utc::now();
+        assert_eq!(after(now, Duration::from_secs(u64::MAX)), now + FAR_FUTURE);
+        assert_eq!(after(now, Duration::ZERO), now);
     }
 }

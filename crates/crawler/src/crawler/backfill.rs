@@ -5,29 +5,21 @@
 //! last list page completely handled, so an interrupted backfill resumes
 //! there.
 
-use std::time::Duration;
-
 use chrono::{NaiveDate, Utc};
-use govwire_model::profile::SectionProfile;
 use govwire_store::BackfillCursor;
-use reqwest::{Method, StatusCode};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
-use url::Url;
+use tracing::info;
 
-use super::{
-    after, path_and_query, Crawler, ItemOutcome, ItemTarget, StopReason, Walk, HTML_ACCEPT,
-};
-use crate::error::{Chain, CrawlError, FetchError};
-use crate::http::{Expect, FetchRequest, Tally};
-use crate::list::{self, ListPage};
+use super::walk::{StopRule, WalkCounts};
+use super::{Crawler, StopReason};
+use crate::error::CrawlError;
+use crate::http::Tally;
 use crate::sink::PageSink;
 
 /// Most list pages one backfill walks: far past any real portal's history
 /// (the list API caps its total at 10 000 items), so only a list that never
 /// ends reaches it.
-const BACKFILL_MAX_PAGES: u32 = 100_000;
+pub(super) const BACKFILL_MAX_PAGES: u32 = 100_000;
 
 /// How far a backfill has got, reported after every list page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,9 +84,6 @@ impl BackfillReport {
     }
 }
 
-/// How often a backfill waiting for a section's lease looks again.
-const LEASE_LOOK: Duration = Duration::from_millis(250);
-
 impl<S: PageSink> Crawler<S> {
     /// Walks the list of `section_id` from its newest page to its end,
     /// fetching every item published within `since..=until` (either bound
@@ -147,96 +136,6 @@ impl<S: PageSink> Crawler<S> {
                 section: section_id.to_owned(),
             }),
             other => other,
-        }
-    }
-
-    /// Takes the lease of `section_id` for a backfill, waiting up to
-    /// `backfill_lease_wait` while another instance holds it. `Ok(false)`
-    /// when cancelled while waiting.
-    async fn hold_for_backfill(
-        &self,
-        section_id: &str,
-        cancel: &CancellationToken,
-    ) -> Result<bool, CrawlError> {
-        let portal = self.profile.id.as_str();
-        let instance = self.options.instance_id.as_str();
-        let deadline = Instant::now() + self.options.backfill_lease_wait;
-        let mut announced = false;
-        loop {
-            let now = Utc::now();
-            let held = self
-                .store
-                .hold_section(
-                    portal,
-                    section_id,
-                    instance,
-                    now,
-                    after(now, self.options.lease_ttl),
-                )
-                .await?;
-            if held {
-                debug!(
-                    portal,
-                    section = section_id,
-                    instance,
-                    "Took the section's lease for a backfill."
-                );
-                return Ok(true);
-            }
-            let lease = self.store.section_lease(portal, section_id).await?;
-            let holder = lease
-                .as_ref()
-                .and_then(|l| l.holder.clone())
-                .unwrap_or_default();
-            let until = lease
-                .as_ref()
-                .and_then(|l| l.expires_at)
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_default();
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                warn!(portal, section = section_id, holder = %holder, until = %until, instance, "Another crawler instance holds this section; the backfill does not start.");
-                return Err(CrawlError::SectionLeased {
-                    portal: portal.to_owned(),
-                    section: section_id.to_owned(),
-                    holder,
-                    until,
-                });
-            }
-            if !announced {
-                info!(portal, section = section_id, holder = %holder, until = %until, wait_secs = left.as_secs(), "Another crawler instance holds this section; the backfill waits for it.");
-                announced = true;
-            }
-            let step = LEASE_LOOK.min(left);
-            tokio::select! {
-                () = cancel.cancelled() => return Ok(false),
-                () = tokio::time::sleep(step) => {}
-            }
-        }
-    }
-
-    /// Gives back a backfill's lease, leaving the section's schedule alone.
-    async fn unhold(&self, section_id: &str) {
-        let portal = self.profile.id.as_str();
-        let instance = self.options.instance_id.as_str();
-        match self
-            .store
-            .unhold_section(portal, section_id, instance, Utc::now())
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                warn!(
-                    portal,
-                    section = section_id,
-                    instance,
-                    "A backfill's lease was taken over before it was given back."
-                );
-            }
-            Err(error) => {
-                // The lease expires on its own.
-                warn!(error = %Chain(&error), portal, section = section_id, "Failed to give a backfill's lease back.");
-            }
         }
     }
 
@@ -294,7 +193,7 @@ impl<S: PageSink> Crawler<S> {
                 completed_at: None,
             },
         };
-        let first_page = cursor.next_page.saturating_sub(1).max(1);
+        let first_page = first_page(&cursor);
         info!(
             portal,
             section = section_id,
@@ -306,78 +205,22 @@ impl<S: PageSink> Crawler<S> {
         );
 
         let tally = Tally::default();
-        let mut walk = Walk::default();
-        let mut stop = StopReason::MaxPages;
-        for page in first_page..=BACKFILL_MAX_PAGES {
-            if cancel.is_cancelled() {
-                stop = StopReason::Cancelled;
-                break;
-            }
-            let (list_page, page_url) = match self
-                .backfill_list_page(section, page, cancel, &tally)
-                .await?
-            {
-                ListFetch::Page(list_page, url) => (list_page, url),
-                ListFetch::Ended(reason) => {
-                    stop = reason;
-                    break;
-                }
-            };
-            report.pages += 1;
-            if list_page.entries.is_empty() && list_page.invalid == 0 {
-                stop = StopReason::EmptyPage;
-                break;
-            }
-            if list_page.page_no.is_some_and(|no| no < u64::from(page)) {
-                stop = StopReason::PageNumberStuck;
-                break;
-            }
-            let ids: Vec<String> = list_page.entries.iter().map(|e| e.id.clone()).collect();
-            if walk.previous_ids.as_ref() == Some(&ids) {
-                stop = StopReason::RepeatedPage;
-                break;
-            }
-            walk.previous_ids = Some(ids);
-            let pages_hint = list_page.total_page;
-            let (seen_before, new_before) = (report.items_seen, report.new_items);
-            let outcome = self
-                .backfill_entries(
-                    section,
-                    &page_url,
-                    list_page,
-                    since,
-                    until,
-                    &mut walk,
-                    cancel,
-                    &tally,
-                    &mut report,
-                )
-                .await?;
-            if outcome == PageOutcome::Cancelled {
-                stop = StopReason::Cancelled;
-                break;
-            }
-            cursor.next_page = page.saturating_add(1);
-            cursor.updated_at = Utc::now();
-            cursor.items_seen = cursor
-                .items_seen
-                .saturating_add(report.items_seen - seen_before);
-            cursor.new_items = cursor
-                .new_items
-                .saturating_add(report.new_items - new_before);
-            self.store.save_backfill_cursor(&cursor).await?;
-            progress(&BackfillProgress {
-                section: section_id.to_owned(),
-                page,
-                pages_hint,
-                items_seen: cursor.items_seen,
-                new_items: cursor.new_items,
-            });
-            if outcome == PageOutcome::OlderThanRange {
-                stop = StopReason::OlderThanRange;
-                break;
-            }
-        }
+        let mut counts = WalkCounts::default();
+        let rule = StopRule::EndOfList {
+            since,
+            until,
+            cursor: &mut cursor,
+            progress: &mut progress,
+        };
+        let stop = self
+            .walk(section, rule, cancel, &tally, &mut counts)
+            .await?;
+        report.pages = counts.list_pages;
+        report.items_seen = counts.items_seen;
+        report.new_items = u64::from(counts.new_items);
+        report.delivered = u64::from(counts.delivered);
+        report.failed = u64::from(counts.failed) + u64::from(counts.refused);
+        report.skipped = u64::from(counts.skipped);
         report.stopped_because = stop;
         if stop != StopReason::Cancelled {
             cursor.completed_at = Some(Utc::now());
@@ -399,216 +242,11 @@ impl<S: PageSink> Crawler<S> {
         );
         Ok(report)
     }
-
-    /// Fetches list page `page` of a section for a backfill.
-    async fn backfill_list_page(
-        &self,
-        section: &SectionProfile,
-        page: u32,
-        cancel: &CancellationToken,
-        tally: &Tally,
-    ) -> Result<ListFetch, CrawlError> {
-        let request = match (&section.json_api, &section.html_list) {
-            (Some(api), _) => {
-                let body = list::render_request(&api.request, &api.channel, page, api.page_size)
-                    .map_err(|message| CrawlError::Profile {
-                        portal: self.profile.id.clone(),
-                        message,
-                    })?;
-                FetchRequest {
-                    method: Method::POST,
-                    url: self.portal_url(&api.endpoint)?,
-                    json_body: Some(body),
-                    accept: "application/json",
-                    etag: None,
-                    last_modified: None,
-                    expect: Expect::Any,
-                }
-            }
-            (None, Some(html)) => {
-                let reference = if page == 1 {
-                    html.url.clone()
-                } else {
-                    match &html.page_url {
-                        Some(template) => template.replace("{page}", &page.to_string()),
-                        None => return Ok(ListFetch::Ended(StopReason::LastPage)),
-                    }
-                };
-                FetchRequest::get(self.portal_url(&reference)?, HTML_ACCEPT)
-            }
-            (None, None) => {
-                return Err(CrawlError::Profile {
-                    portal: self.profile.id.clone(),
-                    message: format!("section `{}` has no list source", section.id),
-                })
-            }
-        };
-        let url = request.url.clone();
-        let Some(robots) = self.robots(&url, cancel, tally).await else {
-            return Ok(ListFetch::Ended(StopReason::Cancelled));
-        };
-        if !robots.allows(&path_and_query(&url)) {
-            warn!(portal = %self.profile.id, section = %section.id, url = %url, "robots.txt disallows this list page; the backfill stops here.");
-            return Ok(ListFetch::Ended(StopReason::DisallowedByRobots));
-        }
-        let response = match self.fetcher.fetch(request, cancel, tally).await {
-            Ok(response) => response,
-            Err(FetchError::Cancelled) => return Ok(ListFetch::Ended(StopReason::Cancelled)),
-            Err(source) => return Err(self.list_fetch_error(section, source)),
-        };
-        match response.status {
-            StatusCode::OK => {}
-            StatusCode::NOT_FOUND | StatusCode::GONE if page > 1 && section.html_list.is_some() => {
-                return Ok(ListFetch::Ended(StopReason::LastPage));
-            }
-            other => {
-                let source = FetchError::Status {
-                    url: response.url.to_string(),
-                    status: other.as_u16(),
-                };
-                return Err(self.list_fetch_error(section, source));
-            }
-        }
-        let list_page = match (&section.json_api, self.selectors.get(&section.id)) {
-            (Some(api), _) => {
-                list::parse_json_list(&response.body, &api.fields).map_err(|message| {
-                    let error = CrawlError::ListFormat {
-                        section: section.id.clone(),
-                        url: response.url.to_string(),
-                        message,
-                    };
-                    warn!(error = %error, portal = %self.profile.id, "Failed to read list page.");
-                    error
-                })?
-            }
-            (None, Some(selectors)) => list::parse_html_list(
-                &response.body,
-                response.content_type.as_deref(),
-                &response.url,
-                selectors,
-            )
-            .map_err(|message| self.list_format_error(section, &response.url, message))?,
-            (None, None) => {
-                return Err(CrawlError::Profile {
-                    portal: self.profile.id.clone(),
-                    message: format!("section `{}` has no compiled selectors", section.id),
-                })
-            }
-        };
-        let base = if section.json_api.is_some() {
-            self.base_url.clone()
-        } else {
-            response.url.clone()
-        };
-        Ok(ListFetch::Page(list_page, base))
-    }
-
-    /// Handles the entries of one backfill list page.
-    #[allow(clippy::too_many_arguments)]
-    async fn backfill_entries(
-        &self,
-        section: &SectionProfile,
-        page_url: &Url,
-        page: ListPage,
-        since: Option<NaiveDate>,
-        until: Option<NaiveDate>,
-        walk: &mut Walk,
-        cancel: &CancellationToken,
-        tally: &Tally,
-        report: &mut BackfillReport,
-    ) -> Result<PageOutcome, CrawlError> {
-        report.skipped += u64::from(page.invalid);
-        let (mut dated, mut older) = (0u32, 0u32);
-        let mut candidates = Vec::new();
-        for entry in page.entries {
-            if let Some(date) = entry.published_on {
-                dated += 1;
-                if since.is_some_and(|since| date < since) {
-                    older += 1;
-                    report.skipped += 1;
-                    continue;
-                }
-                if until.is_some_and(|until| date > until) {
-                    report.skipped += 1;
-                    continue;
-                }
-            }
-            let Some(url) = self.item_url(page_url, &entry.href) else {
-                debug!(section = %section.id, item_id = %entry.id, href = %entry.href, "Skipping an item on another host.");
-                report.skipped += 1;
-                continue;
-            };
-            if !walk.seen.insert(entry.id.clone()) {
-                continue;
-            }
-            report.items_seen += 1;
-            candidates.push(ItemTarget {
-                item_id: entry.id,
-                url,
-                title: entry.title,
-                published_on: entry.published_on,
-            });
-        }
-        let ids: Vec<String> = candidates.iter().map(|c| c.item_id.clone()).collect();
-        let known = self.store.known_items(&self.profile.id, &ids).await?;
-        let robots = match candidates.first() {
-            Some(first) => match self.robots(&first.url, cancel, tally).await {
-                Some(robots) => Some(robots),
-                None => return Ok(PageOutcome::Cancelled),
-            },
-            None => None,
-        };
-        for target in candidates {
-            if known.contains(&target.item_id) {
-                continue;
-            }
-            if cancel.is_cancelled() {
-                return Ok(PageOutcome::Cancelled);
-            }
-            if robots
-                .as_ref()
-                .is_some_and(|r| !r.allows(&path_and_query(&target.url)))
-            {
-                report.skipped += 1;
-                continue;
-            }
-            report.new_items += 1;
-            match self
-                .fetch_item(&section.id, target, None, cancel, tally)
-                .await?
-            {
-                ItemOutcome::Delivered => report.delivered += 1,
-                ItemOutcome::Failed | ItemOutcome::Refused => report.failed += 1,
-                ItemOutcome::Missing | ItemOutcome::Unchanged | ItemOutcome::NotModified => {}
-                ItemOutcome::Cancelled => {
-                    report.new_items -= 1;
-                    return Ok(PageOutcome::Cancelled);
-                }
-            }
-        }
-        Ok(if dated > 0 && older == dated {
-            PageOutcome::OlderThanRange
-        } else {
-            PageOutcome::Handled
-        })
-    }
 }
 
-/// A backfill list page, or why there is none.
-enum ListFetch {
-    /// The page read, with the URL its links resolve against.
-    Page(ListPage, Url),
-    /// The list ended (or the walk was cancelled) before this page.
-    Ended(StopReason),
-}
-
-/// How handling one backfill page ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PageOutcome {
-    /// Every entry handled.
-    Handled,
-    /// Every entry handled, and every dated one was older than the range.
-    OlderThanRange,
-    /// Cancelled part-way; the page is handled again on resume.
-    Cancelled,
+/// The first list page a backfill walks: one before the page its cursor
+/// points at, so items that moved down the list since the last page was
+/// handled are not missed.
+pub(super) fn first_page(cursor: &BackfillCursor) -> u32 {
+    cursor.next_page.saturating_sub(1).max(1)
 }
