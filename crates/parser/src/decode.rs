@@ -11,7 +11,7 @@ use encoding_rs::{Encoding, GBK, UTF_8};
 use govwire_model::Warning;
 use regex::bytes::Regex as BytesRegex;
 
-use crate::ParseError;
+use crate::error::ParseError;
 
 /// How far into the page a `<meta>` charset declaration is looked for.
 /// Browsers prescan 1024 bytes and then switch encodings if the tree builder
@@ -27,12 +27,13 @@ const MAX_GARBAGE_RATIO: f64 = 0.05;
 
 /// A page's text and what was learnt while decoding it.
 #[derive(Debug)]
-pub(crate) struct Decoded<'a> {
+pub struct Decoded<'a> {
     /// The page as text.
     pub text: Cow<'a, str>,
     /// The encoding the text was decoded with (for logs).
     pub encoding: &'static Encoding,
-    /// Guesses made on the way (detected or overridden charsets).
+    /// Guesses made on the way (detected or overridden charsets), as the
+    /// record's warnings word them.
     pub warnings: Vec<Warning>,
 }
 
@@ -54,7 +55,8 @@ impl Source {
     }
 }
 
-/// Decodes `bytes` fetched with `content_type` from `url`.
+/// Decodes `bytes` fetched with `content_type` from `url`, refusing an
+/// empty page and bytes that are no text.
 pub(crate) fn decode<'a>(
     bytes: &'a [u8],
     content_type: Option<&str>,
@@ -63,6 +65,25 @@ pub(crate) fn decode<'a>(
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Empty);
     }
+    let decoded = decode_html(bytes, content_type, Some(url));
+    check_not_binary(&decoded.text)?;
+    Ok(decoded)
+}
+
+/// Decodes an HTML page by the rules the parser reads every page with: a
+/// byte-order mark wins, then the charset of `content_type` (the HTTP
+/// `Content-Type` value), then a `<meta>` declaration, then detection; a
+/// declaration the bytes contradict (GBK bytes labelled UTF-8) is overridden
+/// and the warnings say so. `url`, the page's address, only tips detection
+/// (a `.cn` page is more likely GBK). Never fails: undecodable bytes become
+/// U+FFFD. Every reader of a portal's HTML (detail pages, list pages, link
+/// finding) decodes with it, so they all read the same text.
+pub fn decode_html<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+    url: Option<&str>,
+) -> Decoded<'a> {
+    let url = url.unwrap_or_default();
     let mut warnings = Vec::new();
 
     let (text, encoding) = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
@@ -114,12 +135,11 @@ pub(crate) fn decode<'a>(
         }
     };
 
-    check_not_binary(&text)?;
-    Ok(Decoded {
+    Decoded {
         text,
         encoding,
         warnings,
-    })
+    }
 }
 
 /// Decodes bytes whose encoding the page declares, unless the bytes prove
