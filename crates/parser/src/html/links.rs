@@ -207,3 +207,63 @@ pub(super) fn attachments_in<'a>(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(page: &str, selector: &str) -> Vec<FileLink> {
+        let base = Url::parse("https://www.shpt.gov.cn/zhengwu/col/2022/5/1.html").unwrap();
+        let selector = Selector::parse(selector).expect("a valid selector");
+        file_links(page.as_bytes(), None, &base, &selector).expect("a readable page")
+    }
+
+    #[test]
+    fn link_names_are_laid_out_as_a_browser_shows_them() {
+        let links = found(
+            "<a href=\"a.pdf\"> 答复\n    全文 </a><a href=\"b.pdf\">答复  全文</a>\
+             <a href=\"c.pdf\">附件1\n答复<span style=\"display:none\">隐藏</span></a>\
+             <a href=\"/files/d%20e.pdf?v=2\"></a>",
+            "a",
+        );
+        let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["答复全文", "答复 全文", "附件1 答复", "d%20e.pdf"]);
+    }
+
+    #[test]
+    fn fragments_are_dropped_and_each_url_is_listed_once() {
+        let links = found(
+            "<a href=\"a.pdf#page=2\">一</a><a href=\"a.pdf\">二</a>\
+             <a href=\"mailto:x@example.org\">信</a><a href=\"mailto:x@example.org\">信</a>\
+             <a>no href</a><a href=\" \">blank</a>",
+            "a",
+        );
+        assert_eq!(links.len(), 2, "{links:?}");
+        assert_eq!(
+            links[0].url.as_ref().unwrap().as_str(),
+            "https://www.shpt.gov.cn/zhengwu/col/2022/5/a.pdf"
+        );
+        assert_eq!(links[0].name, "一");
+        assert_eq!(
+            links[1].url,
+            Err(LinkError::NotHttp {
+                scheme: "mailto".into()
+            })
+        );
+        assert_eq!(links[1].href, "mailto:x@example.org");
+    }
+
+    #[test]
+    fn a_gbk_page_labelled_utf8_gives_its_link_names_decoded() {
+        let page =
+            "<p>关于区十七届人大五次会议第0231号代表建议的答复</p><a href=\"a.pdf\">答复全文</a>";
+        let (gbk, _, _) = encoding_rs::GBK.encode(page);
+        let base = Url::parse("https://www.shpt.gov.cn/x/1.html").unwrap();
+        let selector = Selector::parse("a").unwrap();
+
+        let links = file_links(&gbk, Some("text/html; charset=utf-8"), &base, &selector)
+            .expect("a readable page");
+
+        assert_eq!(links[0].name, "答复全文");
+    }
+}
