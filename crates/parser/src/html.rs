@@ -309,7 +309,7 @@ mod tests {
     #[test]
     fn the_one_walk_reading_finds_what_the_selector_engine_finds_on_the_corpus() {
         use govwire_fixture_portal::{corpus, Layout};
-        let text = include_str!("../../../../config/portals/shpt.toml");
+        let text = include_str!("../../../config/portals/shpt.toml");
         let profile: govwire_model::PortalProfile = toml::from_str(text).expect("shpt parses");
         // The same selectors made opaque to the direct matcher: the engine
         // matches them, after the strip selectors were applied one by one.
