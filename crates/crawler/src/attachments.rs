@@ -1,17 +1,16 @@
 //! Finding the files a detail page links (PDF, DOC, DOCX), with the
-//! profile's `detail.attachments` selector. No I/O: the crawler fetches
-//! what this finds.
+//! profile's `detail.attachments` selector, by the parser's one link finder
+//! ([`govwire_parser::file_links`]). No I/O: the crawler fetches what this
+//! finds.
 
 use scraper::Selector;
 use url::Url;
 
-use crate::list::{decode_html, parse_html};
-
 /// One attachment link of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentLink {
-    /// The link text, whitespace collapsed; the file name when the link has
-    /// no text.
+    /// The link text, whitespace laid out as a browser shows it; the file
+    /// name when the link has no text.
     pub name: String,
     /// The `href` as written.
     pub href: String,
@@ -46,64 +45,16 @@ pub(crate) fn links(
     page_url: &Url,
     selector: &Selector,
 ) -> Result<Vec<AttachmentLink>, String> {
-    let text = decode_html(body, content_type);
-    let document = parse_html(&text)?;
-    let mut seen = std::collections::HashSet::new();
-    let mut found = Vec::new();
-    for element in document.select(selector) {
-        let Some(href) = element.value().attr("href").map(str::trim) else {
-            continue;
-        };
-        if href.is_empty() {
-            continue;
-        }
-        let url = page_url
-            .join(href)
-            .map_err(|e| format!("not fetched: `{href}` is not a usable URL: {e}"))
-            .and_then(|mut u| {
-                u.set_fragment(None);
-                if matches!(u.scheme(), "http" | "https") {
-                    Ok(u)
-                } else {
-                    Err(format!(
-                        "not fetched: `{}` is not http or https",
-                        u.scheme()
-                    ))
-                }
-            });
-        let key = url
-            .as_ref()
-            .map_or_else(|_| href.to_owned(), Url::to_string);
-        if !seen.insert(key) {
-            continue;
-        }
-        let label = element
-            .text()
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let name = if label.is_empty() {
-            file_name(href)
-        } else {
-            label
-        };
-        found.push(AttachmentLink {
-            name,
-            href: href.to_owned(),
-            url,
-        });
-    }
-    Ok(found)
-}
-
-/// The last path segment of an `href`, percent-decoding left to the reader.
-fn file_name(href: &str) -> String {
-    let path = href.split(['?', '#']).next().unwrap_or(href);
-    path.rsplit('/')
-        .find(|s| !s.is_empty())
-        .unwrap_or(path)
-        .to_owned()
+    let found = govwire_parser::file_links(body, content_type, page_url, selector)
+        .map_err(|e| e.to_string())?;
+    Ok(found
+        .into_iter()
+        .map(|link| AttachmentLink {
+            name: link.name,
+            href: link.href,
+            url: link.url.map_err(|reason| format!("not fetched: {reason}")),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use govwire_model::profile::{HtmlListSection, JsonFields};
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
+use tracing::debug;
 use url::Url;
 
 /// One entry of a list page.
@@ -163,7 +164,7 @@ pub(crate) fn parse_html_list(
     page_url: &Url,
     sel: &HtmlSelectors,
 ) -> Result<ListPage, String> {
-    let text = decode_html(body, content_type);
+    let text = decode_page(body, content_type, Some(page_url));
     let document = parse_html(&text)?;
     let mut page = ListPage::default();
     for row in document.select(&sel.item) {
@@ -242,31 +243,25 @@ pub(crate) fn parse_list_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
-/// Decodes an HTML page: the charset of the `Content-Type` header, else a
-/// `<meta charset>` near the top, else UTF-8. Undecodable bytes become
-/// U+FFFD rather than failing the page.
+/// Decodes an HTML page by the parser's rules ([`govwire_parser::decode_html`]:
+/// byte-order mark, `Content-Type` charset, `<meta>`, detection, a label the
+/// bytes contradict overridden). `page_url` tips detection. Undecodable
+/// bytes become U+FFFD rather than failing the page.
+pub(crate) fn decode_page(
+    body: &[u8],
+    content_type: Option<&str>,
+    page_url: Option<&Url>,
+) -> String {
+    let decoded = govwire_parser::decode_html(body, content_type, page_url.map(Url::as_str));
+    for warning in &decoded.warnings {
+        debug!(url = page_url.map(Url::as_str), message = %warning.message, "Page decoded with a guess.");
+    }
+    decoded.text.into_owned()
+}
+
+/// [`decode_page`] for a page whose URL is not at hand.
 pub(crate) fn decode_html(body: &[u8], content_type: Option<&str>) -> String {
-    static META: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)"#)
-            .expect("the meta pattern is valid")
-    });
-    let from_header = content_type.and_then(|ct| {
-        ct.split(';')
-            .filter_map(|part| part.trim().split_once('='))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
-            .and_then(|(_, v)| {
-                encoding_rs::Encoding::for_label(v.trim().trim_matches('"').as_bytes())
-            })
-    });
-    let encoding = from_header
-        .or_else(|| {
-            let head = String::from_utf8_lossy(&body[..body.len().min(2048)]);
-            META.captures(&head)
-                .and_then(|c| encoding_rs::Encoding::for_label(c[1].as_bytes()))
-        })
-        .unwrap_or(encoding_rs::UTF_8);
-    let (text, _, _) = encoding.decode(body);
-    text.into_owned()
+    decode_page(body, content_type, None)
 }
 
 #[cfg(test)]
@@ -410,6 +405,43 @@ mod tests {
         assert_eq!(parse_list_date("[2019/10/14]"), d);
         assert_eq!(parse_list_date("2019年 10月14日"), d);
         assert_eq!(parse_list_date("2019-13-14"), None);
+    }
+
+    #[test]
+    fn a_gbk_list_page_labelled_utf8_gives_its_chinese_titles() {
+        let html = r#"<html><head><meta charset="utf-8"><title>建议提案办理结果</title></head><body><table class="list">
+            <tr><td class="col-30"><a href="/zhengwu/q/2025/197/197298.html">关于区十七届人大五次会议第0231号代表建议的答复</a></td><td class="col-15">2025-07-16</td></tr>
+            <tr><td class="col-30"><a href="/zhengwu/q/2025/197/197299.html">关于区政协十五届五次会议第150184号提案的答复</a></td><td class="col-15">2025-07-15</td></tr>
+            </table></body></html>"#;
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(html);
+        assert!(!unmappable && std::str::from_utf8(&gbk).is_err());
+        let section = HtmlListSection {
+            url: "/l.html".into(),
+            page_url: None,
+            item: "table.list tr".into(),
+            link: "td.col-30 a".into(),
+            title: None,
+            date: Some("td.col-15".into()),
+        };
+        let sel = HtmlSelectors::compile(&section).expect("valid selectors");
+        let base = Url::parse("https://www.shpt.gov.cn/zhengwu/q/index.html").expect("url");
+
+        let page = parse_html_list(&gbk, Some("text/html; charset=utf-8"), &base, &sel)
+            .expect("a readable list");
+
+        let titles: Vec<_> = page.entries.iter().map(|e| e.title.as_deref()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                Some("关于区十七届人大五次会议第0231号代表建议的答复"),
+                Some("关于区政协十五届五次会议第150184号提案的答复"),
+            ]
+        );
+        assert_eq!(page.entries[0].id, "197298");
+        assert_eq!(
+            page.entries[1].published_on,
+            NaiveDate::from_ymd_opt(2025, 7, 15)
+        );
     }
 
     #[test]

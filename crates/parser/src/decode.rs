@@ -7,11 +7,15 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use encoding_rs::{Encoding, GBK, UTF_8};
+use encoding_rs::{Encoding, UTF_8};
 use govwire_model::Warning;
 use regex::bytes::Regex as BytesRegex;
 
-use crate::ParseError;
+use crate::error::ParseError;
+
+use self::detect::{detect, mostly_utf8};
+
+mod detect;
 
 /// How far into the page a `<meta>` charset declaration is looked for.
 /// Browsers prescan 1024 bytes and then switch encodings if the tree builder
@@ -27,12 +31,13 @@ const MAX_GARBAGE_RATIO: f64 = 0.05;
 
 /// A page's text and what was learnt while decoding it.
 #[derive(Debug)]
-pub(crate) struct Decoded<'a> {
+pub struct Decoded<'a> {
     /// The page as text.
     pub text: Cow<'a, str>,
     /// The encoding the text was decoded with (for logs).
     pub encoding: &'static Encoding,
-    /// Guesses made on the way (detected or overridden charsets).
+    /// Guesses made on the way (detected or overridden charsets), as the
+    /// record's warnings word them.
     pub warnings: Vec<Warning>,
 }
 
@@ -54,7 +59,8 @@ impl Source {
     }
 }
 
-/// Decodes `bytes` fetched with `content_type` from `url`.
+/// Decodes `bytes` fetched with `content_type` from `url`, refusing an
+/// empty page and bytes that are no text.
 pub(crate) fn decode<'a>(
     bytes: &'a [u8],
     content_type: Option<&str>,
@@ -63,6 +69,25 @@ pub(crate) fn decode<'a>(
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Empty);
     }
+    let decoded = decode_html(bytes, content_type, Some(url));
+    check_not_binary(&decoded.text)?;
+    Ok(decoded)
+}
+
+/// Decodes an HTML page by the rules the parser reads every page with: a
+/// byte-order mark wins, then the charset of `content_type` (the HTTP
+/// `Content-Type` value), then a `<meta>` declaration, then detection; a
+/// declaration the bytes contradict (GBK bytes labelled UTF-8) is overridden
+/// and the warnings say so. `url`, the page's address, only tips detection
+/// (a `.cn` page is more likely GBK). Never fails: undecodable bytes become
+/// U+FFFD. Every reader of a portal's HTML (detail pages, list pages, link
+/// finding) decodes with it, so they all read the same text.
+pub fn decode_html<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+    url: Option<&str>,
+) -> Decoded<'a> {
+    let url = url.unwrap_or_default();
     let mut warnings = Vec::new();
 
     let (text, encoding) = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
@@ -114,12 +139,11 @@ pub(crate) fn decode<'a>(
         }
     };
 
-    check_not_binary(&text)?;
-    Ok(Decoded {
+    Decoded {
         text,
         encoding,
         warnings,
-    })
+    }
 }
 
 /// Decodes bytes whose encoding the page declares, unless the bytes prove
@@ -232,173 +256,6 @@ fn decode_undeclared<'a>(
     (text, detected)
 }
 
-/// Guesses the encoding of bytes that are not valid UTF-8: plainly Chinese
-/// GBK text is recognised by its byte structure ([`plainly_gbk_chinese`]);
-/// anything else goes to the detector browsers use (chardetng), weighting
-/// by the URL's top-level domain (`.cn` favours GBK).
-fn detect(bytes: &[u8], url: &str) -> &'static Encoding {
-    if mostly_utf8(bytes) {
-        return UTF_8;
-    }
-    if plainly_gbk_chinese(bytes) {
-        return GBK;
-    }
-    detect_by_frequency(bytes, url)
-}
-
-/// Most invalid bytes a page may hold and still be read as UTF-8.
-const MAX_INVALID_UTF8: usize = 8;
-
-/// Whether `bytes`, though not valid UTF-8, are UTF-8 with a few damaged
-/// bytes (a character cut in two by a truncating editor, one stray byte):
-/// at most [`MAX_INVALID_UTF8`] invalid sequences, and at least twenty valid
-/// multi-byte characters for each. Text in a legacy encoding read as UTF-8
-/// fails at nearly every non-ASCII byte, so it never passes; and the
-/// frequency detector never answers UTF-8 for a web page, so without this
-/// check one bad byte would turn a UTF-8 page into mojibake.
-fn mostly_utf8(bytes: &[u8]) -> bool {
-    let mut rest = bytes;
-    let mut invalid = 0usize;
-    let mut multibyte = 0usize;
-    loop {
-        let (valid, next) = match std::str::from_utf8(rest) {
-            Ok(_) => (rest, None),
-            Err(error) => {
-                invalid += 1;
-                if invalid > MAX_INVALID_UTF8 {
-                    return false;
-                }
-                let valid = &rest[..error.valid_up_to()];
-                let skip = error.valid_up_to()
-                    + error
-                        .error_len()
-                        .unwrap_or(rest.len() - error.valid_up_to());
-                (valid, Some(&rest[skip..]))
-            }
-        };
-        multibyte += valid.iter().filter(|&&b| b >= 0xC0).count();
-        match next {
-            Some(next) => rest = next,
-            None => break,
-        }
-    }
-    invalid > 0 && multibyte >= invalid * 20
-}
-
-/// Fewest two-byte characters on which [`plainly_gbk_chinese`] decides.
-const MIN_GBK_CHARACTERS: usize = 16;
-
-/// Whether `bytes` are well-formed GBK (GB18030) whose two-byte characters
-/// read as Chinese prose: nearly all (90%) in the GB2312 area, at least half
-/// of them common (level-1) Han characters, hardly any kana (Japanese
-/// EUC-JP has the same byte shape), and words not separated by spaces
-/// (Korean EUC-KR has the same byte shape too). Big5 text fails the first
-/// test (a third of its trail bytes are ASCII letters, outside GB2312).
-///
-/// This is the case of nearly every undeclared or mislabelled page of a
-/// mainland government portal, decided in one pass over the bytes; every
-/// other page, and every page of fewer than [`MIN_GBK_CHARACTERS`]
-/// characters, goes to the frequency detector, which costs a hundred times
-/// as much per byte.
-fn plainly_gbk_chinese(bytes: &[u8]) -> bool {
-    let mut chars = 0usize; // two- and four-byte characters
-    let mut gb2312 = 0usize;
-    let mut common_han = 0usize;
-    let mut kana = 0usize;
-    let mut spaced = 0usize; // a space between two multi-byte characters
-    let mut previous_multi = false;
-    let mut space_after_multi = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            if b == b' ' {
-                space_after_multi = previous_multi;
-            } else {
-                space_after_multi = false;
-            }
-            previous_multi = false;
-            i += 1;
-            continue;
-        }
-        if !(0x81..=0xFE).contains(&b) {
-            return false;
-        }
-        let Some(&second) = bytes.get(i + 1) else {
-            return false;
-        };
-        if second.is_ascii_digit() {
-            // A four-byte GB18030 sequence: rare characters, counted as
-            // outside GB2312.
-            match bytes.get(i + 2..i + 4) {
-                Some(&[third, fourth])
-                    if (0x81..=0xFE).contains(&third) && fourth.is_ascii_digit() => {}
-                _ => return false,
-            }
-            i += 4;
-        } else {
-            if !matches!(second, 0x40..=0x7E | 0x80..=0xFE) {
-                return false;
-            }
-            if (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&second) {
-                gb2312 += 1;
-                match b {
-                    0xA4 | 0xA5 => kana += 1,
-                    0xB0..=0xD7 => common_han += 1,
-                    _ => {}
-                }
-            }
-            i += 2;
-        }
-        chars += 1;
-        if space_after_multi {
-            spaced += 1;
-        }
-        space_after_multi = false;
-        previous_multi = true;
-    }
-    chars >= MIN_GBK_CHARACTERS
-        && gb2312 * 10 >= chars * 9
-        && common_han * 2 >= chars
-        && kana * 20 <= chars
-        && spaced * 10 <= chars
-}
-
-/// The detector browsers use (chardetng) over the whole page.
-fn detect_by_frequency(bytes: &[u8], url: &str) -> &'static Encoding {
-    let mut detector = chardetng::EncodingDetector::new();
-    detector.feed(bytes, true);
-    let tld = tld_of(url);
-    detector.guess(tld.as_deref().map(str::as_bytes), false)
-}
-
-/// The URL's top-level domain in the form chardetng requires (lower-case
-/// ASCII letters, digits and `-`, no dot); `None` when there is none.
-fn tld_of(url: &str) -> Option<String> {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let host_port = after_scheme
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let host = host_port
-        .rsplit_once('@')
-        .map_or(host_port, |(_, h)| h)
-        .split(':')
-        .next()
-        .unwrap_or_default();
-    let tld = host
-        .trim_end_matches('.')
-        .rsplit('.')
-        .next()?
-        .to_ascii_lowercase();
-    let valid = !tld.is_empty()
-        && tld
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !tld.chars().all(|c| c.is_ascii_digit());
-    valid.then_some(tld)
-}
-
 /// The `charset` parameter of a `Content-Type` value.
 pub(crate) fn charset_param(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|param| {
@@ -467,7 +324,9 @@ fn check_not_binary(text: &str) -> Result<(), ParseError> {
 
 #[cfg(test)]
 mod tests {
+    use super::detect::{detect_by_frequency, plainly_gbk_chinese, tld_of};
     use super::*;
+    use encoding_rs::GBK;
 
     #[test]
     fn charset_parameters_are_read_case_insensitively_and_unquoted() {

@@ -1,0 +1,153 @@
+//! The metadata labels read in the text (办理结果, 公开属性, 索引号, 成文日期…):
+//! `label：value` lines, several on a line, a value on the next line, or a
+//! bare label over its value.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::normalize::{is_space, re, remove_spaces};
+
+use super::addressee::addressee_of;
+use super::chars;
+
+/// The metadata labels govwire reads, in the metadata block or as
+/// `label：value` lines in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Label {
+    /// 办理结果.
+    HandlingResult,
+    /// 公开属性.
+    Disclosure,
+    /// 索引号 / 索取号.
+    IndexNumber,
+    /// 主题分类.
+    Topic,
+    /// 成文日期.
+    SignedOn,
+    /// 发文字号.
+    DocNumber,
+    /// 发布日期.
+    PublishedOn,
+    /// 公开主体 / 发布机构.
+    Publisher,
+    /// 签发人.
+    Signer,
+}
+
+/// The label a metadata name stands for, if govwire reads it.
+pub(crate) fn label_of(name: &str) -> Option<Label> {
+    Some(match remove_spaces(name).as_ref() {
+        "办理结果" | "办理结果类别" => Label::HandlingResult,
+        "公开属性" | "公开方式" | "公开类型" => Label::Disclosure,
+        "索引号" | "索取号" => Label::IndexNumber,
+        "主题分类" | "主题类别" => Label::Topic,
+        "成文日期" => Label::SignedOn,
+        "发文字号" | "文号" => Label::DocNumber,
+        "发布日期" | "公开日期" | "发布时间" => Label::PublishedOn,
+        "公开主体" | "发布机构" | "发布主体" | "信息公开主体" => Label::Publisher,
+        "签发人" => Label::Signer,
+        _ => return None,
+    })
+}
+
+pub(super) const LABEL_NAMES: &str = "办理结果类别|办理结果|公开属性|公开方式|公开类型|索引号|索取号|主题分类|主题类别|成文日期|发文字号|文号|发布日期|公开日期|发布时间|公开主体|发布机构|发布主体|信息公开主体|签发人";
+
+static LABEL: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?P<label>{LABEL_NAMES})\s*[：:]")));
+
+/// Most characters of a label before its colon (`信息公开主体`).
+pub(super) const MAX_LABEL_CHARS: usize = 6;
+
+/// Whether `line` has a colon after at most `max` characters other than
+/// spaces: where a label at its start would put it.
+pub(super) fn colon_within(line: &str, max: usize) -> bool {
+    let mut seen = 0;
+    for c in line.chars() {
+        if c == '：' || c == ':' {
+            return true;
+        }
+        if !is_space(c) {
+            seen += 1;
+            if seen > max {
+                return false;
+            }
+        }
+    }
+    false
+}
+
+/// `label：value` pairs of a line that starts with a known label; a line may
+/// hold several (`办理结果：解决采纳 公开属性：主动公开`).
+pub(super) fn label_pairs(line: &str) -> Option<Vec<(Label, String)>> {
+    // Every label ends in a colon, and the line starts with one; most
+    // lines of a reply are neither.
+    let starts_like_a_label = line
+        .trim_start_matches(is_space)
+        .starts_with(['办', '公', '索', '主', '成', '发', '文', '信', '签']);
+    if !starts_like_a_label || !colon_within(line, MAX_LABEL_CHARS) {
+        return None;
+    }
+    let matches: Vec<_> = LABEL.captures_iter(line).collect();
+    let first = matches.first()?.get(0)?;
+    if !line[..first.start()].trim_matches(is_space).is_empty() {
+        return None;
+    }
+    let mut pairs = Vec::new();
+    for (k, caps) in matches.iter().enumerate() {
+        let (Some(whole), Some(name)) = (caps.get(0), caps.name("label")) else {
+            continue;
+        };
+        let end = matches
+            .get(k + 1)
+            .and_then(|next| next.get(0))
+            .map_or(line.len(), |m| m.start());
+        let value = line[whole.end()..end].trim_matches(is_space).to_string();
+        if let Some(label) = label_of(name.as_str()) {
+            pairs.push((label, value));
+        }
+    }
+    Some(pairs)
+}
+
+/// A label written alone on its line without a colon (`办理结果`), its
+/// value on the next line.
+fn bare_label(line: &str) -> Option<Label> {
+    let t = line.trim_matches(is_space);
+    if t.is_empty() || chars(t) > 8 {
+        return None;
+    }
+    label_of(t)
+}
+
+/// Whether a line can be the value of a label on the line before it.
+fn is_label_value(line: &str) -> bool {
+    let t = line.trim_matches(is_space);
+    !t.is_empty()
+        && chars(t) <= 30
+        && label_pairs(t).is_none()
+        && bare_label(t).is_none()
+        && addressee_of(t).is_none()
+}
+
+/// The label lines at `i`: `label：value` (several on a line, or the value
+/// on the next line) or a bare label over its value (`办理结果` /
+/// `部分采纳`), with how many lines they take.
+pub(super) fn labels_at(lines: &[String], i: usize) -> Option<(Vec<(Label, String)>, usize)> {
+    let line = lines.get(i)?;
+    let next = lines.get(i + 1);
+    if let Some(pairs) = label_pairs(line) {
+        let value_on_next_line = pairs.len() == 1
+            && pairs[0].1.is_empty()
+            && next.is_some_and(|next| label_pairs(next).is_none() && chars(next) <= 60);
+        return Some(match next {
+            Some(next) if value_on_next_line => (
+                vec![(pairs[0].0, next.trim_matches(is_space).to_string())],
+                2,
+            ),
+            _ => (pairs, 1),
+        });
+    }
+    let label = bare_label(line)?;
+    let value = next.filter(|next| is_label_value(next))?;
+    Some((vec![(label, value.trim_matches(is_space).to_string())], 2))
+}
