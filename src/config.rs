@@ -329,4 +329,3 @@ fn parse_literal(raw: &str) -> Option<toml::Value> {
     let doc: toml::Table = toml::from_str(&format!("v = {raw}")).ok()?;
     doc.get("v").cloned()
 }
-

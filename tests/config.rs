@@ -314,7 +314,9 @@ fn the_shipped_file_lists_every_key_at_its_default() {
     }
     for (name, key, _) in &commented {
         if sections.get(name).and_then(|s| s.get(key)).is_none() {
-            problems.push(format!("`{name}.{key}`, commented out in the file, is not a key"));
+            problems.push(format!(
+                "`{name}.{key}`, commented out in the file, is not a key"
+            ));
         }
     }
     if !problems.is_empty() {
@@ -334,12 +336,12 @@ fn the_shipped_file_lists_every_key_at_its_default() {
             if default.is_null() {
                 let example = commented.iter().find(|(s, k, _)| s == name && k == key);
                 if present {
-                    problems.push(format!("`{dotted}` is unset by default but set in the file"));
+                    problems.push(format!(
+                        "`{dotted}` is unset by default but set in the file"
+                    ));
                 } else if let Some((_, _, value)) = example {
-                    let text = SHIPPED.replace(
-                        &format!("# {key} = {value}"),
-                        &format!("{key} = {value}"),
-                    );
+                    let text =
+                        SHIPPED.replace(&format!("# {key} = {value}"), &format!("{key} = {value}"));
                     if let Err(e) = Config::from_toml(&text, env(&[])) {
                         problems.push(format!("`{dotted}`: its example does not load: {e:#}"));
                     }
@@ -349,7 +351,9 @@ fn the_shipped_file_lists_every_key_at_its_default() {
                     ));
                 }
             } else if !present {
-                problems.push(format!("`{dotted}` is missing from the file (default {default})"));
+                problems.push(format!(
+                    "`{dotted}` is missing from the file (default {default})"
+                ));
             } else if values[name][key] != *default {
                 problems.push(format!(
                     "`{dotted}` is {} in the file but {default} by default",
