@@ -12,7 +12,7 @@
 //! `config/govwire.toml` lists every key at its default.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use secrecy::{ExposeSecret, SecretString};
@@ -175,7 +175,7 @@ impl Config {
         overrides: &BTreeMap<String, String>,
         env: &BTreeMap<String, String>,
     ) -> Result<Vec<(PortalProfile, Option<String>)>> {
-        let dir: PathBuf = if self.crawler.portals_dir.is_absolute() {
+        let dir = if self.crawler.portals_dir.is_absolute() {
             self.crawler.portals_dir.clone()
         } else {
             config_dir.join(&self.crawler.portals_dir)
