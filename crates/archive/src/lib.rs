@@ -5,10 +5,12 @@
 //!   `<prefix>.archive`, bound to `*.reply.*`) and stores each version; a
 //!   redelivered or republished event (same id) changes nothing; a
 //!   withdrawn/restored event marks the reply `withdrawn`/`active`.
+//! - [`ArchiveConfig`]: the `[archive]` section of `govwire.toml`, turned
+//!   into the [`ArchiveSettings`] [`run`] takes.
 //! - [`api`]: `GET /replies`, `GET /replies/{id}`,
 //!   `GET /replies/{id}/versions/{version}`, `GET /stats`, `GET /healthz`.
 
 pub mod api;
 mod service;
 
-pub use service::{handle_event, run, ArchiveSettings, QUEUES};
+pub use service::{handle_event, run, ArchiveConfig, ArchiveSettings, QUEUES};

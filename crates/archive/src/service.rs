@@ -8,6 +8,8 @@ use govwire_model::event::ReplyEvent;
 use govwire_model::pipeline::{WorkQueue, ARCHIVE_QUEUE};
 use govwire_model::EventType;
 use govwire_store::Store;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, Instrument};
 
@@ -19,6 +21,46 @@ pub const QUEUES: &[WorkQueue] = &[ARCHIVE_QUEUE];
 pub struct ArchiveSettings {
     /// Address of the read API; `None` runs the subscriber alone.
     pub listen: Option<SocketAddr>,
+}
+
+/// The `[archive]` section of `govwire.toml`. Every key has a default, the
+/// value the shipped file documents. [`ArchiveConfig::settings`] turns it
+/// into what the archive runs with; which database it opens is the
+/// binary's to decide (`store_url`, or the shared store's when empty).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// Address of the read API ([`ArchiveSettings::listen`]). Default
+    /// `127.0.0.1:8088`: reachable from the host only.
+    pub listen: SocketAddr,
+    /// The archive's own database, which may hold a password; empty (the
+    /// default) for the same database as `store.url`. Serialized redacted.
+    #[serde(serialize_with = "serialize_redacted")]
+    pub store_url: SecretString,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8088)),
+            store_url: SecretString::from(String::new()),
+        }
+    }
+}
+
+impl ArchiveConfig {
+    /// The settings as the archive takes them: the read API on `listen`.
+    pub fn settings(&self) -> ArchiveSettings {
+        ArchiveSettings {
+            listen: Some(self.listen),
+        }
+    }
+}
+
+/// Writes a database URL with its password replaced by `***`, so a
+/// serialized configuration never holds it.
+fn serialize_redacted<S: Serializer>(url: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&govwire_store::redact_url(url.expose_secret()))
 }
 
 /// Runs the archive until `cancel`: the subscriber and, if configured, the

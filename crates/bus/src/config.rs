@@ -1,9 +1,13 @@
-//! How a govwire service reaches RabbitMQ and names its exchanges and queues.
+//! How a govwire service reaches RabbitMQ and names its exchanges and
+//! queues: the `[amqp]` section of `govwire.toml` ([`AmqpConfig`], in the
+//! file's units, with its defaults and their checks) and the [`BusConfig`] a
+//! [`crate::Bus`] connects with, made from it.
 
 use std::fmt;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// The URL of a stock local RabbitMQ (user `guest`, vhost `/`).
 pub const DEFAULT_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -68,6 +72,54 @@ pub struct BusConfig {
 }
 
 impl Default for BusConfig {
+    /// The `DEFAULT_*` values: the defaults of [`AmqpConfig`].
+    fn default() -> Self {
+        AmqpConfig::default().bus_config()
+    }
+}
+
+/// The `[amqp]` section of `govwire.toml`: the keys as the operator writes
+/// them (seconds in `_secs` keys, milliseconds in `_ms` keys). Every key has
+/// a default, the `DEFAULT_*` value the shipped file documents.
+/// [`AmqpConfig::bus_config`] turns it into the [`BusConfig`] a service
+/// connects with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AmqpConfig {
+    /// The broker's URL, which may hold a password: [`BusConfig::url`].
+    /// Serialized redacted. Default [`DEFAULT_URL`].
+    #[serde(serialize_with = "serialize_redacted")]
+    pub url: SecretString,
+    /// The public topic exchange: [`BusConfig::events_exchange`]. Default
+    /// [`DEFAULT_EVENTS_EXCHANGE`].
+    pub events_exchange: String,
+    /// The stage-to-stage direct exchange: [`BusConfig::pipeline_exchange`].
+    /// Default [`DEFAULT_PIPELINE_EXCHANGE`].
+    pub pipeline_exchange: String,
+    /// Prefix of queue names and of the dead-letter exchange:
+    /// [`BusConfig::queue_prefix`]. Default [`DEFAULT_QUEUE_PREFIX`].
+    pub queue_prefix: String,
+    /// Unacknowledged messages a consumer may hold at once:
+    /// [`BusConfig::prefetch`]. Default [`DEFAULT_PREFETCH`].
+    pub prefetch: u16,
+    /// Deliveries of one message before the broker dead-letters it:
+    /// [`BusConfig::delivery_limit`]. Default [`DEFAULT_DELIVERY_LIMIT`].
+    pub delivery_limit: u32,
+    /// How long a publish waits for the broker's confirm (seconds):
+    /// [`BusConfig::confirm_timeout`]. Default [`DEFAULT_CONFIRM_TIMEOUT`].
+    pub confirm_timeout_secs: u64,
+    /// Idle time after which the broker deletes a queue (seconds), 0 for
+    /// never: [`BusConfig::queue_expires_ms`]. Only tests and throwaway
+    /// demos set it. Default 0.
+    pub queue_expires_secs: u64,
+    /// Longest wait between two attempts to reconnect to the broker
+    /// (milliseconds); reconnection never gives up:
+    /// [`BusConfig::reconnect_max_delay`]. Default
+    /// [`DEFAULT_RECONNECT_MAX_DELAY`].
+    pub reconnect_max_delay_ms: u64,
+}
+
+impl Default for AmqpConfig {
     fn default() -> Self {
         Self {
             url: SecretString::from(DEFAULT_URL),
@@ -76,11 +128,83 @@ impl Default for BusConfig {
             queue_prefix: DEFAULT_QUEUE_PREFIX.to_owned(),
             prefetch: DEFAULT_PREFETCH,
             delivery_limit: DEFAULT_DELIVERY_LIMIT,
-            queue_expires_ms: None,
-            confirm_timeout: DEFAULT_CONFIRM_TIMEOUT,
-            reconnect_max_delay: DEFAULT_RECONNECT_MAX_DELAY,
+            confirm_timeout_secs: DEFAULT_CONFIRM_TIMEOUT.as_secs(),
+            queue_expires_secs: 0,
+            reconnect_max_delay_ms: u64::try_from(DEFAULT_RECONNECT_MAX_DELAY.as_millis())
+                .expect("a few seconds in milliseconds"),
         }
     }
+}
+
+impl AmqpConfig {
+    /// The settings as the bus takes them. A confirm timeout or a reconnect
+    /// delay of zero is taken as the smallest one (1 s, 1 ms); a queue
+    /// expiry beyond what the broker accepts is capped.
+    pub fn bus_config(&self) -> BusConfig {
+        BusConfig {
+            url: self.url.clone(),
+            events_exchange: self.events_exchange.clone(),
+            pipeline_exchange: self.pipeline_exchange.clone(),
+            queue_prefix: self.queue_prefix.clone(),
+            prefetch: self.prefetch,
+            delivery_limit: self.delivery_limit,
+            queue_expires_ms: match self.queue_expires_secs {
+                0 => None,
+                s => Some(u32::try_from(s.saturating_mul(1000)).unwrap_or(u32::MAX)),
+            },
+            confirm_timeout: Duration::from_secs(self.confirm_timeout_secs.max(1)),
+            reconnect_max_delay: Duration::from_millis(self.reconnect_max_delay_ms.max(1)),
+        }
+    }
+
+    /// Checks what serde cannot: the URL's scheme, names the broker would
+    /// refuse or that would collide, limits of zero. The error names the key
+    /// as `amqp.<key>` and never holds the URL.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |key: &'static str, message: String| Err(ConfigError { key, message });
+        let url = self.url.expose_secret();
+        if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+            return err("amqp.url", "must start with amqp:// or amqps://".into());
+        }
+        for (key, name) in [
+            ("amqp.events_exchange", &self.events_exchange),
+            ("amqp.pipeline_exchange", &self.pipeline_exchange),
+            ("amqp.queue_prefix", &self.queue_prefix),
+        ] {
+            if name.is_empty() || name.starts_with("amq.") {
+                return err(key, format!("`{name}` is not a usable name"));
+            }
+        }
+        if self.events_exchange == self.pipeline_exchange {
+            return err(
+                "amqp.pipeline_exchange",
+                "must differ from `amqp.events_exchange`".into(),
+            );
+        }
+        if self.prefetch == 0 {
+            return err("amqp.prefetch", "must be at least 1".into());
+        }
+        if self.delivery_limit == 0 {
+            return err("amqp.delivery_limit", "must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// An `[amqp]` value the bus cannot run with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration key `{key}`: {message}")]
+pub struct ConfigError {
+    /// The key, as `amqp.<key>`.
+    pub key: &'static str,
+    /// What is wrong with its value.
+    pub message: String,
+}
+
+/// Writes a URL with its password replaced by `***`, so a serialized
+/// configuration never holds it.
+fn serialize_redacted<S: Serializer>(url: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&redact_url(url.expose_secret()))
 }
 
 impl BusConfig {
@@ -225,6 +349,39 @@ mod tests {
         let scrubbed = scrub(text, Some("p%40ss"));
         assert!(!scrubbed.contains("p%40ss"), "{scrubbed}");
         assert!(!scrubbed.contains("p@ss"), "{scrubbed}");
+    }
+
+    #[test]
+    fn the_configuration_defaults_are_the_bus_defaults() {
+        let amqp = AmqpConfig::default();
+        assert_eq!(amqp.validate(), Ok(()));
+        let bus = amqp.bus_config();
+        assert_eq!(bus.url.expose_secret(), DEFAULT_URL);
+        assert_eq!(bus.confirm_timeout, DEFAULT_CONFIRM_TIMEOUT);
+        assert_eq!(bus.reconnect_max_delay, DEFAULT_RECONNECT_MAX_DELAY);
+        assert_eq!(bus.queue_expires_ms, None);
+        let expiring = AmqpConfig {
+            queue_expires_secs: 120,
+            ..AmqpConfig::default()
+        };
+        assert_eq!(expiring.bus_config().queue_expires_ms, Some(120_000));
+    }
+
+    #[test]
+    fn an_unusable_value_is_refused_naming_its_key_and_not_the_url() {
+        let amqp = AmqpConfig {
+            url: SecretString::from("http://u:hunter2@h/"),
+            ..AmqpConfig::default()
+        };
+        let err = amqp.validate().unwrap_err().to_string();
+        assert!(err.contains("configuration key `amqp.url`"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let amqp = AmqpConfig {
+            pipeline_exchange: DEFAULT_EVENTS_EXCHANGE.into(),
+            ..AmqpConfig::default()
+        };
+        let err = amqp.validate().unwrap_err().to_string();
+        assert!(err.contains("amqp.pipeline_exchange"), "{err}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Layout, from the wire up:
 //!
 //! - [`BusConfig`] (`config`): the URL (a secret, only ever shown redacted),
-//!   exchange names, queue prefix, prefetch, delivery limit, confirm timeout.
+//!   exchange names, queue prefix, prefetch, delivery limit, confirm timeout;
+//!   made from [`AmqpConfig`], the `[amqp]` section of `govwire.toml`.
 //! - [`Bus`] (`connection`): one auto-recovering connection per service, and
 //!   the topology: the public topic exchange `govwire.events`, the direct
 //!   exchange `govwire.pipeline` between stages, the dead-letter exchange
@@ -40,9 +41,9 @@ mod runner;
 pub mod testing;
 
 pub use config::{
-    dead_letter_queue_name, BusConfig, DEFAULT_CONFIRM_TIMEOUT, DEFAULT_DELIVERY_LIMIT,
-    DEFAULT_EVENTS_EXCHANGE, DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH, DEFAULT_QUEUE_PREFIX,
-    DEFAULT_RECONNECT_MAX_DELAY, DEFAULT_URL,
+    dead_letter_queue_name, AmqpConfig, BusConfig, ConfigError, DEFAULT_CONFIRM_TIMEOUT,
+    DEFAULT_DELIVERY_LIMIT, DEFAULT_EVENTS_EXCHANGE, DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH,
+    DEFAULT_QUEUE_PREFIX, DEFAULT_RECONNECT_MAX_DELAY, DEFAULT_URL,
 };
 pub use connection::Bus;
 pub use consumer::{

@@ -46,5 +46,5 @@ pub use crawler::{
 };
 pub use error::{CrawlError, FetchError, SinkError};
 pub use one_off::{Fetched, OneOffFetcher};
-pub use options::CrawlerOptions;
+pub use options::{ConfigError, CrawlerConfig, CrawlerOptions};
 pub use sink::PageSink;

@@ -29,13 +29,9 @@ pub struct HealthPolicy {
 }
 
 impl Default for HealthPolicy {
-    /// Three empty polls, five failed polls, five unparsable pages.
+    /// The defaults of the `[notifier]` section ([`crate::NotifierConfig`]).
     fn default() -> Self {
-        Self {
-            empty_polls: 3,
-            failed_polls: 5,
-            parse_failures: 5,
-        }
+        crate::NotifierConfig::default().settings().sweep.health
     }
 }
 

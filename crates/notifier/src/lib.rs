@@ -13,6 +13,9 @@
 //!   a 5xx, a timeout or a WAF page).
 //! - [`health`]: the pure rules of section health (empty, unparsable,
 //!   failing sections are degraded; recovered when they heal).
+//! - [`NotifierConfig`] (`settings`): the `[notifier]` section of
+//!   `govwire.toml`, its defaults and checks, turned into the
+//!   [`NotifierSettings`] the daemon runs with.
 //! - [`sweep_once`]: the periodic sweep the daemon runs, weighing the
 //!   crawler's evidence with those rules and recording each change with its
 //!   event (`govwire.reply.withdrawn` / `restored`,
@@ -25,11 +28,13 @@
 mod decide;
 pub mod health;
 mod service;
+mod settings;
 mod sweep;
 pub mod withdraw;
 
 pub use decide::{decide, reply_keys};
 pub use health::HealthPolicy;
 pub use service::{run, NotifierSettings, QUEUES};
+pub use settings::{ConfigError, NotifierConfig};
 pub use sweep::{sweep_once, SweepReport, SweepSettings};
 pub use withdraw::WithdrawalPolicy;

@@ -38,12 +38,9 @@ pub struct NotifierSettings {
 }
 
 impl Default for NotifierSettings {
-    /// An outbox sweep a second; the sweep's defaults.
+    /// The defaults of the `[notifier]` section ([`crate::NotifierConfig`]).
     fn default() -> Self {
-        Self {
-            outbox_interval: Duration::from_secs(1),
-            sweep: SweepSettings::default(),
-        }
+        crate::NotifierConfig::default().settings()
     }
 }
 

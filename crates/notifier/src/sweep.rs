@@ -24,13 +24,9 @@ pub struct SweepSettings {
 }
 
 impl Default for SweepSettings {
-    /// A sweep a minute, with the default policies.
+    /// The defaults of the `[notifier]` section ([`crate::NotifierConfig`]).
     fn default() -> Self {
-        Self {
-            interval: Duration::from_secs(60),
-            withdrawal: WithdrawalPolicy::default(),
-            health: HealthPolicy::default(),
-        }
+        crate::NotifierConfig::default().settings().sweep
     }
 }
 

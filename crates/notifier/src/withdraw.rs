@@ -27,12 +27,9 @@ pub struct WithdrawalPolicy {
 }
 
 impl Default for WithdrawalPolicy {
-    /// Three misses over two days.
+    /// The defaults of the `[notifier]` section ([`crate::NotifierConfig`]).
     fn default() -> Self {
-        Self {
-            after_misses: 3,
-            grace: Duration::from_secs(2 * 24 * 3600),
-        }
+        crate::NotifierConfig::default().settings().sweep.withdrawal
     }
 }
 

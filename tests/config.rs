@@ -1,0 +1,449 @@
+//! The configuration as an operator meets it: the shipped file, environment
+//! overrides, errors naming the key, secrets kept out of output, portal
+//! profiles; and the shipped `config/govwire.toml` held equal to the
+//! defaults every section declares.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use govwire::config::{load_profile, Config};
+use secrecy::ExposeSecret;
+use serde_json::Value;
+const SHIPPED: &str = include_str!("../config/govwire.toml");
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_shipped_configuration_loads() {
+    let c = Config::from_toml(SHIPPED, env(&[])).unwrap();
+    assert_eq!(c.amqp.events_exchange, "govwire.events");
+    assert_eq!(
+        c.bus().reconnect_max_delay,
+        govwire_bus::DEFAULT_RECONNECT_MAX_DELAY
+    );
+    assert_eq!(c.crawler.portals, vec!["shpt"]);
+}
+
+#[test]
+fn environment_overrides_replace_keys_with_the_right_type() {
+    let c = Config::from_toml(
+        SHIPPED,
+        env(&[
+            ("GOVWIRE__AMQP__PREFETCH", "3"),
+            ("GOVWIRE__AMQP__EVENTS_EXCHANGE", "t.events"),
+            ("GOVWIRE__CRAWLER__PORTALS", "shpt,pudong"),
+            ("GOVWIRE__CRAWLER__MIN_DELAY_MS", "5"),
+            ("UNRELATED", "x"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.amqp.prefetch, 3);
+    assert_eq!(c.amqp.events_exchange, "t.events");
+    assert_eq!(c.crawler.portals, vec!["shpt", "pudong"]);
+    assert_eq!(c.crawler.min_delay_ms, Some(5));
+}
+
+#[test]
+fn an_unknown_key_stops_start_up_naming_it() {
+    let text = format!("{SHIPPED}\n[extra]\nfoo = 1\n");
+    let err = format!("{:#}", Config::from_toml(&text, env(&[])).unwrap_err());
+    assert!(err.contains("extra"), "{err}");
+    let err = format!(
+        "{:#}",
+        Config::from_toml(SHIPPED, env(&[("GOVWIRE__AMQP__PREFETHC", "3")])).unwrap_err()
+    );
+    assert!(err.contains("prefethc"), "{err}");
+}
+
+#[test]
+fn an_invalid_value_stops_start_up_naming_the_key() {
+    let err = format!(
+        "{:#}",
+        Config::from_toml(SHIPPED, env(&[("GOVWIRE__AMQP__PREFETCH", "many")])).unwrap_err()
+    );
+    assert!(err.contains("amqp.prefetch"), "{err}");
+    let err = format!(
+        "{:#}",
+        Config::from_toml(SHIPPED, env(&[("GOVWIRE__LOG__FORMAT", "xml")])).unwrap_err()
+    );
+    assert!(err.contains("log.format"), "{err}");
+    let err = format!(
+        "{:#}",
+        Config::from_toml(SHIPPED, env(&[("GOVWIRE__STORE__URL", "mysql://x")])).unwrap_err()
+    );
+    assert!(err.contains("store.url"), "{err}");
+}
+
+#[test]
+fn the_notifier_thresholds_come_from_the_file_and_zero_is_refused() {
+    let c = Config::from_toml(SHIPPED, env(&[])).unwrap();
+    let settings = c.notifier.settings();
+    assert_eq!(settings.sweep.interval, Duration::from_secs(60));
+    assert_eq!(settings.sweep.withdrawal.after_misses, 3);
+    assert_eq!(
+        settings.sweep.withdrawal.grace,
+        Duration::from_secs(172_800)
+    );
+    let c = Config::from_toml(
+        SHIPPED,
+        env(&[
+            ("GOVWIRE__NOTIFIER__WITHDRAW_AFTER_MISSES", "2"),
+            ("GOVWIRE__NOTIFIER__WITHDRAW_GRACE_SECS", "0"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.notifier.settings().sweep.withdrawal.after_misses, 2);
+    assert_eq!(c.notifier.settings().sweep.withdrawal.grace, Duration::ZERO);
+    let err = format!(
+        "{:#}",
+        Config::from_toml(
+            SHIPPED,
+            env(&[("GOVWIRE__NOTIFIER__WITHDRAW_AFTER_MISSES", "0")])
+        )
+        .unwrap_err()
+    );
+    assert!(err.contains("notifier.withdraw_after_misses"), "{err}");
+}
+
+#[test]
+fn the_crawler_keys_reach_the_crawler_options() {
+    let c = Config::from_toml(SHIPPED, env(&[])).unwrap();
+    let shipped = c.crawler.options(None, None);
+    let builtin = govwire_crawler::CrawlerOptions::new("x");
+    assert_eq!(shipped.revisit_min_interval, builtin.revisit_min_interval);
+    assert_eq!(shipped.lease_ttl, builtin.lease_ttl);
+    assert_eq!(shipped.block_backoff, builtin.block_backoff);
+    assert_eq!(shipped.max_attachments, builtin.max_attachments);
+    assert!(
+        shipped
+            .instance_id
+            .contains(&std::process::id().to_string()),
+        "{}",
+        shipped.instance_id
+    );
+
+    let c = Config::from_toml(
+        SHIPPED,
+        env(&[
+            ("GOVWIRE__CRAWLER__REVISIT_MIN_INTERVAL_SECS", "60"),
+            ("GOVWIRE__CRAWLER__REVISIT_BATCH", "7"),
+            ("GOVWIRE__CRAWLER__BACKOFF_BASE_MS", "250"),
+            ("GOVWIRE__CRAWLER__BACKOFF_CAP_SECS", "9"),
+            ("GOVWIRE__CRAWLER__MAX_INLINE_WAIT_SECS", "11"),
+            ("GOVWIRE__CRAWLER__REQUEST_TIMEOUT_MS", "1500"),
+            ("GOVWIRE__CRAWLER__BLOCK_BACKOFF_SECS", "120"),
+            ("GOVWIRE__CRAWLER__FORBIDDEN_STORM", "5"),
+            ("GOVWIRE__CRAWLER__MAX_ATTACHMENTS", "0"),
+            ("GOVWIRE__CRAWLER__LEASE_TTL_SECS", "90"),
+            ("GOVWIRE__CRAWLER__BACKFILL_LEASE_WAIT_SECS", "0"),
+            ("GOVWIRE__CRAWLER__INSTANCE_ID", "crawler-2"),
+        ]),
+    )
+    .unwrap();
+    let o = c.crawler.options(Some("http://127.0.0.1:1".into()), None);
+    assert_eq!(o.base_url_override.as_deref(), Some("http://127.0.0.1:1"));
+    assert_eq!(o.revisit_min_interval, Duration::from_secs(60));
+    assert_eq!(o.revisit_interval, Duration::from_secs(86_400));
+    assert_eq!(o.revisit_batch, 7);
+    assert_eq!(o.backoff_base, Duration::from_millis(250));
+    assert_eq!(o.backoff_cap, Duration::from_secs(9));
+    assert_eq!(o.max_inline_wait, Duration::from_secs(11));
+    assert_eq!(o.request_timeout, Some(Duration::from_millis(1500)));
+    assert_eq!(o.block_backoff, Duration::from_secs(120));
+    assert_eq!(o.forbidden_storm, 5);
+    assert_eq!(o.max_attachments, 0);
+    assert_eq!(o.lease_ttl, Duration::from_secs(90));
+    assert_eq!(o.backfill_lease_wait, Duration::ZERO);
+    assert_eq!(o.instance_id, "crawler-2");
+    assert_eq!(
+        c.crawler.options(None, Some("backfill")).instance_id,
+        "crawler-2-backfill",
+        "a backfill never shares the live crawler's lease name"
+    );
+}
+
+#[test]
+fn an_unusable_crawler_setting_stops_start_up_naming_the_key() {
+    for (var, value, key) in [
+        (
+            "GOVWIRE__CRAWLER__LEASE_TTL_SECS",
+            "0",
+            "crawler.lease_ttl_secs",
+        ),
+        (
+            "GOVWIRE__CRAWLER__LEASE_TTL_SECS",
+            "2",
+            "crawler.lease_ttl_secs",
+        ),
+        (
+            "GOVWIRE__CRAWLER__FORBIDDEN_STORM",
+            "0",
+            "crawler.forbidden_storm",
+        ),
+        (
+            "GOVWIRE__CRAWLER__REVISIT_BATCH",
+            "0",
+            "crawler.revisit_batch",
+        ),
+        (
+            "GOVWIRE__CRAWLER__REVISIT_MIN_INTERVAL_SECS",
+            "90000",
+            "crawler.revisit_min_interval_secs",
+        ),
+        (
+            "GOVWIRE__CRAWLER__BACKOFF_BASE_MS",
+            "400000",
+            "crawler.backoff_base_ms",
+        ),
+        (
+            "GOVWIRE__CRAWLER__REQUEST_TIMEOUT_MS",
+            "0",
+            "crawler.request_timeout_ms",
+        ),
+        (
+            "GOVWIRE__CRAWLER__INSTANCE_ID",
+            "\"a b\"",
+            "crawler.instance_id",
+        ),
+        (
+            "GOVWIRE__CRAWLER__MAX_ATTACHMENTS",
+            "-1",
+            "crawler.max_attachments",
+        ),
+        ("GOVWIRE__CRAWLER__LEASE_TTL", "60", "lease_ttl"),
+    ] {
+        let err = match Config::from_toml(SHIPPED, env(&[(var, value)])) {
+            Ok(_) => panic!("{var}={value} was accepted"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.contains(key), "{var}={value}: {err}");
+    }
+}
+
+#[test]
+fn passwords_never_reach_debug_output() {
+    let c = Config::from_toml(
+        SHIPPED,
+        env(&[
+            ("GOVWIRE__AMQP__URL", "amqp://u:amqp-s3cret@h:5672/%2f"),
+            ("GOVWIRE__STORE__URL", "postgres://u:db-s3cret@h/db"),
+        ]),
+    )
+    .unwrap();
+    let debug = format!("{c:?}");
+    assert!(
+        !debug.contains("amqp-s3cret") && !debug.contains("db-s3cret"),
+        "{debug}"
+    );
+}
+
+#[test]
+fn the_shipped_profiles_load_and_validate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/portals");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        load_profile(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+    }
+}
+
+#[test]
+fn a_profile_with_an_unknown_key_is_refused_naming_it() {
+    let dir = std::env::temp_dir().join(format!("govwire-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/portals/shpt.toml"),
+    )
+    .unwrap()
+    .replace(
+        "max_pages = 20\noverlap_pages = 0",
+        "max_pages = 20\noverlap_pagez = 0",
+    );
+    std::fs::write(&path, text).unwrap();
+    let err = format!("{:#}", load_profile(&path).unwrap_err());
+    assert!(err.contains("overlap_pagez"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `(section, key) = value` of the lines `# key = value` in `text`: the keys
+/// the file documents as unset by default.
+fn commented_keys(text: &str) -> Vec<(String, String, String)> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_string();
+        } else if let Some(rest) = line.strip_prefix('#') {
+            if let Some((key, value)) = rest.trim().split_once(" = ") {
+                if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                    out.push((section.clone(), key.to_string(), value.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_shipped_file_lists_every_key_at_its_default() {
+    let defaults = serde_json::to_value(Config::default()).unwrap();
+    let file: toml::Table = toml::from_str(SHIPPED).unwrap();
+    let commented = commented_keys(SHIPPED);
+    let mut problems = Vec::new();
+
+    let Value::Object(sections) = &defaults else {
+        panic!("the defaults are not a table: {defaults}")
+    };
+    for (name, table) in &file {
+        if !sections.contains_key(name) {
+            problems.push(format!("section `[{name}]` in the file is not a section"));
+        } else if let Some(table) = table.as_table() {
+            for key in table.keys() {
+                if sections[name].get(key).is_none() {
+                    problems.push(format!("`{name}.{key}` in the file is not a key"));
+                }
+            }
+        }
+    }
+    for (name, key, _) in &commented {
+        if sections.get(name).and_then(|s| s.get(key)).is_none() {
+            problems.push(format!(
+                "`{name}.{key}`, commented out in the file, is not a key"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        panic!("config/govwire.toml:\n{}", problems.join("\n"));
+    }
+
+    let parsed = Config::from_toml(SHIPPED, env(&[])).unwrap();
+    let values = serde_json::to_value(&parsed).unwrap();
+    for (name, section) in sections {
+        let Value::Object(keys) = section else {
+            panic!("section `{name}` of the defaults is not a table: {section}")
+        };
+        let in_file = file.get(name).and_then(|t| t.as_table());
+        for (key, default) in keys {
+            let dotted = format!("{name}.{key}");
+            let present = in_file.is_some_and(|t| t.contains_key(key));
+            if default.is_null() {
+                let example = commented.iter().find(|(s, k, _)| s == name && k == key);
+                if present {
+                    problems.push(format!(
+                        "`{dotted}` is unset by default but set in the file"
+                    ));
+                } else if let Some((_, _, value)) = example {
+                    let text =
+                        SHIPPED.replace(&format!("# {key} = {value}"), &format!("{key} = {value}"));
+                    if let Err(e) = Config::from_toml(&text, env(&[])) {
+                        problems.push(format!("`{dotted}`: its example does not load: {e:#}"));
+                    }
+                } else {
+                    problems.push(format!(
+                        "`{dotted}` (unset by default) is missing: add `# {key} = <example>`"
+                    ));
+                }
+            } else if !present {
+                problems.push(format!(
+                    "`{dotted}` is missing from the file (default {default})"
+                ));
+            } else if values[name][key] != *default {
+                problems.push(format!(
+                    "`{dotted}` is {} in the file but {default} by default",
+                    values[name][key]
+                ));
+            }
+        }
+    }
+    let builtin = Config::default();
+    for (key, file_value, default) in [
+        ("amqp.url", &parsed.amqp.url, &builtin.amqp.url),
+        ("store.url", &parsed.store.url, &builtin.store.url),
+        (
+            "archive.store_url",
+            &parsed.archive.store_url,
+            &builtin.archive.store_url,
+        ),
+    ] {
+        let reported = problems.iter().any(|p| p.starts_with(&format!("`{key}`")));
+        if file_value.expose_secret() != default.expose_secret() && !reported {
+            problems.push(format!("`{key}` in the file differs from its default"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "config/govwire.toml drifted from the defaults:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn an_empty_file_runs_on_the_defaults_and_takes_overrides() {
+    let c = Config::from_toml("", env(&[])).unwrap();
+    assert_eq!(
+        serde_json::to_value(&c).unwrap(),
+        serde_json::to_value(Config::default()).unwrap()
+    );
+    assert_eq!(c.crawler.portals, vec!["shpt"]);
+    assert_eq!(c.bus().url.expose_secret(), govwire_bus::DEFAULT_URL);
+
+    let c = Config::from_toml(
+        "[amqp]\nprefetch = 4\n",
+        env(&[
+            ("GOVWIRE__CRAWLER__PORTALS", "shpt,pudong"),
+            ("GOVWIRE__AMQP__DELIVERY_LIMIT", "7"),
+            ("GOVWIRE__AMQP__QUEUE_PREFIX", "t1"),
+            ("GOVWIRE__NOTIFIER__WITHDRAW_AFTER_MISSES", "2"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.amqp.prefetch, 4);
+    assert_eq!(c.crawler.portals, vec!["shpt", "pudong"]);
+    assert_eq!(c.amqp.delivery_limit, 7);
+    assert_eq!(c.amqp.queue_prefix, "t1");
+    assert_eq!(c.notifier.withdraw_after_misses, 2);
+    let err = format!(
+        "{:#}",
+        Config::from_toml("", env(&[("GOVWIRE__AMQP__PREFETCH", "many")])).unwrap_err()
+    );
+    assert!(err.contains("amqp.prefetch"), "{err}");
+}
+
+#[test]
+fn passwords_never_reach_serialized_output() {
+    let c = Config::from_toml(
+        SHIPPED,
+        env(&[
+            ("GOVWIRE__AMQP__URL", "amqp://u:amqp-s3cret@h:5672/%2f"),
+            ("GOVWIRE__STORE__URL", "postgres://u:db-s3cret@h/db"),
+            ("GOVWIRE__ARCHIVE__STORE_URL", "postgres://u:ar-s3cret@h/ar"),
+        ]),
+    )
+    .unwrap();
+    let json = serde_json::to_string(&c).unwrap();
+    for secret in ["amqp-s3cret", "db-s3cret", "ar-s3cret"] {
+        assert!(!json.contains(secret), "{json}");
+    }
+    assert!(json.contains("postgres://u:***@h/db"), "{json}");
+}
+
+#[test]
+fn an_explicitly_empty_portal_list_is_refused() {
+    let err = format!(
+        "{:#}",
+        Config::from_toml("[crawler]\nportals = []\n", env(&[])).unwrap_err()
+    );
+    assert!(err.contains("configuration key `crawler.portals`"), "{err}");
+    let keys: BTreeSet<_> = commented_keys(SHIPPED)
+        .into_iter()
+        .map(|(s, k, _)| format!("{s}.{k}"))
+        .collect();
+    assert!(keys.contains("crawler.instance_id"), "{keys:?}");
+}
