@@ -6,19 +6,14 @@
 //! - [`backfill`]: `govwire backfill`, a portal's history walked through
 //!   the crawler's normal path.
 //! - [`config`]: `config/govwire.toml`, environment overrides, validation.
-//! - [`dlq`]: `govwire dlq list|replay`, dead-letter queues looked at and
-//!   put back.
 //! - [`telemetry`]: JSON or readable log lines.
 //! - [`services`]: the stages' daemons (crawler, parser, notifier, archive)
 //!   wired to the broker and the store, and `all` of them in one process,
 //!   each stopped by one cancellation token.
-//! - [`tail`]: `govwire tail`, events as they arrive.
 //!
 //! The stages themselves live in the `crates/` libraries; see ARCHITECTURE.md.
 
 pub mod backfill;
 pub mod config;
-pub mod dlq;
 pub mod services;
-pub mod tail;
 pub mod telemetry;

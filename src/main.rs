@@ -267,7 +267,8 @@ async fn run(cli: Cli) -> Result<()> {
                 services::shutdown_signal().await;
                 stop.cancel();
             });
-            govwire::tail::run(bus, &binding, json, limit, cancel, std::io::stdout()).await
+            govwire_bus::commands::tail::run(bus, &binding, json, limit, cancel, std::io::stdout())
+                .await
         }
         Command::Dlq(dlq) => {
             let bus = govwire_bus::Bus::connect(&config.bus(), "dlq")
@@ -277,10 +278,17 @@ async fn run(cli: Cli) -> Result<()> {
                 })?;
             let result = match &dlq {
                 DlqCommand::List { queue } => {
-                    govwire::dlq::list(&bus, queue.as_deref(), std::io::stdout()).await
+                    govwire_bus::commands::dlq::list(&bus, queue.as_deref(), std::io::stdout())
+                        .await
                 }
                 DlqCommand::Replay { queue, id } => {
-                    govwire::dlq::replay(&bus, queue, id.as_deref(), std::io::stdout()).await
+                    govwire_bus::commands::dlq::replay(
+                        &bus,
+                        queue,
+                        id.as_deref(),
+                        std::io::stdout(),
+                    )
+                    .await
                 }
             };
             bus.close().await;

@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize, Serializer};
 /// The URL of a stock local RabbitMQ (user `guest`, vhost `/`).
 pub const DEFAULT_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 /// The public topic exchange every govwire event is published to.
-pub const DEFAULT_EVENTS_EXCHANGE: &str = "govwire.events";
+pub const DEFAULT_EVENTS_EXCHANGE: &str = govwire_model::pipeline::EVENTS_EXCHANGE;
 /// The direct exchange that carries work from one pipeline stage to the next.
-pub const DEFAULT_PIPELINE_EXCHANGE: &str = "govwire.pipeline";
+pub const DEFAULT_PIPELINE_EXCHANGE: &str = govwire_model::pipeline::PIPELINE_EXCHANGE;
 /// The prefix of every queue (and of the dead-letter exchange) govwire declares.
-pub const DEFAULT_QUEUE_PREFIX: &str = "govwire";
+pub const DEFAULT_QUEUE_PREFIX: &str = govwire_model::pipeline::QUEUE_PREFIX;
 /// How many unsettled deliveries a consumer may hold; small because each
 /// delivery is handled one at a time and the rest only wait.
 pub const DEFAULT_PREFETCH: u16 = 16;
@@ -191,15 +191,8 @@ impl AmqpConfig {
     }
 }
 
-/// An `[amqp]` value the bus cannot run with.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration key `{key}`: {message}")]
-pub struct ConfigError {
-    /// The key, as `amqp.<key>`.
-    pub key: &'static str,
-    /// What is wrong with its value.
-    pub message: String,
-}
+/// A configuration value that cannot be run with, naming its key.
+pub use govwire_model::settings::ConfigError;
 
 /// Writes a URL with its password replaced by `***`, so a serialized
 /// configuration never holds it.
@@ -216,12 +209,12 @@ impl BusConfig {
 
     /// The full name of the queue `name`: `<prefix>.<name>`.
     pub fn queue_name(&self, name: &str) -> String {
-        format!("{}.{name}", self.queue_prefix)
+        govwire_model::pipeline::queue_name(&self.queue_prefix, name)
     }
 
     /// The dead-letter exchange shared by all work queues: `<prefix>.dlx`.
     pub fn dead_letter_exchange(&self) -> String {
-        format!("{}.dlx", self.queue_prefix)
+        govwire_model::pipeline::dead_letter_exchange(&self.queue_prefix)
     }
 
     /// The password in the URL, if any, so error texts can be scrubbed of it.
@@ -236,7 +229,7 @@ impl BusConfig {
 /// The dead-letter queue of the work queue `queue` (a full name):
 /// `<queue>.dlq`.
 pub fn dead_letter_queue_name(queue: &str) -> String {
-    format!("{queue}.dlq")
+    govwire_model::pipeline::dead_letter_queue_name(queue)
 }
 
 impl fmt::Debug for BusConfig {

@@ -22,6 +22,9 @@
 //!   (`dead_letters`): what operators see of a dead-letter queue, and
 //!   messages put back into the queue they failed in.
 //!
+//! - [`commands`]: `govwire dlq` and `govwire tail`, the bus as an
+//!   operator sees it.
+//!
 //! - `testing` (feature `testing`): a RabbitMQ node of a test's own, to
 //!   stop and start under a test without touching the shared broker.
 //!
@@ -29,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+pub mod commands;
 mod config;
 mod connection;
 mod consumer;

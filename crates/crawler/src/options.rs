@@ -214,15 +214,8 @@ impl CrawlerConfig {
     }
 }
 
-/// A `[crawler]` value the crawler cannot run with.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration key `{key}`: {message}")]
-pub struct ConfigError {
-    /// The key, as `crawler.<key>`.
-    pub key: &'static str,
-    /// What is wrong with its value.
-    pub message: String,
-}
+/// A configuration value that cannot be run with, naming its key.
+pub use govwire_model::settings::ConfigError;
 
 /// Settings of one crawler that belong to the deployment rather than to the
 /// portal: who we are, where the portal is reached, how often to look again.

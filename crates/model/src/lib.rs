@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod reply;
 pub mod schema;
+pub mod settings;
 
 pub use event::{CloudEvent, EventType, ReplyEventData};
 pub use page::{PageOutcome, ParsedPage, RawAttachment, RawPage};

@@ -24,6 +24,24 @@ pub const EVENTS_EXCHANGE: &str = "govwire.events";
 /// Default prefix of every queue govwire declares.
 pub const QUEUE_PREFIX: &str = "govwire";
 
+/// The full name of the queue `name` under `prefix`: `<prefix>.<name>`.
+pub fn queue_name(prefix: &str, name: &str) -> String {
+    format!("{prefix}.{name}")
+}
+
+/// The dead-letter exchange shared by the work queues under `prefix`:
+/// `<prefix>.dlx` (direct; each dead-letter queue is bound with its work
+/// queue's full name).
+pub fn dead_letter_exchange(prefix: &str) -> String {
+    format!("{prefix}.dlx")
+}
+
+/// The dead-letter queue of the work queue whose full name is `queue`:
+/// `<queue>.dlq`.
+pub fn dead_letter_queue_name(queue: &str) -> String {
+    format!("{queue}.dlq")
+}
+
 /// Routing key of raw pages (crawler → parser) on the pipeline exchange.
 pub const PAGES_ROUTING_KEY: &str = "pages";
 /// Routing key of parsed pages (parser → notifier) on the pipeline exchange.

@@ -117,15 +117,8 @@ impl NotifierConfig {
     }
 }
 
-/// A `[notifier]` value the notifier cannot run with.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration key `{key}`: {message}")]
-pub struct ConfigError {
-    /// The key, as `notifier.<key>`.
-    pub key: &'static str,
-    /// What is wrong with its value.
-    pub message: String,
-}
+/// A configuration value that cannot be run with, naming its key.
+pub use govwire_model::settings::ConfigError;
 
 #[cfg(test)]
 mod tests {

@@ -10,8 +10,8 @@
 
 use std::io::Write;
 
+use crate::{dead_letter_queue_name, Bus, DeadLetter};
 use anyhow::{bail, Context, Result};
-use govwire_bus::{dead_letter_queue_name, Bus, DeadLetter};
 
 use govwire_model::pipeline::QUEUES;
 

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
+use crate::Bus;
 use anyhow::Result;
-use govwire_bus::Bus;
 use tokio_util::sync::CancellationToken;
 
 /// Prints events matching `binding` until `cancel` (or `limit` events).
