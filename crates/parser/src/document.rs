@@ -18,6 +18,7 @@
 mod addressee;
 mod body;
 mod head;
+mod label_lines;
 mod labels;
 mod signature;
 mod tail;
@@ -35,8 +36,9 @@ use self::head::{
     date_source_line, doc_number_at, is_banner, is_head_mark, is_separator, looks_like_doc_number,
     read_doc_number, same_without_spaces, title_at, DOC_NUMBER_WITH_SIGNER,
 };
+use self::label_lines::labels_at;
+use self::labels::label_pairs;
 pub(crate) use self::labels::{label_of, Label};
-use self::labels::{label_pairs, labels_at};
 use self::signature::{joint_signatories, signature_date};
 use self::tail::{
     attachment_block_start, is_contact_line, is_tail_marker, parenthesized, printing, read_tail,
@@ -79,6 +81,18 @@ pub(crate) struct Document {
     pub attachment_notes: Vec<String>,
     /// What reading the structure had to guess or leave out.
     pub warnings: Vec<Warning>,
+}
+
+impl Document {
+    /// The first paragraph of the body, where a reply names the proposal it
+    /// answers.
+    pub fn opening(&self) -> Option<&str> {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.paragraphs)
+            .next()
+            .map(String::as_str)
+    }
 }
 
 /// The number of characters (not bytes) in `s`.

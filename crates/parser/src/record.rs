@@ -226,12 +226,7 @@ pub(crate) fn build_reply(
         }
     });
 
-    let opening = doc
-        .sections
-        .iter()
-        .flat_map(|s| &s.paragraphs)
-        .next()
-        .map(String::as_str);
+    let opening = doc.opening();
     let proposal =
         semantics::read_proposal(&title, opening, doc.addressee.as_deref(), &mut warnings);
 

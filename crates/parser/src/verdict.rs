@@ -42,12 +42,7 @@ pub(crate) fn decide(
         .sections
         .iter()
         .any(|s| !s.paragraphs.is_empty() || s.heading.is_some());
-    let opening = doc
-        .sections
-        .iter()
-        .flat_map(|s| &s.paragraphs)
-        .next()
-        .map(String::as_str);
+    let opening = doc.opening();
     let formula = doc
         .sections
         .iter()

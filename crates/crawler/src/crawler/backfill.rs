@@ -10,33 +10,12 @@ use govwire_store::BackfillCursor;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use super::walk::{StopRule, WalkCounts};
+pub use super::walk::BackfillProgress;
+use super::walk::{first_page, StopRule, WalkCounts};
 use super::{Crawler, StopReason};
 use crate::error::CrawlError;
 use crate::http::Tally;
 use crate::sink::PageSink;
-
-/// Most list pages one backfill walks: far past any real portal's history
-/// (the list API caps its total at 10 000 items), so only a list that never
-/// ends reaches it.
-pub(super) const BACKFILL_MAX_PAGES: u32 = 100_000;
-
-/// How far a backfill has got, reported after every list page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackfillProgress {
-    /// The section being walked.
-    pub section: String,
-    /// The list page just handled.
-    pub page: u32,
-    /// How many pages the portal claims the list has (its `totalPage`):
-    /// a hint for a progress bar, never trusted to end the walk.
-    pub pages_hint: Option<u64>,
-    /// List entries in the date range seen so far (over every run of this
-    /// backfill).
-    pub items_seen: u64,
-    /// Entries not known before, fetched so far (over every run).
-    pub new_items: u64,
-}
 
 /// What one run of a backfill did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,11 +221,4 @@ impl<S: PageSink> Crawler<S> {
         );
         Ok(report)
     }
-}
-
-/// The first list page a backfill walks: one before the page its cursor
-/// points at, so items that moved down the list since the last page was
-/// handled are not missed.
-pub(super) fn first_page(cursor: &BackfillCursor) -> u32 {
-    cursor.next_page.saturating_sub(1).max(1)
 }

@@ -21,7 +21,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 use url::Url;
 
-use super::backfill::BackfillProgress;
 use super::item::{ItemOutcome, ItemTarget};
 use super::urls::path_and_query;
 use super::{Crawler, StopReason, HTML_ACCEPT};
@@ -34,7 +33,8 @@ use rule::{Ask, HandledPage};
 
 mod rule;
 
-pub(super) use rule::StopRule;
+pub use rule::BackfillProgress;
+pub(super) use rule::{first_page, StopRule};
 
 /// What a walk did, counted as it goes, so a walk that fails part-way
 /// still reports what it handled.

@@ -90,6 +90,7 @@ fn every_label_starts_with_a_character_the_label_check_looks_for() {
 use super::addressee::*;
 use super::body::*;
 use super::head::*;
+use super::label_lines::*;
 use super::labels::*;
 use super::tail::*;
 use super::*;

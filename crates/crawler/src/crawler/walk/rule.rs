@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use govwire_model::profile::SectionProfile;
 use govwire_store::BackfillCursor;
 
-use crate::crawler::backfill::{self, BackfillProgress, BACKFILL_MAX_PAGES};
 use crate::crawler::StopReason;
 
 /// What ends a walk before its list does, and where the walk records the
@@ -57,7 +56,7 @@ impl<'a> StopRule<'a> {
     pub(super) fn pages(&self, section: &SectionProfile) -> std::ops::RangeInclusive<u32> {
         match self {
             Self::KnownItems { .. } => 1..=section.max_pages,
-            Self::EndOfList { cursor, .. } => backfill::first_page(cursor)..=BACKFILL_MAX_PAGES,
+            Self::EndOfList { cursor, .. } => first_page(cursor)..=BACKFILL_MAX_PAGES,
         }
     }
 
@@ -134,4 +133,33 @@ pub(super) struct Ask {
     pub(super) conditionally: bool,
     /// Keeping the validators it comes with, for the next walk.
     pub(super) keeping_validators: bool,
+}
+
+/// Most list pages one backfill walks: far past any real portal's history
+/// (the list API caps its total at 10 000 items), so only a list that never
+/// ends reaches it.
+pub(in crate::crawler) const BACKFILL_MAX_PAGES: u32 = 100_000;
+
+/// How far a backfill has got, reported after every list page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackfillProgress {
+    /// The section being walked.
+    pub section: String,
+    /// The list page just handled.
+    pub page: u32,
+    /// How many pages the portal claims the list has (its `totalPage`):
+    /// a hint for a progress bar, never trusted to end the walk.
+    pub pages_hint: Option<u64>,
+    /// List entries in the date range seen so far (over every run of this
+    /// backfill).
+    pub items_seen: u64,
+    /// Entries not known before, fetched so far (over every run).
+    pub new_items: u64,
+}
+
+/// The first list page a backfill walks: one before the page its cursor
+/// points at, so items that moved down the list since the last page was
+/// handled are not missed.
+pub(in crate::crawler) fn first_page(cursor: &BackfillCursor) -> u32 {
+    cursor.next_page.saturating_sub(1).max(1)
 }
