@@ -50,7 +50,7 @@ pub async fn run(
     let sections: Vec<String> = match &request.section {
         Some(id) if profile.sections.iter().any(|s| &s.id == id) => vec![id.clone()],
         Some(id) => bail!("portal `{}` has no section `{id}`", profile.id),
-        None => profile.sections.iter().map(|s| s.id.clone()).collect(),
+        None => profile.sections.iter().map(|s| s.id.to_string()).collect(),
     };
     let config = &plan.config;
     let store = open_store(config.store.url.clone()).await?;

@@ -127,7 +127,7 @@ impl Publisher {
         event: &CloudEvent<T>,
     ) -> Result<(), BusError> {
         let body = serde_json::to_vec(event).map_err(|source| BusError::Serialize {
-            id: event.id.clone(),
+            id: event.id.to_string(),
             source,
         })?;
         self.publish(&Message {
@@ -135,7 +135,7 @@ impl Publisher {
             routing_key: event.routing_key(),
             body,
             content_type: CLOUDEVENTS_CONTENT_TYPE.to_owned(),
-            message_id: event.id.clone(),
+            message_id: event.id.to_string(),
             kind: Some(event.event_type.clone()),
             timestamp: Some(event.time),
             headers: Vec::new(),

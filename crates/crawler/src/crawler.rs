@@ -232,7 +232,7 @@ impl<S: PageSink> Crawler<S> {
         options: CrawlerOptions,
     ) -> Result<Self, CrawlError> {
         let profile_error = |message: String| CrawlError::Profile {
-            portal: profile.id.clone(),
+            portal: profile.id.to_string(),
             message,
         };
         profile.validate().map_err(|e| profile_error(e.message))?;
@@ -277,7 +277,7 @@ impl<S: PageSink> Crawler<S> {
             if let Some(html) = &section.html_list {
                 let compiled = HtmlSelectors::compile(html)
                     .map_err(|m| profile_error(format!("section `{}`: {m}", section.id)))?;
-                selectors.insert(section.id.clone(), compiled);
+                selectors.insert(section.id.to_string(), compiled);
                 base_url
                     .join(&html.url)
                     .map_err(|e| profile_error(format!("section `{}`: url: {e}", section.id)))?;
@@ -456,7 +456,7 @@ impl<S: PageSink> Crawler<S> {
             .iter()
             .find(|s| s.id == section_id)
             .ok_or_else(|| CrawlError::UnknownSection {
-                portal: self.profile.id.clone(),
+                portal: self.profile.id.to_string(),
                 section: section_id.to_owned(),
             })
     }

@@ -60,7 +60,7 @@ impl OneOffFetcher {
     ) -> Result<Self, CrawlError> {
         let mut guard = AddressGuard::new(profile.allow_private.iter().map(String::as_str))
             .map_err(|message| CrawlError::Profile {
-                portal: profile.id.clone(),
+                portal: profile.id.to_string(),
                 message,
             })?;
         if let Some(url) = allow_private {

@@ -173,8 +173,8 @@ pub(crate) fn reply_record(doc: &Document, reply: &ReplySpec, layout: Layout) ->
         })
         .collect();
     Reply {
-        id,
-        portal: PORTAL_ID.to_string(),
+        id: id.into(),
+        portal: PORTAL_ID.into(),
         title: reply.title.normalized.clone(),
         doc_number,
         issuer_banner: reply.banner.clone(),

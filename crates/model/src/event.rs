@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::sha256_hex;
+use crate::ids::{EventId, PortalId, SectionId};
 use crate::reply::{FieldChange, Reply};
 
 /// AMQP `content_type` of every event body.
@@ -26,7 +27,7 @@ pub struct CloudEvent<T> {
     pub specversion: String,
     /// Deterministic: derived from the decision (type, subject and content
     /// hash), so a republished event keeps its id.
-    pub id: String,
+    pub id: EventId,
     /// `/portals/<portal>`.
     pub source: String,
     /// `govwire.reply.published`, `govwire.reply.updated`, …
@@ -136,9 +137,9 @@ pub struct PreviousVersion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PortalEventData {
     /// Portal short id.
-    pub portal: String,
+    pub portal: PortalId,
     /// The section concerned.
-    pub section: String,
+    pub section: SectionId,
     /// What is wrong (or, for `recovered`, what healed).
     pub reason: String,
 }
@@ -151,11 +152,11 @@ pub type PortalEvent = CloudEvent<PortalEventData>;
 /// The deterministic event id: hex SHA-256 of the type, the subject and a
 /// discriminator (the content hash; for `withdrawn`/`restored` also how many
 /// times the reply was withdrawn before), separated by newlines.
-pub fn event_id(event_type: EventType, subject: &str, discriminator: &str) -> String {
-    sha256_hex(format!(
+pub fn event_id(event_type: EventType, subject: &str, discriminator: &str) -> EventId {
+    EventId::from(sha256_hex(format!(
         "{}\n{subject}\n{discriminator}",
         event_type.as_str()
-    ))
+    )))
 }
 
 impl ReplyEvent {
@@ -174,7 +175,7 @@ impl ReplyEvent {
             id,
             source: format!("/portals/{}", reply.portal),
             event_type: event_type.as_str().into(),
-            subject: reply.id.clone(),
+            subject: reply.id.to_string(),
             time,
             datacontenttype: DATA_CONTENT_TYPE.into(),
             dataschema: REPLY_EVENT_SCHEMA.into(),
@@ -226,7 +227,7 @@ impl ReplyEvent {
             id,
             source: format!("/portals/{}", reply.portal),
             event_type: event_type.as_str().into(),
-            subject: reply.id.clone(),
+            subject: reply.id.to_string(),
             time,
             datacontenttype: DATA_CONTENT_TYPE.into(),
             dataschema: REPLY_EVENT_SCHEMA.into(),
@@ -306,8 +307,8 @@ impl PortalEvent {
             datacontenttype: DATA_CONTENT_TYPE.into(),
             dataschema: PORTAL_EVENT_SCHEMA.into(),
             data: PortalEventData {
-                portal: portal.to_string(),
-                section: section.to_string(),
+                portal: portal.into(),
+                section: section.into(),
                 reason,
             },
         }

@@ -17,6 +17,7 @@
 pub mod canonical;
 mod canonical_ser;
 pub mod event;
+pub mod ids;
 pub mod page;
 pub mod pipeline;
 pub mod profile;
@@ -25,6 +26,7 @@ pub mod schema;
 pub mod settings;
 
 pub use event::{CloudEvent, EventType, ReplyEventData};
+pub use ids::{EventId, PortalId, ReplyId, SectionId};
 pub use page::{PageOutcome, ParsedPage, RawAttachment, RawPage};
 pub use profile::PortalProfile;
 pub use reply::*;

@@ -6,15 +6,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{PortalId, SectionId};
 use crate::reply::Reply;
 
 /// A detail page as fetched, handed from the crawler to the parser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RawPage {
     /// Portal short id (`shpt`).
-    pub portal: String,
+    pub portal: PortalId,
     /// The section of the portal the page was listed in (`replies`).
-    pub section: String,
+    pub section: SectionId,
     /// The portal's own id of the item (the list API's `id`, or the number in
     /// the detail URL).
     pub item_id: String,
@@ -75,9 +76,9 @@ impl RawPage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ParsedPage {
     /// Portal short id.
-    pub portal: String,
+    pub portal: PortalId,
     /// Section the page was listed in.
-    pub section: String,
+    pub section: SectionId,
     /// The portal's own id of the item.
     pub item_id: String,
     /// URL the page was fetched from.

@@ -11,12 +11,14 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{PortalId, SectionId};
+
 /// One portal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PortalProfile {
     /// Short id used in reply ids, routing keys and events (`shpt`).
-    pub id: String,
+    pub id: PortalId,
     /// Human name of the portal.
     pub name: String,
     /// Base URL every relative path is resolved against. Overridable with
@@ -95,7 +97,7 @@ impl Politeness {
 #[serde(deny_unknown_fields)]
 pub struct SectionProfile {
     /// Section id, unique within the portal (`district-gov-docs`).
-    pub id: String,
+    pub id: SectionId,
     /// Human name (`区政府文件`).
     pub name: String,
     /// A JSON list API (exactly one of `json_api` and `html_list` is set).
@@ -238,7 +240,7 @@ impl PortalProfile {
     /// Checks what serde cannot: ids, URLs, one source per section.
     pub fn validate(&self) -> Result<(), ProfileError> {
         let err = |message: String| ProfileError {
-            portal: self.id.clone(),
+            portal: self.id.to_string(),
             message,
         };
         if self.id.is_empty()

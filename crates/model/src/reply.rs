@@ -10,6 +10,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::ids::{PortalId, ReplyId};
+
 /// Version of the record's shape. Bumped when a field is added or its meaning
 /// changes; carried in every event's `dataschema`.
 pub const SCHEMA_VERSION: &str = "1";
@@ -20,9 +22,9 @@ pub struct Reply {
     /// Identity, assigned when the reply is first seen and never changed:
     /// `<portal>:<doc_number>` when the document has a doc number, otherwise
     /// `<portal>:<item id>` (the portal's own id of the page).
-    pub id: String,
+    pub id: ReplyId,
     /// The portal's short id from its profile (`shpt` for www.shpt.gov.cn).
-    pub portal: String,
+    pub portal: PortalId,
     /// 标题: the document's title, whitespace between CJK characters removed.
     pub title: String,
     /// 发文字号, normalized as `机关代字〔YYYY〕N号` (U+3014/U+3015, no spaces).

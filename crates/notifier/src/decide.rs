@@ -9,7 +9,7 @@ use govwire_store::{Decision, KnownReply, OutboxEvent, ReplyKeys};
 /// The keys the store matches a candidate against a known reply with.
 pub fn reply_keys(page: &ParsedPage, reply: &Reply) -> ReplyKeys {
     ReplyKeys {
-        portal: page.portal.clone(),
+        portal: page.portal.to_string(),
         item_id: page.item_id.clone(),
         url: page.url.clone(),
         page_sha256: Some(page.page_sha256.clone()),
@@ -49,7 +49,7 @@ pub fn decide(
                 now,
             );
             Decision {
-                reply_id: Some(candidate.id.clone()),
+                reply_id: Some(candidate.id.to_string()),
                 new_version: Some(candidate),
                 add_url: Some(page.url.clone()),
                 map_item_id: Some(page.item_id.clone()),
@@ -70,7 +70,7 @@ pub fn decide(
                 };
             }
             let changes = candidate.changes_since(&known.record);
-            candidate.id = known.id.clone();
+            candidate.id = known.id.as_str().into();
             candidate.version = known.version + 1;
             let mut urls = known.urls.clone();
             if !urls.contains(&page.url) {
@@ -107,7 +107,7 @@ pub(crate) fn outbox<T: serde::Serialize>(
     now: DateTime<Utc>,
 ) -> OutboxEvent {
     OutboxEvent {
-        event_id: event.id.clone(),
+        event_id: event.id.to_string(),
         event_type: event.event_type.clone(),
         routing_key: event.routing_key(),
         body: serde_json::to_vec(event).expect("an event always serializes"),
@@ -143,7 +143,7 @@ mod tests {
     fn known_from(decision: &Decision, item: &str) -> KnownReply {
         let record = decision.new_version.clone().unwrap();
         KnownReply {
-            id: record.id.clone(),
+            id: record.id.to_string(),
             version: record.version,
             content_sha256: record.content_sha256.clone(),
             urls: record.urls.clone(),

@@ -279,7 +279,7 @@ async fn a_portal_event_no_one_listens_for_does_not_hold_back_reply_events() {
 fn parsed_distinct(n: u32) -> ParsedPage {
     let mut reply = real_reply();
     reply.doc_number = Some(format!("普府〔2022〕{}号", 100 + n));
-    reply.id = format!("shpt:普府〔2022〕{}号", 100 + n);
+    reply.id = format!("shpt:普府〔2022〕{}号", 100 + n).into();
     reply.title = format!("{} ({n})", reply.title);
     let mut page = parsed(reply);
     page.item_id = format!("{}", 170_000 + n);

@@ -251,7 +251,7 @@ pub(crate) fn build_reply(
     };
 
     let mut reply = normalize_record(Reply {
-        id,
+        id: id.into(),
         portal: profile.id.clone(),
         title,
         doc_number,

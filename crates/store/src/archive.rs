@@ -113,7 +113,7 @@ impl Store {
             .execute(
                 "INSERT INTO archive_events (event_id, event_type, reply_id, version, received_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
-                args![event_id, event_type, &reply.id, version, received.clone()],
+                args![event_id, event_type, reply.id.as_str(), version, received.clone()],
             )
             .await?
             == 1;
@@ -134,8 +134,8 @@ impl Store {
                  updated_at = excluded.updated_at \
                  WHERE archive_replies.current_version < excluded.current_version",
                 args![
-                    &reply.id,
-                    &reply.portal,
+                    reply.id.as_str(),
+                    reply.portal.as_str(),
                     &reply.title,
                     &reply.doc_number,
                     version,
@@ -150,7 +150,7 @@ impl Store {
                  event_id, event_type, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                  ON CONFLICT (reply_id, version) DO NOTHING",
                 args![
-                    &reply.id,
+                    reply.id.as_str(),
                     version,
                     &reply.content_sha256,
                     json,
@@ -166,7 +166,7 @@ impl Store {
                 .execute(
                     "UPDATE archive_replies SET status = $2, status_changed_at = $3 \
                      WHERE reply_id = $1 AND (status_changed_at IS NULL OR status_changed_at < $3)",
-                    args![&reply.id, status.as_str(), ts(event_time)],
+                    args![reply.id.as_str(), status.as_str(), ts(event_time)],
                 )
                 .await?
                 == 1;

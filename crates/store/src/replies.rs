@@ -213,7 +213,7 @@ async fn write_version(
     let current: Option<(i64,)> = exec
         .fetch_optional(
             &format!("SELECT version FROM replies WHERE id = $1{lock}"),
-            args![&reply.id],
+            args![reply.id.as_str()],
         )
         .await?;
     let expected = current.map(|(v,)| v + 1).unwrap_or(1);
@@ -233,8 +233,8 @@ async fn write_version(
                  signed_on, version, content_sha256, record, first_seen_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
                 args![
-                    &reply.id,
-                    &reply.portal,
+                    reply.id.as_str(),
+                    reply.portal.as_str(),
                     &reply.doc_number,
                     &reply.title,
                     &reply.addressee,
@@ -255,7 +255,7 @@ async fn write_version(
                      signatory = $5, signed_on = $6, version = $7, content_sha256 = $8, \
                      record = $9, updated_at = $10 WHERE id = $1 AND version = $11",
                     args![
-                        &reply.id,
+                        reply.id.as_str(),
                         &reply.doc_number,
                         &reply.title,
                         &reply.addressee,
@@ -280,7 +280,7 @@ async fn write_version(
     exec.execute(
         "INSERT INTO reply_versions (reply_id, version, content_sha256, record, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
-        args![&reply.id, version, &reply.content_sha256, json, now],
+        args![reply.id.as_str(), version, &reply.content_sha256, json, now],
     )
     .await?;
     for url in reply.urls.iter().chain(reply.url.as_ref()) {
@@ -315,7 +315,7 @@ fn decision_target(keys: &ReplyKeys, decision: &Decision) -> Result<Option<Strin
                 )));
             }
         }
-        return Ok(Some(reply.id.clone()));
+        return Ok(Some(reply.id.to_string()));
     }
     if decision.reply_id.is_none() && (decision.add_url.is_some() || decision.map_item_id.is_some())
     {

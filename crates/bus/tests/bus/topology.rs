@@ -111,7 +111,7 @@ async fn declaring_a_binding_to_a_missing_exchange_is_a_declare_error() {
 fn event(portal: &str, id: &str) -> CloudEvent<serde_json::Value> {
     CloudEvent {
         specversion: "1.0".to_owned(),
-        id: id.to_owned(),
+        id: id.into(),
         source: format!("/portals/{portal}"),
         event_type: "govwire.reply.published".to_owned(),
         subject: format!("{portal}:普府〔2022〕55号"),

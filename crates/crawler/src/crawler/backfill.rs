@@ -111,7 +111,7 @@ impl<S: PageSink> Crawler<S> {
         let lost = child.is_cancelled() && !cancel.is_cancelled();
         match result {
             Ok(report) if lost && !report.completed => Err(CrawlError::LeaseLost {
-                portal: self.profile.id.clone(),
+                portal: self.profile.id.to_string(),
                 section: section_id.to_owned(),
             }),
             other => other,

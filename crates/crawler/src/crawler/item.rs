@@ -68,7 +68,7 @@ impl<S: PageSink> Crawler<S> {
         let now = Utc::now();
         let stored_before = stored.is_some();
         let mut record = stored.unwrap_or_else(|| CrawlItem {
-            portal: self.profile.id.clone(),
+            portal: self.profile.id.to_string(),
             section: section.to_owned(),
             item_id: target.item_id.clone(),
             url: target.url.to_string(),
@@ -144,7 +144,7 @@ impl<S: PageSink> Crawler<S> {
                         .await;
                     let page = RawPage {
                         portal: self.profile.id.clone(),
-                        section: record.section.clone(),
+                        section: record.section.as_str().into(),
                         item_id: record.item_id.clone(),
                         url: response.url.to_string(),
                         list_title: target.title.clone().or_else(|| record.title.clone()),

@@ -124,8 +124,8 @@ impl<S: PageSink> Crawler<S> {
             Err(error) => Some(Chain(error).to_string()),
         };
         let record = SectionPollRecord {
-            portal: self.profile.id.clone(),
-            section: section.id.clone(),
+            portal: self.profile.id.to_string(),
+            section: section.id.to_string(),
             at: Utc::now(),
             listed: report.listed,
             new_items: report.new_items,

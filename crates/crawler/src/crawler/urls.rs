@@ -16,7 +16,7 @@ impl<S: PageSink> Crawler<S> {
             .join(reference)
             .map(|u| self.rebase(u))
             .map_err(|e| CrawlError::Profile {
-                portal: self.profile.id.clone(),
+                portal: self.profile.id.to_string(),
                 message: format!("`{reference}` does not resolve against the base URL: {e}"),
             })
     }

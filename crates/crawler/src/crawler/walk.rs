@@ -247,7 +247,7 @@ impl<S: PageSink> Crawler<S> {
             ListSource::Json { api, .. } => {
                 let body = list::render_request(&api.request, &api.channel, page, api.page_size)
                     .map_err(|message| CrawlError::Profile {
-                        portal: self.profile.id.clone(),
+                        portal: self.profile.id.to_string(),
                         message,
                     })?;
                 FetchRequest {
@@ -348,7 +348,7 @@ impl<S: PageSink> Crawler<S> {
                 cursor.new_items = cursor.new_items.saturating_add(u64::from(done.new_items));
                 self.store.save_backfill_cursor(cursor).await?;
                 progress(&BackfillProgress {
-                    section: section.id.clone(),
+                    section: section.id.to_string(),
                     page: done.page,
                     pages_hint: done.pages_hint,
                     items_seen: cursor.items_seen,
@@ -372,15 +372,15 @@ impl<S: PageSink> Crawler<S> {
             (None, Some(html)) => {
                 let selectors =
                     self.selectors
-                        .get(&section.id)
+                        .get(section.id.as_str())
                         .ok_or_else(|| CrawlError::Profile {
-                            portal: self.profile.id.clone(),
+                            portal: self.profile.id.to_string(),
                             message: format!("section `{}` has no compiled selectors", section.id),
                         })?;
                 Ok(ListSource::Html { html, selectors })
             }
             (None, None) => Err(CrawlError::Profile {
-                portal: self.profile.id.clone(),
+                portal: self.profile.id.to_string(),
                 message: format!("section `{}` has no list source", section.id),
             }),
         }
@@ -504,7 +504,7 @@ impl<S: PageSink> Crawler<S> {
         message: String,
     ) -> CrawlError {
         let error = CrawlError::ListFormat {
-            section: section.id.clone(),
+            section: section.id.to_string(),
             url: url.to_string(),
             message,
         };
@@ -515,7 +515,7 @@ impl<S: PageSink> Crawler<S> {
     /// A list page that could not be fetched, logged.
     fn list_fetch_error(&self, section: &SectionProfile, source: FetchError) -> CrawlError {
         let error = CrawlError::ListFetch {
-            section: section.id.clone(),
+            section: section.id.to_string(),
             source,
         };
         warn!(error = %Chain(&error), portal = %self.profile.id, "Failed to fetch list page.");

@@ -35,7 +35,7 @@ fn poll(section: &str, minutes: i64, listed: u32) -> SectionPollRecord {
 
 fn portal_event(event: PortalEvent, now: DateTime<Utc>) -> OutboxEvent {
     OutboxEvent {
-        event_id: event.id.clone(),
+        event_id: event.id.to_string(),
         event_type: event.event_type.clone(),
         routing_key: event.routing_key(),
         body: serde_json::to_vec(&event).unwrap(),

@@ -51,7 +51,7 @@ pub fn real_reply() -> Reply {
 pub fn reply_numbered(n: u32) -> Reply {
     let mut reply = real_reply();
     reply.doc_number = Some(format!("普府〔2022〕{n}号"));
-    reply.id = format!("shpt:普府〔2022〕{n}号");
+    reply.id = format!("shpt:普府〔2022〕{n}号").into();
     reply.title = format!("对市十五届人大六次会议第{n:04}号代表建议的答复");
     reply.content_sha256 = reply.compute_content_sha256();
     reply
@@ -61,7 +61,7 @@ pub fn reply_numbered(n: u32) -> Reply {
 pub fn keys_for(reply: &Reply, item_id: &str, url: &str) -> ReplyKeys {
     ReplyKeys {
         page_sha256: None,
-        portal: reply.portal.clone(),
+        portal: reply.portal.to_string(),
         item_id: item_id.to_string(),
         url: url.to_string(),
         doc_number: reply.doc_number.clone(),
@@ -81,7 +81,7 @@ pub fn outbox_event(
 ) -> OutboxEvent {
     let event = ReplyEvent::for_reply(event_type, reply.clone(), previous, None, now);
     OutboxEvent {
-        event_id: event.id.clone(),
+        event_id: event.id.to_string(),
         event_type: event.event_type.clone(),
         routing_key: event.routing_key(),
         body: serde_json::to_vec(&event).expect("an event serializes"),
@@ -107,12 +107,13 @@ pub fn decide(
                 record.id = match &record.doc_number {
                     Some(d) => format!("{}:{d}", keys.portal),
                     None => format!("{}:{}", keys.portal, keys.item_id),
-                };
+                }
+                .into();
                 record.version = 1;
                 record.urls = vec![keys.url.clone()];
                 let event = outbox_event(EventType::ReplyPublished, &record, None, now);
                 Decision {
-                    reply_id: Some(record.id.clone()),
+                    reply_id: Some(record.id.to_string()),
                     new_version: Some(record),
                     add_url: None,
                     map_item_id: None,
@@ -127,7 +128,7 @@ pub fn decide(
                 events: vec![],
             },
             Some(k) => {
-                record.id = k.id.clone();
+                record.id = k.id.as_str().into();
                 record.version = k.version + 1;
                 record.urls = k.urls.clone();
                 if !record.urls.contains(&keys.url) {

@@ -58,7 +58,7 @@ async fn reply_at(db: &TestDb, item_id: &str) -> String {
 fn withdrawn_event(record: &govwire_model::Reply, before: u32, now: DateTime<Utc>) -> OutboxEvent {
     let event = ReplyEvent::withdrawn(record.clone(), "gone", before, now);
     OutboxEvent {
-        event_id: event.id.clone(),
+        event_id: event.id.to_string(),
         event_type: event.event_type.clone(),
         routing_key: event.routing_key(),
         body: serde_json::to_vec(&event).unwrap(),
@@ -69,7 +69,7 @@ fn withdrawn_event(record: &govwire_model::Reply, before: u32, now: DateTime<Utc
 fn restored_event(record: &govwire_model::Reply, before: u32, now: DateTime<Utc>) -> OutboxEvent {
     let event = ReplyEvent::restored(record.clone(), before, now);
     OutboxEvent {
-        event_id: event.id.clone(),
+        event_id: event.id.to_string(),
         event_type: event.event_type.clone(),
         routing_key: event.routing_key(),
         body: serde_json::to_vec(&event).unwrap(),
