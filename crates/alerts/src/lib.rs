@@ -1,0 +1,24 @@
+//! Alert rules: which of govwire's events a person wants to hear about.
+//!
+//! A [`Rule`] is read from the configuration (`[[alerts.rules]]`) and
+//! decides, without I/O, whether an [`Event`] matches it: by event type and
+//! portal, by the reply's fields (addressee, proposers, meeting, proposal
+//! kind and level, reply kind, issuer or signatory, handling-result
+//! category), by words in the title and body ([`Words`]: all of, any of,
+//! none of), and for updates by which fields changed and from what to what
+//! ([`Change`]).
+//!
+//! **Words.** Chinese is written without spaces, so a word is a substring:
+//! `电梯` matches `加装电梯` as well as `电梯`. Text and words are compared in
+//! a normal form ([`normalize`]): full-width letters, digits and punctuation
+//! as their half-width forms, Latin letters in lower case, every space
+//! removed. A word of several characters therefore also matches where the
+//! page broke a line or put a space inside it.
+
+#![warn(missing_docs)]
+
+mod event;
+mod rule;
+
+pub use event::Event;
+pub use rule::{normalize, Change, Rule, RuleError, Words};
