@@ -8,6 +8,9 @@
 //! none of), and for updates by which fields changed and from what to what
 //! ([`Change`]).
 //!
+//! [`signature`] signs webhook deliveries (HMAC-SHA256 over a timestamp and
+//! the body) and says how a receiver verifies them.
+//!
 //! **Words.** Chinese is written without spaces, so a word is a substring:
 //! `电梯` matches `加装电梯` as well as `电梯`. Text and words are compared in
 //! a normal form ([`normalize`]): full-width letters, digits and punctuation
@@ -19,6 +22,7 @@
 
 mod event;
 mod rule;
+pub mod signature;
 
 pub use event::Event;
 pub use rule::{normalize, Change, Rule, RuleError, Words};
