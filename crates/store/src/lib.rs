@@ -30,6 +30,7 @@
 //! write check ([`Store::check_writable`]) and [`FileWatch`]; `testing`
 //! (feature `testing`) gives tests fresh databases.
 
+mod alerts;
 mod archive;
 mod backfill;
 mod crawl;
@@ -56,6 +57,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection};
 use tracing::{info, warn};
 
+pub use alerts::{AlertDelivery, DeliveryStatus};
 pub use backfill::BackfillCursor;
 pub use error::{redact_url, RedactedCause, StoreError};
 pub use guard::FileWatch;

@@ -1,5 +1,6 @@
 //! The store's behaviour, each test run on SQLite and on PostgreSQL.
 
+mod alerts;
 mod archive;
 mod connect;
 mod crawl;

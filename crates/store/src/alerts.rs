@@ -1,0 +1,197 @@
+//! What the alerts subscriber delivered: one row per rule, event and sink.
+//!
+//! A delivery recorded as sent is final: recording it again (the event
+//! redelivered, the subscriber restarted) changes nothing and says so, so a
+//! caller that records before it acknowledges never sends an event twice to
+//! one sink for one rule.
+
+use chrono::{DateTime, Utc};
+
+use crate::db::{args, narrow, parse_ts, ts};
+use crate::{Store, StoreError};
+
+/// How a delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// The sink took it.
+    Sent,
+    /// Every attempt failed.
+    Failed,
+}
+
+impl DeliveryStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "sent" => Ok(DeliveryStatus::Sent),
+            "failed" => Ok(DeliveryStatus::Failed),
+            other => Err(StoreError::Corrupt(format!(
+                "alert delivery status `{other}`"
+            ))),
+        }
+    }
+}
+
+/// One delivery of an event that matched a rule, to one of its sinks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertDelivery {
+    /// The rule's name.
+    pub rule: String,
+    /// The event's id.
+    pub event_id: String,
+    /// The sink's name.
+    pub sink: String,
+    /// The event's type (`govwire.reply.published`).
+    pub event_type: String,
+    /// The event's subject (the reply id, or `portal/section`).
+    pub subject: String,
+    /// How it ended.
+    pub status: DeliveryStatus,
+    /// Attempts made (retries included).
+    pub attempts: u32,
+    /// The last attempt's error, for a failed delivery.
+    pub last_error: Option<String>,
+    /// When it was decided.
+    pub decided_at: DateTime<Utc>,
+}
+
+/// A row of `alert_deliveries`, as stored.
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    rule: String,
+    event_id: String,
+    sink: String,
+    event_type: String,
+    subject: String,
+    status: String,
+    attempts: i64,
+    last_error: Option<String>,
+    decided_at: String,
+}
+
+impl DeliveryRow {
+    fn into_delivery(self) -> Result<AlertDelivery, StoreError> {
+        let what = format!(
+            "alert delivery {}/{}/{}",
+            self.rule, self.event_id, self.sink
+        );
+        Ok(AlertDelivery {
+            status: DeliveryStatus::parse(&self.status)?,
+            attempts: narrow(self.attempts, &what)?,
+            decided_at: parse_ts(&self.decided_at, &what)?,
+            rule: self.rule,
+            event_id: self.event_id,
+            sink: self.sink,
+            event_type: self.event_type,
+            subject: self.subject,
+            last_error: self.last_error,
+        })
+    }
+}
+
+const COLUMNS: &str =
+    "rule, event_id, sink, event_type, subject, status, attempts, last_error, decided_at";
+
+impl Store {
+    /// The delivery of `event_id` for `rule` to `sink`, if one was recorded.
+    pub async fn alert_delivery(
+        &self,
+        rule: &str,
+        event_id: &str,
+        sink: &str,
+    ) -> Result<Option<AlertDelivery>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let row: Option<DeliveryRow> = conn
+            .exec()
+            .fetch_optional(
+                &format!(
+                    "SELECT {COLUMNS} FROM alert_deliveries \
+                     WHERE rule = $1 AND event_id = $2 AND sink = $3"
+                ),
+                args![rule, event_id, sink],
+            )
+            .await?;
+        row.map(DeliveryRow::into_delivery).transpose()
+    }
+
+    /// Records `delivery`. A delivery already recorded as sent is kept as it
+    /// is and `false` is returned; otherwise the row is written (a failed
+    /// one replaced) and `true` is returned.
+    pub async fn record_alert_delivery(
+        &self,
+        delivery: &AlertDelivery,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let changed = conn
+            .exec()
+            .execute(
+                &format!(
+                    "INSERT INTO alert_deliveries ({COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (rule, event_id, sink) DO UPDATE SET \
+                     status = excluded.status, attempts = excluded.attempts, \
+                     last_error = excluded.last_error, decided_at = excluded.decided_at \
+                     WHERE alert_deliveries.status <> 'sent'"
+                ),
+                args![
+                    delivery.rule.as_str(),
+                    delivery.event_id.as_str(),
+                    delivery.sink.as_str(),
+                    delivery.event_type.as_str(),
+                    delivery.subject.as_str(),
+                    delivery.status.as_str(),
+                    i64::from(delivery.attempts),
+                    delivery.last_error.as_deref(),
+                    ts(delivery.decided_at)
+                ],
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    /// The newest `limit` deliveries of `rule`, newest first (for
+    /// `govwire alerts list`).
+    pub async fn recent_alert_deliveries(
+        &self,
+        rule: &str,
+        limit: u32,
+    ) -> Result<Vec<AlertDelivery>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<DeliveryRow> = conn
+            .exec()
+            .fetch_all(
+                &format!(
+                    "SELECT {COLUMNS} FROM alert_deliveries WHERE rule = $1 \
+                     ORDER BY decided_at DESC, event_id LIMIT $2"
+                ),
+                args![rule, i64::from(limit)],
+            )
+            .await?;
+        rows.into_iter().map(DeliveryRow::into_delivery).collect()
+    }
+
+    /// How many deliveries of `rule` were sent since `since` (for a rule's
+    /// rate limit).
+    pub async fn alert_deliveries_sent_since(
+        &self,
+        rule: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let (count,): (i64,) = conn
+            .exec()
+            .fetch_one(
+                "SELECT COUNT(*) FROM alert_deliveries \
+                 WHERE rule = $1 AND status = 'sent' AND decided_at >= $2",
+                args![rule, ts(since)],
+            )
+            .await?;
+        narrow(count, "alert deliveries count")
+    }
+}
