@@ -9,7 +9,9 @@
 //! ([`Change`]).
 //!
 //! [`signature`] signs webhook deliveries (HMAC-SHA256 over a timestamp and
-//! the body) and says how a receiver verifies them.
+//! the body) and says how a receiver verifies them; [`webhook`] posts a
+//! delivery, signed, with its idempotency key, retrying what a retry can
+//! mend.
 //!
 //! **Words.** Chinese is written without spaces, so a word is a substring:
 //! `电梯` matches `加装电梯` as well as `电梯`. Text and words are compared in
@@ -23,6 +25,7 @@
 mod event;
 mod rule;
 pub mod signature;
+pub mod webhook;
 
 pub use event::Event;
 pub use rule::{normalize, Change, Rule, RuleError, Words};
