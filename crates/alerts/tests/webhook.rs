@@ -12,10 +12,13 @@ use axum::routing::post;
 use govwire_alerts::signature::{verify, IDEMPOTENCY_HEADER, SIGNATURE_HEADER};
 use govwire_alerts::webhook::{Outcome, Webhook};
 
+/// A scripted answer: the status, and a `Retry-After` value.
+type Answer = (u16, Option<&'static str>);
+
 #[derive(Clone, Default)]
 struct Receiver {
     /// Statuses to answer, in order; 200 once they run out.
-    script: Arc<Mutex<Vec<(u16, Option<&'static str>)>>>,
+    script: Arc<Mutex<Vec<Answer>>>,
     /// What arrived: headers and body.
     got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
 }
@@ -36,7 +39,7 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
     response
 }
 
-async fn serve(script: Vec<(u16, Option<&'static str>)>) -> (Webhook, Receiver) {
+async fn serve(script: Vec<Answer>) -> (Webhook, Receiver) {
     let receiver = Receiver {
         script: Arc::new(Mutex::new(script)),
         ..Receiver::default()
