@@ -23,9 +23,11 @@
 #![warn(missing_docs)]
 
 mod event;
+mod message;
 mod rule;
 pub mod signature;
 pub mod webhook;
 
 pub use event::Event;
+pub use message::{log_delivery, summary, webhook_body};
 pub use rule::{normalize, Change, Rule, RuleError, Words};

@@ -197,3 +197,43 @@ fn a_bad_rule_is_refused_naming_the_rule_and_the_key() {
     let e = refused("name = \"\"");
     assert!(e.contains("`name`"), "{e}");
 }
+
+#[test]
+fn a_summary_names_the_event_the_reply_and_what_changed() {
+    let mut reply = a_reply();
+    reply.title = "关于加装电梯的答复".into();
+    reply.doc_number = Some("普府〔2022〕55号".into());
+    reply.handling_result = Some(HandlingResult {
+        raw: "解决采纳".into(),
+        category: Some(HandlingCategory::Adopted),
+    });
+    let id = reply.id.to_string();
+    let line =
+        govwire_alerts::summary(&updated(reply, vec![category_change("planned", "adopted")]));
+    assert_eq!(
+        line,
+        format!("【reply.updated】{id} 关于加装电梯的答复 (普府〔2022〕55号; 解决采纳) changed: handling_result.category")
+    );
+    let degraded = Event::Portal(Box::new(PortalEvent::degraded(
+        "shpt",
+        "replies",
+        "5 polls failed",
+        0,
+        Utc.with_ymd_and_hms(2025, 7, 16, 8, 0, 0).unwrap(),
+    )));
+    assert_eq!(
+        govwire_alerts::summary(&degraded),
+        "【portal.degraded】shpt/replies: 5 polls failed"
+    );
+}
+
+#[test]
+fn a_webhook_body_carries_the_rule_the_summary_and_the_whole_event() {
+    let event = published(a_reply());
+    let body: serde_json::Value =
+        serde_json::from_slice(&govwire_alerts::webhook_body("lifts", &event)).unwrap();
+    assert_eq!(body["rule"], "lifts");
+    assert_eq!(body["summary"], govwire_alerts::summary(&event));
+    let inner = serde_json::to_vec(&body["event"]).unwrap();
+    assert_eq!(Event::from_json(&inner).unwrap(), event);
+}
