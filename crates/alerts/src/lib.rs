@@ -25,9 +25,11 @@
 mod event;
 mod message;
 mod rule;
+mod settings;
 pub mod signature;
 pub mod webhook;
 
 pub use event::Event;
 pub use message::{log_delivery, summary, webhook_body};
 pub use rule::{normalize, Change, Rule, RuleError, Words};
+pub use settings::{AlertsConfig, SinkConfig, SinkKind};
