@@ -381,6 +381,12 @@ impl BusPageSink {
     /// queue first, so the first publish is routable.
     pub async fn connect(bus: &Bus) -> Result<Self> {
         bus.declare_stage_queues(Self::QUEUES).await?;
+        Self::on(bus).await
+    }
+
+    /// Another sink on `bus`, whose queues a sink before it declared: its
+    /// own publisher (a channel of its own), no declarations.
+    async fn on(bus: &Bus) -> Result<Self> {
         Ok(Self {
             publisher: bus.publisher().await?,
             bus: bus.clone(),
@@ -410,8 +416,10 @@ async fn run_crawlers(
 ) -> Result<()> {
     let config = &plan.config.crawler;
     let mut crawlers = JoinSet::new();
+    // `run` declared the parser's queue for the crawler before any stage
+    // started; each portal's sink only opens its own publisher.
     for (profile, base_url) in &plan.portals {
-        let sink = BusPageSink::connect(&bus).await?;
+        let sink = BusPageSink::on(&bus).await?;
         let options = config.options(base_url.clone(), None);
         let crawler = Crawler::new(profile.clone(), store.clone(), sink, options)
             .with_context(|| format!("cannot set up the crawler for portal `{}`", profile.id))?;

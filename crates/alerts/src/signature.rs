@@ -23,7 +23,7 @@ pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     format!(
         "t={timestamp},v1={}",
-        hex::encode(mac(secret, timestamp, body))
+        hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
     )
 }
 
@@ -46,10 +46,9 @@ pub fn verify(secret: &[u8], header: &str, body: &[u8], now: i64, tolerance_secs
     if (now - timestamp).abs() > tolerance_secs {
         return false;
     }
-    let mut mac = keyed(secret);
-    mac.update(format!("{timestamp}.").as_bytes());
-    mac.update(body);
-    mac.verify_slice(&signature).is_ok()
+    mac(secret, timestamp, body)
+        .verify_slice(&signature)
+        .is_ok()
 }
 
 /// The idempotency key of the delivery of `event_id` for `rule`.
@@ -57,16 +56,15 @@ pub fn idempotency_key(rule: &str, event_id: &str) -> String {
     format!("{rule}:{event_id}")
 }
 
-fn keyed(secret: &[u8]) -> Hmac<Sha256> {
+/// The MAC over `<timestamp>.<body>`, keyed with `secret`, not yet
+/// finalized: signing finalizes it, verifying compares in constant time.
+fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
     // HMAC takes a key of any length; this cannot fail.
-    <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length")
-}
-
-fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Vec<u8> {
-    let mut mac = keyed(secret);
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(body);
-    mac.finalize().into_bytes().to_vec()
+    mac
 }
 
 #[cfg(test)]

@@ -17,22 +17,24 @@ use govwire_model::pipeline::QUEUES;
 
 /// The work queues govwire consumes (names after the prefix), in pipeline
 /// order; each has a dead-letter queue `<prefix>.<name>.dlq`.
-pub const WORK_QUEUES: [&str; 3] = [QUEUES[0].name, QUEUES[1].name, QUEUES[2].name];
+pub fn work_queues() -> impl Iterator<Item = &'static str> {
+    QUEUES.iter().map(|q| q.name)
+}
 
 /// The dead-letter queue of `queue`: a work queue's short name (`notifier`),
 /// its full name (`govwire.notifier`) or the dead-letter queue's own name.
 pub fn resolve(bus: &Bus, queue: &str) -> Result<String> {
     let config = bus.config();
-    let full = if WORK_QUEUES.contains(&queue) {
+    let full = if work_queues().any(|q| q == queue) {
         config.queue_name(queue)
     } else {
         queue.trim_end_matches(".dlq").to_owned()
     };
-    let known: Vec<String> = WORK_QUEUES.iter().map(|q| config.queue_name(q)).collect();
+    let known: Vec<String> = work_queues().map(|q| config.queue_name(q)).collect();
     if !known.contains(&full) {
         bail!(
             "`{queue}` is not a govwire work queue; expected one of {}",
-            WORK_QUEUES.join(", ")
+            work_queues().collect::<Vec<_>>().join(", ")
         );
     }
     Ok(dead_letter_queue_name(&full))
@@ -43,8 +45,7 @@ pub fn resolve(bus: &Bus, queue: &str) -> Result<String> {
 pub async fn list(bus: &Bus, queue: Option<&str>, mut out: impl Write) -> Result<()> {
     let dlqs = match queue {
         Some(queue) => vec![resolve(bus, queue)?],
-        None => WORK_QUEUES
-            .iter()
+        None => work_queues()
             .map(|q| dead_letter_queue_name(&bus.config().queue_name(q)))
             .collect(),
     };
