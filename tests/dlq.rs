@@ -149,18 +149,16 @@ async fn dead_letters_are_listed_with_their_reason_and_replayed_into_their_queue
         stdout.contains("page-limit") && stdout.contains("broker: delivery_limit"),
         "{stdout}"
     );
-    assert_eq!(
-        bus.queue_message_count(&dlq).await.unwrap(),
-        2,
-        "listing removes nothing"
-    );
+    // The listing reads the messages unacknowledged and closes its channel;
+    // the broker puts them back as it handles the close, so wait for it.
+    settles_at(&bus, &dlq, 2, "listing removes nothing").await;
 
     // One message by id: back in the notifier's queue, counted afresh.
     let replayed = names.govwire(&["replay", "notifier", "--id", "page-limit"]);
     let (stdout, stderr) = text(&replayed);
     assert!(replayed.status.success(), "{stderr}");
     assert!(stdout.contains("1 replayed, 1 left"), "{stdout}");
-    assert_eq!(bus.queue_message_count(&dlq).await.unwrap(), 1);
+    settles_at(&bus, &dlq, 1, "the message not replayed stays").await;
     let mut consumer = bus.consumer(&queue, "fixed").await.unwrap();
     let back = next(&mut consumer).await;
     assert_eq!(back.message_id(), Some("page-limit"));
@@ -190,4 +188,22 @@ async fn dead_letters_are_listed_with_their_reason_and_replayed_into_their_queue
     let _ = bus.delete_work_queue("notifier").await;
     let _ = bus.delete_exchanges().await;
     bus.close().await;
+}
+
+/// Waits (up to `WAIT`) until `queue` holds `count` ready messages; a
+/// command that read messages without acknowledging them has them put back
+/// by the broker as it closes the command's channel.
+async fn settles_at(bus: &Bus, queue: &str, count: u32, what: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let now = bus.queue_message_count(queue).await.unwrap();
+        if now == count {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: {now} message(s) in {queue}, expected {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
