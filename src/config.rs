@@ -5,7 +5,9 @@
 //!
 //! Each crate owns its section: its type, defaults, doc comments and checks
 //! ([`AmqpConfig`] in the bus, [`CrawlerConfig`] in the crawler,
-//! [`NotifierConfig`] in the notifier, [`ArchiveConfig`] in the archive).
+//! [`NotifierConfig`] in the notifier, [`ArchiveConfig`] in the archive,
+//! [`AlertsConfig`] in alerts, which also reads `alerts.toml` beside the
+//! file).
 //! This module composes them with `[log]` and `[store]`, applies the
 //! overrides, checks what spans sections, and loads portal profiles. Every
 //! key has a default, so a file needs only the keys it changes; the shipped
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use govwire_bus::BusConfig;
 use govwire_model::PortalProfile;
 
+pub use govwire_alerts::AlertsConfig;
 pub use govwire_archive::ArchiveConfig;
 pub use govwire_bus::AmqpConfig;
 pub use govwire_crawler::CrawlerConfig;
@@ -46,6 +49,8 @@ pub struct Config {
     pub notifier: NotifierConfig,
     /// `[archive]`: the archive subscriber and its read API.
     pub archive: ArchiveConfig,
+    /// `[alerts]`: the alerts subscriber's rules and sinks.
+    pub alerts: AlertsConfig,
 }
 
 /// `[log]`, read by [`crate::telemetry`].
@@ -124,7 +129,20 @@ impl Config {
     pub fn load(path: &Path, env: impl IntoIterator<Item = (String, String)>) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-        Self::from_toml(&text, env).with_context(|| format!("in {}", path.display()))
+        let mut config =
+            Self::from_toml(&text, env).with_context(|| format!("in {}", path.display()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        if let Some(file) = config
+            .alerts
+            .load_rules_file(dir)
+            .map_err(anyhow::Error::msg)?
+        {
+            config
+                .alerts
+                .validate()
+                .with_context(|| format!("in {} with {}", path.display(), file.display()))?;
+        }
+        Ok(config)
     }
 
     /// Parses configuration text and applies environment overrides. Keys
@@ -149,6 +167,7 @@ impl Config {
         self.store.validate()?;
         self.crawler.validate()?;
         self.notifier.validate()?;
+        self.alerts.validate()?;
         Ok(())
     }
 
@@ -163,6 +182,16 @@ impl Config {
             self.store.url.clone()
         } else {
             self.archive.store_url.clone()
+        }
+    }
+
+    /// The alerts subscriber's database URL (its own, or the shared
+    /// store's).
+    pub fn alerts_store_url(&self) -> SecretString {
+        if self.alerts.store_url.expose_secret().is_empty() {
+            self.store.url.clone()
+        } else {
+            self.alerts.store_url.clone()
         }
     }
 

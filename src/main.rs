@@ -46,6 +46,9 @@ enum Command {
     Notifier(RunArgs),
     /// Keep every version of every reply and serve them over HTTP.
     Archive(RunArgs),
+    /// Deliver the events people's rules match (webhook, email, log); or,
+    /// with `test` or `list`, look at the rules.
+    Alerts(AlertsArgs),
     /// Run every stage in this one process.
     All(RunArgs),
     /// Print events as they arrive on the events exchange.
@@ -139,6 +142,36 @@ struct ParseArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct AlertsArgs {
+    #[command(subcommand)]
+    command: Option<AlertsCommand>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum AlertsCommand {
+    /// Show whether a rule matches an event and what each of its sinks
+    /// would receive, without sending anything. Exit code 0 when it
+    /// matches, 2 when it does not.
+    Test {
+        /// The rule's name.
+        #[arg(long)]
+        rule: String,
+        /// A CloudEvent JSON file, or the id of an archived reply (its
+        /// current version, as a `reply.published` event).
+        event: String,
+    },
+    /// Show the rules, their sinks and their last deliveries.
+    List {
+        /// How many recent deliveries to show per rule.
+        #[arg(long, default_value_t = 5)]
+        recent: u32,
+    },
+}
+
+#[derive(Debug, clap::Args)]
 struct BackfillArgs {
     /// The portal's id (`shpt`), one of `crawler.portals`.
     #[arg(long)]
@@ -225,6 +258,13 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Parser(a) => run_services(&cli.config, &a, &[Service::Parser]).await,
         Command::Notifier(a) => run_services(&cli.config, &a, &[Service::Notifier]).await,
         Command::Archive(a) => run_services(&cli.config, &a, &[Service::Archive]).await,
+        Command::Alerts(AlertsArgs { command: None, run }) => {
+            run_services(&cli.config, &run, &[Service::Alerts]).await
+        }
+        Command::Alerts(AlertsArgs {
+            command: Some(command),
+            ..
+        }) => alerts_command(&config, command).await,
         Command::All(a) => run_services(&cli.config, &a, &Service::ALL).await,
         Command::Backfill(a) => backfill(&cli.config, &a).await,
         Command::Init => {
@@ -296,6 +336,66 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Schemas { .. } | Command::FixturePortal { .. } | Command::Parse(_) => {
             unreachable!("handled above")
+        }
+    }
+}
+
+/// `govwire alerts test` and `govwire alerts list`.
+async fn alerts_command(config: &Config, command: AlertsCommand) -> Result<()> {
+    let alerts = govwire_alerts::Alerts::from_config(&config.alerts)?;
+    match command {
+        AlertsCommand::Test { rule, event } => {
+            let Some(rule) = alerts.rule(&rule) else {
+                let names: Vec<&str> = alerts.rules().iter().map(|r| r.name.as_str()).collect();
+                bail!(
+                    "no rule is named `{rule}`; the rules are: {}",
+                    if names.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                );
+            };
+            let event = if std::path::Path::new(&event).is_file() {
+                let body = std::fs::read(&event).with_context(|| format!("cannot read {event}"))?;
+                govwire_alerts::Event::from_json(&body)
+                    .map_err(|e| anyhow::anyhow!("{event}: {e}"))?
+            } else {
+                let store = services::open_store(config.archive_store_url()).await?;
+                let archived = store.archive_reply(&event).await?;
+                store.close().await;
+                let Some(archived) = archived else {
+                    bail!("`{event}` is neither a file nor the id of an archived reply");
+                };
+                govwire_alerts::Event::Reply(Box::new(govwire_model::event::ReplyEvent::for_reply(
+                    govwire_model::EventType::ReplyPublished,
+                    archived.current,
+                    None,
+                    None,
+                    chrono::Utc::now(),
+                )))
+            };
+            let matched = govwire_alerts::commands::test(&alerts, rule, &event, std::io::stdout())?;
+            if !matched {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        AlertsCommand::List { recent } => {
+            let store = match services::open_store(config.alerts_store_url()).await {
+                Ok(store) => Some(store),
+                Err(e) => {
+                    eprintln!("govwire: {e:#}");
+                    None
+                }
+            };
+            let result =
+                govwire_alerts::commands::list(&alerts, store.as_ref(), recent, std::io::stdout())
+                    .await;
+            if let Some(store) = store {
+                store.close().await;
+            }
+            result
         }
     }
 }

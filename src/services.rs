@@ -30,15 +30,18 @@ pub enum Service {
     Notifier,
     /// Keeps every version and serves them.
     Archive,
+    /// Delivers the events people's rules match.
+    Alerts,
 }
 
 impl Service {
     /// Every stage, in pipeline order.
-    pub const ALL: [Service; 4] = [
+    pub const ALL: [Service; 5] = [
         Service::Crawler,
         Service::Parser,
         Service::Notifier,
         Service::Archive,
+        Service::Alerts,
     ];
 
     /// The name used in logs and on the command line.
@@ -48,6 +51,7 @@ impl Service {
             Service::Parser => "parser",
             Service::Notifier => "notifier",
             Service::Archive => "archive",
+            Service::Alerts => "alerts",
         }
     }
 }
@@ -102,41 +106,27 @@ pub async fn run(
 ) -> Result<()> {
     let config = plan.config.clone();
     let bus_config = config.bus();
-    let needs_store = services
-        .iter()
-        .any(|s| matches!(s, Service::Crawler | Service::Parser | Service::Notifier));
-    let store = if needs_store {
-        Some(open_store(config.store.url.clone()).await?)
-    } else {
-        None
-    };
-    let mut archive_shares_the_store = false;
-    let archive_store = if services.contains(&Service::Archive) {
-        let url = config.archive_store_url();
-        Some(match &store {
-            Some(s)
-                if secrecy::ExposeSecret::expose_secret(&url)
-                    == secrecy::ExposeSecret::expose_secret(&config.store.url) =>
-            {
-                archive_shares_the_store = true;
-                s.clone()
-            }
-            _ => open_store(url).await?,
-        })
-    } else {
-        None
-    };
+    // One store per distinct URL, shared by the stages that name it.
+    let mut stores = Stores::default();
+    let mut stage_stores = Vec::with_capacity(services.len());
+    for service in &services {
+        let Some(url) = store_url(&config, *service) else {
+            continue;
+        };
+        stage_stores.push((*service, stores.open(url).await?));
+    }
     // Every stage writes its row before any stage takes work, so a store
     // that cannot be written stops the start instead of every write after.
-    for service in &services {
-        let store = match service {
-            Service::Archive => archive_store.as_ref(),
-            _ => store.as_ref(),
-        };
-        if let Some(store) = store {
-            check_writable(store, service.name()).await?;
-        }
+    for (service, store) in &stage_stores {
+        check_writable(store, service.name()).await?;
     }
+    let store_of = |service: Service| {
+        stage_stores
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, store)| store.clone())
+            .expect("every stage that needs a store has one")
+    };
 
     // Connect every stage and declare the whole topology before any stage
     // starts: a subscriber's queue must exist before the first event is
@@ -162,11 +152,7 @@ pub async fn run(
     // A SQLite file deleted or replaced under a running daemon ends the run
     // with an error, so a supervisor restarts it (and the restart refuses
     // to start on the missing store).
-    let watched = [
-        store.as_ref(),
-        archive_store.as_ref().filter(|_| !archive_shares_the_store),
-    ];
-    for watch in watched.into_iter().flatten().filter_map(Store::file_watch) {
+    for watch in stores.all().filter_map(Store::file_watch) {
         let token = cancel.clone();
         tasks.spawn(
             async move {
@@ -183,7 +169,7 @@ pub async fn run(
         let span = tracing::info_span!("service", service = service.name());
         match service {
             Service::Crawler => {
-                let store = store.clone().expect("opened above");
+                let store = store_of(service);
                 let plan = plan.clone();
                 tasks.spawn(
                     async move { (service.name(), run_crawlers(bus, store, &plan, token).await) }
@@ -193,7 +179,7 @@ pub async fn run(
             Service::Parser => {
                 let profiles: Vec<PortalProfile> =
                     plan.portals.iter().map(|(p, _)| p.clone()).collect();
-                let store = store.clone().expect("opened above");
+                let store = store_of(service);
                 tasks.spawn(
                     async move {
                         (
@@ -205,7 +191,7 @@ pub async fn run(
                 );
             }
             Service::Notifier => {
-                let store = store.clone().expect("opened above");
+                let store = store_of(service);
                 let settings = config.notifier.settings();
                 tasks.spawn(
                     async move {
@@ -218,7 +204,7 @@ pub async fn run(
                 );
             }
             Service::Archive => {
-                let store = archive_store.clone().expect("opened above");
+                let store = store_of(service);
                 let settings = govwire_archive::ArchiveSettings {
                     listen: Some(plan.archive_listen.unwrap_or(config.archive.listen)),
                 };
@@ -227,6 +213,18 @@ pub async fn run(
                     async move {
                         let result =
                             govwire_archive::run(bus.clone(), store, settings, token, bound).await;
+                        bus.close().await;
+                        (service.name(), result)
+                    }
+                    .instrument(span),
+                );
+            }
+            Service::Alerts => {
+                let store = store_of(service);
+                let alerts = govwire_alerts::Alerts::from_config(&config.alerts)?;
+                tasks.spawn(
+                    async move {
+                        let result = govwire_alerts::run(bus.clone(), store, alerts, token).await;
                         bus.close().await;
                         (service.name(), result)
                     }
@@ -257,10 +255,7 @@ pub async fn run(
             }
         }
     }
-    if let Some(store) = store {
-        store.close().await;
-    }
-    if let Some(store) = archive_store {
+    for store in stores.all() {
         store.close().await;
     }
     match first_error {
@@ -277,9 +272,47 @@ async fn declare_topology(service: Service, bus: &Bus) -> Result<()> {
         Service::Parser => govwire_parser_stage::QUEUES,
         Service::Notifier => govwire_notifier::QUEUES,
         Service::Archive => govwire_archive::QUEUES,
+        Service::Alerts => govwire_alerts::QUEUES,
     };
     bus.declare_stage_queues(queues).await?;
     Ok(())
+}
+
+/// The database `service` works in, if it needs one: the shared store's,
+/// or a subscriber's own.
+fn store_url(config: &Config, service: Service) -> Option<SecretString> {
+    Some(match service {
+        Service::Crawler | Service::Parser | Service::Notifier => config.store.url.clone(),
+        Service::Archive => config.archive_store_url(),
+        Service::Alerts => config.alerts_store_url(),
+    })
+}
+
+/// The stores a run has opened: one per distinct URL.
+#[derive(Default)]
+struct Stores {
+    open: Vec<(SecretString, Store)>,
+}
+
+impl Stores {
+    /// The store at `url`, opened on first use.
+    async fn open(&mut self, url: SecretString) -> Result<Store> {
+        use secrecy::ExposeSecret;
+        if let Some((_, store)) = self
+            .open
+            .iter()
+            .find(|(u, _)| u.expose_secret() == url.expose_secret())
+        {
+            return Ok(store.clone());
+        }
+        let store = open_store(url.clone()).await?;
+        self.open.push((url, store.clone()));
+        Ok(store)
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Store> {
+        self.open.iter().map(|(_, store)| store)
+    }
 }
 
 /// How often a running daemon looks at its SQLite file to notice it being
@@ -321,12 +354,16 @@ pub async fn check_writable(store: &Store, holder: &str) -> Result<()> {
 /// archive's, when it is another) and applies their migrations:
 /// `govwire init`. Idempotent.
 pub async fn init_stores(config: &Config) -> Result<Vec<govwire_store::InitReport>> {
-    let mut urls = vec![config.store.url.clone()];
-    let archive = config.archive_store_url();
-    if secrecy::ExposeSecret::expose_secret(&archive)
-        != secrecy::ExposeSecret::expose_secret(&config.store.url)
+    let mut urls: Vec<SecretString> = Vec::new();
+    for url in Service::ALL
+        .iter()
+        .filter_map(|service| store_url(config, *service))
     {
-        urls.push(archive);
+        if !urls.iter().any(|u| {
+            secrecy::ExposeSecret::expose_secret(u) == secrecy::ExposeSecret::expose_secret(&url)
+        }) {
+            urls.push(url);
+        }
     }
     let mut reports = Vec::with_capacity(urls.len());
     for url in urls {

@@ -350,6 +350,12 @@ fn the_shipped_file_lists_every_key_at_its_default() {
                         "`{dotted}` (unset by default) is missing: add `# {key} = <example>`"
                     ));
                 }
+            } else if !present
+                && default.as_array().is_some_and(|a| a.is_empty())
+                && SHIPPED.contains(&format!("[[{dotted}]]"))
+            {
+                // A list of tables (`[[alerts.rules]]`), empty by default:
+                // the file names it, and config/alerts.example.toml shows it.
             } else if !present {
                 problems.push(format!(
                     "`{dotted}` is missing from the file (default {default})"
@@ -446,4 +452,62 @@ fn an_explicitly_empty_portal_list_is_refused() {
         .map(|(s, k, _)| format!("{s}.{k}"))
         .collect();
     assert!(keys.contains("crawler.instance_id"), "{keys:?}");
+}
+
+#[test]
+fn the_alerts_example_loads_as_the_rules_file_and_keeps_its_secrets() {
+    let dir = std::env::temp_dir().join(format!("govwire-alerts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("govwire.toml"), SHIPPED).unwrap();
+    let example = include_str!("../config/alerts.example.toml");
+    std::fs::write(dir.join("alerts.toml"), example).unwrap();
+    let config = Config::load(&dir.join("govwire.toml"), env(&[])).unwrap();
+    let sinks: Vec<&str> = config
+        .alerts
+        .sinks
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(sinks, ["newsroom", "desk", "ops-log"]);
+    assert_eq!(config.alerts.rules.len(), 5);
+    assert_eq!(config.alerts.rules[0].max_per_hour, Some(20));
+    let shown = format!("{config:?}");
+    for secret in ["change-me-to-a-long-random-string", "change-me\""] {
+        assert!(!shown.contains(secret), "Debug shows {secret}");
+    }
+    let serialized = serde_json::to_string(&config).unwrap();
+    assert!(!serialized.contains("change-me"), "{serialized}");
+
+    // A rule naming a sink that exists nowhere is refused, naming the file.
+    std::fs::write(
+        dir.join("alerts.toml"),
+        format!("{example}\n[[rules]]\nname = \"orphan\"\nsinks = [\"pager\"]\n"),
+    )
+    .unwrap();
+    let err = format!(
+        "{:#}",
+        Config::load(&dir.join("govwire.toml"), env(&[])).unwrap_err()
+    );
+    assert!(
+        err.contains("alerts.toml") && err.contains("`pager`"),
+        "{err}"
+    );
+
+    // An unknown key in the rules file is refused, naming it.
+    std::fs::write(
+        dir.join("alerts.toml"),
+        "[[rules]]\nname = \"x\"\nsink = [\"a\"]\n",
+    )
+    .unwrap();
+    let err = format!(
+        "{:#}",
+        Config::load(&dir.join("govwire.toml"), env(&[])).unwrap_err()
+    );
+    assert!(err.contains("unknown field `sink`"), "{err}");
+
+    // Without the file, the section alone: no rules.
+    std::fs::remove_file(dir.join("alerts.toml")).unwrap();
+    let config = Config::load(&dir.join("govwire.toml"), env(&[])).unwrap();
+    assert!(config.alerts.rules.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -52,4 +52,37 @@ impl Event {
             Event::Portal(e) => &e.data.portal,
         }
     }
+
+    /// The event's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Event::Reply(e) => e.id.as_str(),
+            Event::Portal(e) => e.id.as_str(),
+        }
+    }
+
+    /// The event's subject: the reply id, or `portal/section`.
+    pub fn subject(&self) -> &str {
+        match self {
+            Event::Reply(e) => &e.subject,
+            Event::Portal(e) => &e.subject,
+        }
+    }
+
+    /// The event's full type (`govwire.reply.published`).
+    pub fn type_name(&self) -> &str {
+        match self {
+            Event::Reply(e) => &e.event_type,
+            Event::Portal(e) => &e.event_type,
+        }
+    }
+
+    /// The CloudEvent as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Event::Reply(e) => serde_json::to_value(e.as_ref()),
+            Event::Portal(e) => serde_json::to_value(e.as_ref()),
+        }
+        .unwrap_or(serde_json::Value::Null)
+    }
 }

@@ -11,7 +11,13 @@
 //! [`signature`] signs webhook deliveries (HMAC-SHA256 over a timestamp and
 //! the body) and says how a receiver verifies them; [`webhook`] posts a
 //! delivery, signed, with its idempotency key, retrying what a retry can
-//! mend.
+//! mend; [`email`] sends one over SMTP; the log sink writes a line.
+//!
+//! [`run`] is the daemon: it consumes `govwire.events` (queue
+//! `<prefix>.alerts`), hands each event to [`Alerts::handle_event`], which
+//! records one outcome per (rule, event, sink) before the event is
+//! acknowledged, and sends the digests of rules past their
+//! `max_per_hour` when their hour is over.
 //!
 //! **Words.** Chinese is written without spaces, so a word is a substring:
 //! `电梯` matches `加装电梯` as well as `电梯`. Text and words are compared in
@@ -22,14 +28,18 @@
 
 #![warn(missing_docs)]
 
+pub mod commands;
+pub mod email;
 mod event;
 mod message;
 mod rule;
+mod service;
 mod settings;
 pub mod signature;
 pub mod webhook;
 
 pub use event::Event;
-pub use message::{log_delivery, summary, webhook_body};
+pub use message::{letter, log_delivery, summary, webhook_body, Digest};
 pub use rule::{normalize, Change, Rule, RuleError, Words};
+pub use service::{run, Alerts, Preview, Sink, QUEUES};
 pub use settings::{AlertsConfig, SinkConfig, SinkKind};

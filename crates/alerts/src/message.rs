@@ -1,9 +1,11 @@
-//! What a delivery says: a one-line summary a person reads, and the JSON
-//! body a webhook receives (the CloudEvent, the rule's name and the
-//! summary).
+//! What a delivery says: a one-line summary a person reads, the JSON body a
+//! webhook receives (the CloudEvent, the rule's name and the summary), the
+//! email a person reads, and the digest of what a rule held past its rate
+//! limit.
 
 use serde_json::{json, Value};
 
+use crate::email::{escape_html, Letter};
 use crate::Event;
 
 /// One line for a person: what happened, to which reply or section, and
@@ -78,4 +80,178 @@ pub fn log_delivery(rule: &str, event: &Event) {
         summary = %summary(event),
         "Alert."
     );
+}
+
+/// The email for one delivery: the subject names the rule and the reply (or
+/// the section); the HTML part escapes every string that came from a
+/// portal.
+pub fn letter(rule: &str, event: &Event) -> Letter {
+    let line = summary(event);
+    let (subject, rows, link) = match event {
+        Event::Reply(e) => {
+            let reply = &e.data.reply;
+            let name = reply.doc_number.as_deref().unwrap_or(reply.title.as_str());
+            let mut rows = vec![
+                (
+                    "事件",
+                    e.event_type.trim_start_matches("govwire.").to_string(),
+                ),
+                ("标题", reply.title.clone()),
+            ];
+            let optional = [
+                ("文号", reply.doc_number.clone()),
+                ("主送", reply.addressee.clone()),
+                ("发文机关", reply.issuer.clone()),
+                (
+                    "办理结果",
+                    reply.handling_result.as_ref().map(|h| h.raw.clone()),
+                ),
+                ("成文日期", reply.signed_on.map(|d| d.to_string())),
+                ("发布日期", reply.published_on.map(|d| d.to_string())),
+            ];
+            rows.extend(optional.into_iter().filter_map(|(k, v)| Some((k, v?))));
+            if let Some(changes) = &e.data.changes {
+                let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+                rows.push(("变更字段", fields.join(", ")));
+            }
+            if let Some(reason) = &e.data.reason {
+                rows.push(("原因", reason.clone()));
+            }
+            (
+                format!("[govwire] {rule}: {name}"),
+                rows,
+                reply
+                    .url
+                    .clone()
+                    .filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+            )
+        }
+        Event::Portal(e) => (
+            format!(
+                "[govwire] {rule}: {} {}/{}",
+                e.event_type.trim_start_matches("govwire."),
+                e.data.portal,
+                e.data.section
+            ),
+            vec![
+                (
+                    "事件",
+                    e.event_type.trim_start_matches("govwire.").to_string(),
+                ),
+                ("门户", e.data.portal.to_string()),
+                ("栏目", e.data.section.to_string()),
+                ("原因", e.data.reason.clone()),
+            ],
+            None,
+        ),
+    };
+    let mut text = format!("{line}\n\n");
+    for (k, v) in &rows {
+        text.push_str(&format!("{k}：{v}\n"));
+    }
+    if let Some(url) = &link {
+        text.push_str(&format!("\n{url}\n"));
+    }
+    text.push_str(&format!("\n规则 rule: {rule}\n"));
+    let mut html = String::from(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"></head><body>",
+    );
+    html.push_str(&format!("<p>{}</p><table>", escape_html(&line)));
+    for (k, v) in &rows {
+        html.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
+            escape_html(k),
+            escape_html(v)
+        ));
+    }
+    html.push_str("</table>");
+    if let Some(url) = &link {
+        html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", escape_html(url)));
+    }
+    html.push_str(&format!(
+        "<p style=\"color:#666\">govwire · 规则 {}</p></body></html>",
+        escape_html(rule)
+    ));
+    Letter {
+        subject: one_line(&subject),
+        text,
+        html,
+    }
+}
+
+/// A digest: the matches a rule held past its rate limit, as one message.
+#[derive(Debug, Clone)]
+pub struct Digest {
+    /// The rule's name.
+    pub rule: String,
+    /// The held matches' one-line summaries, oldest first.
+    pub summaries: Vec<String>,
+    /// The held events (their CloudEvent JSON), in the same order.
+    pub events: Vec<Value>,
+    /// When the first match was held (names the digest's hour).
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+impl Digest {
+    /// The digest's webhook body: `{"rule", "summary", "digest": true,
+    /// "events": [...], "summaries": [...]}`.
+    pub fn webhook_body(&self) -> Vec<u8> {
+        let body = json!({
+            "rule": self.rule,
+            "summary": self.headline(),
+            "digest": true,
+            "summaries": self.summaries,
+            "events": self.events,
+        });
+        serde_json::to_vec(&body).unwrap_or_default()
+    }
+
+    /// The line that heads the digest.
+    pub fn headline(&self) -> String {
+        format!(
+            "{} matches of rule {} since {} (over its rate limit)",
+            self.summaries.len(),
+            self.rule,
+            self.since.format("%Y-%m-%d %H:%M UTC")
+        )
+    }
+
+    /// The idempotency key's event part: the same digest sent again carries
+    /// the same key.
+    pub fn key(&self) -> String {
+        format!("digest-{}", self.since.format("%Y%m%dT%H%M%S"))
+    }
+
+    /// The digest as an email.
+    pub fn letter(&self) -> Letter {
+        let headline = self.headline();
+        let mut text = format!("{headline}\n\n");
+        let mut html = format!(
+            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"></head><body><p>{}</p><ol>",
+            escape_html(&headline)
+        );
+        for line in &self.summaries {
+            text.push_str(&format!("- {line}\n"));
+            html.push_str(&format!("<li>{}</li>", escape_html(line)));
+        }
+        html.push_str("</ol></body></html>");
+        Letter {
+            subject: one_line(&format!(
+                "[govwire] {}: {} matches (digest)",
+                self.rule,
+                self.summaries.len()
+            )),
+            text,
+            html,
+        }
+    }
+}
+
+/// A subject on one line, at most 200 characters.
+fn one_line(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    flat.chars().take(200).collect()
 }

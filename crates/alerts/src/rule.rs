@@ -32,14 +32,15 @@ pub struct Rule {
     /// Words the meeting contains (`十七届人大五次会议`).
     #[serde(default)]
     pub meeting: Vec<String>,
-    /// Proposal kinds: `suggestion` (代表建议), `proposal` (政协提案), as in
-    /// the record.
+    /// Proposal kinds: `deputy_suggestion` (人大代表建议),
+    /// `member_proposal` (政协委员提案), as in the record.
     #[serde(default)]
     pub proposal_kind: Vec<String>,
     /// Proposal levels: `municipal`, `district`, as in the record.
     #[serde(default)]
     pub proposal_level: Vec<String>,
-    /// Reply kinds, as in the record (`answer`, …).
+    /// Reply kinds, as in the record: `answer` (答复), `co_handling_opinion`
+    /// (会办意见), `follow_up` (再次答复).
     #[serde(default)]
     pub reply_kind: Vec<String>,
     /// Words the issuer (发文机关) or the signatory contains.
@@ -63,6 +64,11 @@ pub struct Rule {
     /// With `changed`: the value a changed field has now (`adopted`).
     #[serde(default)]
     pub to: Option<String>,
+    /// At most this many deliveries per sink in any hour; past it, the
+    /// hour's further matches go out as one digest when the hour is over.
+    /// Default: no limit.
+    #[serde(default)]
+    pub max_per_hour: Option<u32>,
     /// The sinks (by name) a match is delivered to.
     #[serde(default)]
     pub sinks: Vec<String>,
@@ -213,6 +219,12 @@ impl Rule {
             if words.iter().any(|w| normalize(w).is_empty()) {
                 return err(key, "an empty word would match everything".into());
             }
+        }
+        if self.max_per_hour == Some(0) {
+            return err(
+                "max_per_hour",
+                "0 would hold every match; leave it out for no limit".into(),
+            );
         }
         if (self.from.is_some() || self.to.is_some()) && self.changed.is_empty() {
             return err("from", "`from` and `to` need `changed`".into());

@@ -71,6 +71,12 @@ enum Attempt {
 }
 
 impl Webhook {
+    /// The target as logs and previews show it: without credentials or
+    /// query, which may carry a token.
+    pub fn shown_url(&self) -> String {
+        redacted(&self.url)
+    }
+
     /// Checks the target's scheme.
     pub fn check(&self) -> Result<(), String> {
         match self.url.scheme() {

@@ -48,6 +48,12 @@ pub enum HandlerError {
     /// dead-lettered at once with this reason, since retrying cannot help.
     #[error("poison message: {0}")]
     Poison(String),
+    /// The message is fine but its effect failed for good after the
+    /// handler's own retries (a webhook that kept answering 500): it is
+    /// dead-lettered at once with this reason, so an operator can replay it
+    /// once the cause is mended.
+    #[error("gave up: {0}")]
+    GaveUp(String),
 }
 
 impl HandlerError {
@@ -286,6 +292,18 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
                 message_id = %message_id,
                 delivery_count,
                 "Poison message; dead-lettering it."
+            );
+            if let Err(error) = delivery.dead_letter(publisher, &reason).await {
+                error!(%error, queue = %queue, message_id = %message_id, "Failed to dead-letter message.");
+            }
+        }
+        Err(HandlerError::GaveUp(reason)) => {
+            error!(
+                reason = %reason,
+                queue = %queue,
+                message_id = %message_id,
+                delivery_count,
+                "Effect failed after its retries; dead-lettering the message."
             );
             if let Err(error) = delivery.dead_letter(publisher, &reason).await {
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to dead-letter message.");

@@ -98,9 +98,17 @@ pub const ARCHIVE_QUEUE: WorkQueue = WorkQueue {
     bindings: &["*.reply.*"],
 };
 
+/// Events for the alerts subscriber: every reply and portal event of every
+/// portal.
+pub const ALERTS_QUEUE: WorkQueue = WorkQueue {
+    name: "alerts",
+    exchange: ExchangeRole::Events,
+    bindings: &["*.reply.*", "*.portal.*"],
+};
+
 /// Every queue govwire's stages consume, in pipeline order (what
 /// `govwire dlq list` looks through).
-pub const QUEUES: [WorkQueue; 3] = [PARSER_QUEUE, NOTIFIER_QUEUE, ARCHIVE_QUEUE];
+pub const QUEUES: [WorkQueue; 4] = [PARSER_QUEUE, NOTIFIER_QUEUE, ARCHIVE_QUEUE, ALERTS_QUEUE];
 
 /// The properties a pipeline message carries besides its body.
 #[derive(Debug, Clone, PartialEq, Eq)]

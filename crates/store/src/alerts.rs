@@ -3,7 +3,9 @@
 //! A delivery recorded as sent is final: recording it again (the event
 //! redelivered, the subscriber restarted) changes nothing and says so, so a
 //! caller that records before it acknowledges never sends an event twice to
-//! one sink for one rule.
+//! one sink for one rule. A rule past its rate limit holds its matches
+//! (`held`, with their summary and event) until its hour is over, then sends
+//! them as one digest and marks them `digested`; both are final too.
 
 use chrono::{DateTime, Utc};
 
@@ -17,6 +19,10 @@ pub enum DeliveryStatus {
     Sent,
     /// Every attempt failed.
     Failed,
+    /// Past the rule's rate limit: waits for the hour's digest.
+    Held,
+    /// Went out in a digest.
+    Digested,
 }
 
 impl DeliveryStatus {
@@ -24,6 +30,8 @@ impl DeliveryStatus {
         match self {
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Held => "held",
+            DeliveryStatus::Digested => "digested",
         }
     }
 
@@ -31,6 +39,8 @@ impl DeliveryStatus {
         match s {
             "sent" => Ok(DeliveryStatus::Sent),
             "failed" => Ok(DeliveryStatus::Failed),
+            "held" => Ok(DeliveryStatus::Held),
+            "digested" => Ok(DeliveryStatus::Digested),
             other => Err(StoreError::Corrupt(format!(
                 "alert delivery status `{other}`"
             ))),
@@ -59,6 +69,10 @@ pub struct AlertDelivery {
     pub last_error: Option<String>,
     /// When it was decided.
     pub decided_at: DateTime<Utc>,
+    /// A held delivery: the one-line summary its digest lists.
+    pub summary: Option<String>,
+    /// A held delivery: the event (its CloudEvent JSON) its digest carries.
+    pub event: Option<String>,
 }
 
 /// A row of `alert_deliveries`, as stored.
@@ -73,6 +87,8 @@ struct DeliveryRow {
     attempts: i64,
     last_error: Option<String>,
     decided_at: String,
+    summary: Option<String>,
+    event: Option<String>,
 }
 
 impl DeliveryRow {
@@ -91,12 +107,14 @@ impl DeliveryRow {
             event_type: self.event_type,
             subject: self.subject,
             last_error: self.last_error,
+            summary: self.summary,
+            event: self.event,
         })
     }
 }
 
-const COLUMNS: &str =
-    "rule, event_id, sink, event_type, subject, status, attempts, last_error, decided_at";
+const COLUMNS: &str = "rule, event_id, sink, event_type, subject, status, attempts, last_error, \
+     decided_at, summary, event";
 
 impl Store {
     /// The delivery of `event_id` for `rule` to `sink`, if one was recorded.
@@ -120,9 +138,9 @@ impl Store {
         row.map(DeliveryRow::into_delivery).transpose()
     }
 
-    /// Records `delivery`. A delivery already recorded as sent is kept as it
-    /// is and `false` is returned; otherwise the row is written (a failed
-    /// one replaced) and `true` is returned.
+    /// Records `delivery`. A delivery already recorded as sent, held or
+    /// digested is kept as it is and `false` is returned; otherwise the row
+    /// is written (a failed one replaced) and `true` is returned.
     pub async fn record_alert_delivery(
         &self,
         delivery: &AlertDelivery,
@@ -133,11 +151,12 @@ impl Store {
             .execute(
                 &format!(
                     "INSERT INTO alert_deliveries ({COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                      ON CONFLICT (rule, event_id, sink) DO UPDATE SET \
                      status = excluded.status, attempts = excluded.attempts, \
-                     last_error = excluded.last_error, decided_at = excluded.decided_at \
-                     WHERE alert_deliveries.status <> 'sent'"
+                     last_error = excluded.last_error, decided_at = excluded.decided_at, \
+                     summary = excluded.summary, event = excluded.event \
+                     WHERE alert_deliveries.status = 'failed'"
                 ),
                 args![
                     delivery.rule.as_str(),
@@ -148,7 +167,9 @@ impl Store {
                     delivery.status.as_str(),
                     i64::from(delivery.attempts),
                     delivery.last_error.as_deref(),
-                    ts(delivery.decided_at)
+                    ts(delivery.decided_at),
+                    delivery.summary.as_deref(),
+                    delivery.event.as_deref()
                 ],
             )
             .await?;
@@ -176,11 +197,12 @@ impl Store {
         rows.into_iter().map(DeliveryRow::into_delivery).collect()
     }
 
-    /// How many deliveries of `rule` were sent since `since` (for a rule's
-    /// rate limit).
+    /// How many deliveries of `rule` to `sink` were sent one by one since
+    /// `since` (what a rule's rate limit counts; digests are not counted).
     pub async fn alert_deliveries_sent_since(
         &self,
         rule: &str,
+        sink: &str,
         since: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let mut conn = self.pool.acquire().await?;
@@ -188,10 +210,76 @@ impl Store {
             .exec()
             .fetch_one(
                 "SELECT COUNT(*) FROM alert_deliveries \
-                 WHERE rule = $1 AND status = 'sent' AND decided_at >= $2",
-                args![rule, ts(since)],
+                 WHERE rule = $1 AND sink = $2 AND status = 'sent' AND decided_at >= $3",
+                args![rule, sink, ts(since)],
             )
             .await?;
         narrow(count, "alert deliveries count")
+    }
+
+    /// The deliveries held before `before` and not yet digested, by rule,
+    /// sink and time held.
+    pub async fn held_alert_deliveries(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<AlertDelivery>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<DeliveryRow> = conn
+            .exec()
+            .fetch_all(
+                &format!(
+                    "SELECT {COLUMNS} FROM alert_deliveries \
+                     WHERE status = 'held' AND decided_at < $1 \
+                     ORDER BY rule, sink, decided_at, event_id"
+                ),
+                args![ts(before)],
+            )
+            .await?;
+        rows.into_iter().map(DeliveryRow::into_delivery).collect()
+    }
+
+    /// Marks the deliveries of `rule` to `sink` held before `before` as gone
+    /// out in a digest; returns how many were.
+    pub async fn mark_alert_digest(
+        &self,
+        rule: &str,
+        sink: &str,
+        before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let changed = conn
+            .exec()
+            .execute(
+                "UPDATE alert_deliveries SET status = 'digested', event = NULL \
+                 WHERE rule = $1 AND sink = $2 AND status = 'held' AND decided_at < $3",
+                args![rule, sink, ts(before)],
+            )
+            .await?;
+        Ok(changed)
+    }
+
+    /// How many deliveries were recorded, per rule and status (for
+    /// `govwire alerts list`).
+    pub async fn alert_delivery_counts(
+        &self,
+    ) -> Result<Vec<(String, DeliveryStatus, u64)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<(String, String, i64)> = conn
+            .exec()
+            .fetch_all(
+                "SELECT rule, status, COUNT(*) FROM alert_deliveries \
+                 GROUP BY rule, status ORDER BY rule, status",
+                args![],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|(rule, status, count)| {
+                Ok((
+                    rule,
+                    DeliveryStatus::parse(&status)?,
+                    narrow(count, "alert deliveries count")?,
+                ))
+            })
+            .collect()
     }
 }
