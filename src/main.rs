@@ -107,14 +107,14 @@ enum DlqCommand {
     /// List the messages of every dead-letter queue (or of one), without
     /// removing any.
     List {
-        /// A work queue (`parser`, `notifier`, `archive`); default: all.
+        /// A work queue (`parser`, `notifier`, `archive`, `alerts`); default: all.
         queue: Option<String>,
     },
     /// Put the messages of a dead-letter queue back into the queue they
     /// failed in (each confirmed before it leaves the dead-letter queue).
     Replay {
         /// The work queue whose dead letters to replay (`parser`,
-        /// `notifier`, `archive`).
+        /// `notifier`, `archive`, `alerts`).
         queue: String,
         /// Only the message with this id.
         #[arg(long)]

@@ -225,6 +225,12 @@ async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) ->
 }
 
 impl Pipeline {
+    /// The broker settings the stages run with (exchanges and prefix
+    /// included).
+    pub fn bus_config(&self) -> &BusConfig {
+        &self.bus_config
+    }
+
     pub fn events(&self) -> Vec<RecordedEvent> {
         self.recorder.all()
     }

@@ -2,10 +2,15 @@
 //! unique exchange, queue and database names, talking over the real broker
 //! to a real database (SQLite and PostgreSQL).
 
+mod alerts;
 mod harness;
 
 use std::time::Duration;
 
+use alerts::{
+    email_and_update_rules_deliver_what_they_match,
+    webhook_deliveries_are_signed_retried_and_never_repeated,
+};
 use govwire_store::testing::{fresh_postgres, fresh_sqlite, TestDb};
 use harness::{corpus_goldens, spawn_pipeline, wait_until, Names};
 
@@ -176,6 +181,8 @@ on_both_backends!(
     every_reply_reaches_the_archive_exactly_once,
     an_edit_yields_exactly_one_update_naming_the_changed_field,
     restarting_the_pipeline_publishes_nothing_new,
+    webhook_deliveries_are_signed_retried_and_never_repeated,
+    email_and_update_rules_deliver_what_they_match,
 );
 mod dead_letters;
 mod withdrawal;

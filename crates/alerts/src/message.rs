@@ -255,3 +255,52 @@ fn one_line(text: &str) -> String {
         .collect();
     flat.chars().take(200).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use govwire_model::event::ReplyEvent;
+    use govwire_model::{EventType, Reply};
+
+    use super::*;
+
+    #[test]
+    fn an_email_escapes_what_the_portal_wrote() {
+        let mut reply: Reply = serde_json::from_value(json!({
+            "id": "shpt:1", "portal": "shpt", "title": "关于<script>alert(1)</script>&的答复",
+            "doc_number": null, "issuer_banner": null, "issuer": "某局\"><img src=x>",
+            "signer": null, "addressee": null, "reply_kind": null,
+            "proposal": {"kind": null, "level": null, "meeting": null, "term": null,
+                         "session": null, "number": null, "subject": null,
+                         "proposers": [], "co_proposers": null},
+            "handling_result": null, "disclosure": null, "index_number": null,
+            "topic": null, "publisher": null, "signatory": null, "signed_on": null,
+            "contact": null, "notes": [], "cc": [], "printed_by": null, "printed_on": null,
+            "attachment_notes": [], "attachments": [], "body": {"sections": []},
+            "warnings": [], "url": "javascript:alert(1)", "urls": [], "published_on": null,
+            "fetched_at": null, "content_sha256": "", "version": 1, "parser_version": "t"
+        }))
+        .expect("a record");
+        reply.url = Some("javascript:alert(1)".into());
+        let event = Event::Reply(Box::new(ReplyEvent::for_reply(
+            EventType::ReplyPublished,
+            reply,
+            None,
+            None,
+            chrono::Utc.with_ymd_and_hms(2026, 7, 7, 8, 0, 0).unwrap(),
+        )));
+        let letter = letter("lifts", &event);
+        assert!(!letter.html.contains("<script"), "{}", letter.html);
+        assert!(!letter.html.contains("<img"), "{}", letter.html);
+        assert!(letter
+            .html
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;&amp;"));
+        assert!(!letter.html.contains("javascript:"), "only http(s) links");
+        assert!(letter.text.contains("关于<script>alert(1)</script>&的答复"));
+        assert!(
+            letter.subject.starts_with("[govwire] lifts: 关于"),
+            "{}",
+            letter.subject
+        );
+    }
+}
