@@ -229,3 +229,34 @@ async fn record(
         .await
         .unwrap();
 }
+
+/// The README's few lines of Python verify what govwire signs, and refuse a
+/// changed body or another secret.
+#[test]
+fn the_readme_python_verifies_a_webhook_signature() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("```python\nimport hashlib, hmac, time")
+        .expect("the README shows how to verify a signature in Python");
+    let code = &readme[start + "```python\n".len()..];
+    let code = &code[..code.find("```").unwrap()];
+    let body = r#"{"rule":"lifts","summary":"【reply.published】…"}"#;
+    let now = Utc::now().timestamp();
+    let header = govwire_alerts::signature::sign(b"s3cret", now, body.as_bytes());
+    let script = format!(
+        "{code}\nimport sys\nh = {header:?}\nb = {body:?}.encode()\n\
+         print(verify(b's3cret', h, b), verify(b'other', h, b), verify(b's3cret', h, b + b' '))\n"
+    );
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("python3 runs (install it: apt-get install python3)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.trim(), "True False False");
+}
