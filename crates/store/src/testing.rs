@@ -40,6 +40,9 @@ pub const TABLES: &[&str] = &[
     "archive_events",
     "archive_replies",
     "archive_versions",
+    "analytics_events",
+    "analytics_replies",
+    "analytics_words",
     "write_checks",
 ];
 
