@@ -68,8 +68,8 @@ h2{font-size:1.15rem;margin:0 0 .6rem}\
 .totals dd{margin:0;font-size:1.6rem;font-weight:bold;font-variant-numeric:tabular-nums}\
 section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:14px 16px;margin:14px 0}\
 svg.chart{display:block;width:100%;height:auto;margin:0 auto}\
-svg text{font-size:13px;fill:#374151}\
-svg text.value{font-size:11px;fill:#111827}\
+svg text{font-size:14px;fill:#374151}\
+svg text.value{font-size:12px;fill:#111827}\
 svg text.unit,svg text.axis-title{fill:#6b7280}\
 .note{color:#4b5563;font-size:.9rem;margin:.4rem 0 0}\
 .empty{color:#6b7280;background:#f9fafb;border:1px dashed #d1d5db;border-radius:6px;\
@@ -78,9 +78,9 @@ table{border-collapse:collapse;width:100%;font-size:.95rem}\
 th,td{padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}\
 th{color:#4b5563;font-weight:normal}\
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
-.split{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:14px}\
-h3{font-size:1rem;margin:.2rem 0 .4rem}\
-footer{color:#6b7280;font-size:.85rem;margin-top:1rem}";
+h3{font-size:1rem;margin:.8rem 0 .3rem}\
+footer{color:#6b7280;font-size:.85rem;margin-top:1rem}\
+@media (max-width:480px){main{padding:8px 8px 24px}section{padding:10px 8px}}";
 
 /// The report of `analytics`, made at `made_at`: one HTML page.
 pub fn render(analytics: &Analytics, made_at: DateTime<Utc>) -> String {
@@ -169,6 +169,69 @@ fn month_range(months: &[&str]) -> Vec<String> {
     out
 }
 
+/// The labels of a month axis: every month while there are at most a
+/// year's worth, else the year under each January (every second, fifth…
+/// January when years are too narrow for their labels), and the first
+/// month when it is far enough from the first January.
+fn month_labels(months: &[String]) -> Vec<Option<String>> {
+    if months.len() <= 12 {
+        return months.iter().cloned().map(Some).collect();
+    }
+    // Room a label needs, in months of the axis.
+    let month_w = svg::COLUMNS_WIDTH * 0.9 / months.len() as f64;
+    let room = (64.0 / month_w).ceil() as usize;
+    let years_apart = [1, 2, 5, 10, 20, 50]
+        .into_iter()
+        .find(|y| y * 12 >= room)
+        .unwrap_or(100);
+    let first_january = months.iter().position(|m| m.ends_with("-01"));
+    months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let year = m.get(..4).unwrap_or(m);
+            let january = m.ends_with("-01");
+            let year_shown = year.parse::<usize>().is_ok_and(|y| y % years_apart == 0);
+            if january && year_shown {
+                Some(format!("{year}年"))
+            } else if i == 0 && first_january.is_none_or(|j| j >= room) {
+                Some(m.clone())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The prefix every name in `names` shares, up to its last `区`, `市` or
+/// `县` (`上海市普陀区`), when there are several names and each keeps
+/// something after it: what a ranking of organs of one place can leave
+/// out.
+fn shared_place(names: &[&str]) -> Option<String> {
+    let (first, rest) = names.split_first()?;
+    if rest.is_empty() {
+        return None;
+    }
+    let mut common: Vec<char> = first.chars().collect();
+    for name in rest {
+        let n = common
+            .iter()
+            .zip(name.chars())
+            .take_while(|(a, b)| **a == *b)
+            .count();
+        common.truncate(n);
+    }
+    let end = common
+        .iter()
+        .rposition(|c| matches!(c, '区' | '市' | '县'))?
+        + 1;
+    let prefix: String = common[..end].iter().collect();
+    names
+        .iter()
+        .all(|n| n.len() > prefix.len())
+        .then_some(prefix)
+}
+
 fn per_month(a: &Analytics) -> String {
     if a.published_months.is_empty() {
         let mut out = NO_DATA.to_string();
@@ -208,10 +271,13 @@ fn per_month(a: &Analytics) -> String {
         }],
         y_unit: "件",
         x_title: "发布月份",
+        labels: Some(&month_labels(&categories)),
     });
     let _ = write!(
         out,
-        "\n<p class=\"note\">共 {} 件有发布日期；发布日期未知的 {} 件未计入图中。</p>",
+        "\n<p class=\"note\">横轴从 {} 到 {}。共 {} 件有发布日期；发布日期未知的 {} 件未计入图中。</p>",
+        escape(categories.first().map_or("", String::as_str)),
+        escape(categories.last().map_or("", String::as_str)),
         a.totals.replies - a.published_unknown,
         a.published_unknown
     );
@@ -283,13 +349,22 @@ fn issuers(a: &Analytics) -> String {
         .iter()
         .find(|c| c.key.is_none())
         .map_or(0, |c| c.count);
+    let names: Vec<&str> = named.iter().filter_map(|c| c.key.as_deref()).collect();
+    let place = shared_place(&names);
     let mut out = if named.is_empty() {
         NO_DATA.to_string()
     } else {
         let rows = count_rows(
             &named,
             a.totals.replies,
-            |k| k.unwrap_or_default().to_string(),
+            |k| {
+                let name = k.unwrap_or_default();
+                place
+                    .as_deref()
+                    .and_then(|p| name.strip_prefix(p))
+                    .unwrap_or(name)
+                    .to_string()
+            },
             |_| BLUE,
         );
         svg::rows(
@@ -314,6 +389,13 @@ fn issuers(a: &Analytics) -> String {
             "。".into()
         },
     );
+    if let Some(place) = place {
+        let _ = write!(
+            out,
+            "<p class=\"note\">图中单位名称省略了共同的前缀“{}”。</p>",
+            escape(&place)
+        );
+    }
     out
 }
 
@@ -345,6 +427,7 @@ fn delays(a: &Analytics) -> String {
         }],
         y_unit: "件",
         x_title: "成文至发布（天）",
+        labels: None,
     });
     let days = |v: Option<i64>| v.map_or("—".to_string(), |v| format!("{v} 天"));
     let _ = write!(
@@ -408,6 +491,7 @@ fn activity(a: &Analytics) -> String {
         series: &series,
         y_unit: "件",
         x_title: "事件月份",
+        labels: Some(&month_labels(&categories)),
     })
 }
 
@@ -416,7 +500,7 @@ fn make_up(a: &Analytics) -> String {
         return NO_DATA.into();
     }
     let total = a.totals.replies;
-    let mut out = String::from("<div class=\"split\">");
+    let mut out = String::new();
     for (id, heading, counts, label) in [
         (
             "chart-reply-kinds",
@@ -446,11 +530,10 @@ fn make_up(a: &Analytics) -> String {
         });
         let _ = write!(
             out,
-            "<div><h3>{heading}</h3>{}</div>",
+            "<h3>{heading}</h3>{}\n",
             svg::rows(id, heading, &format!("按{heading}统计的答复件数。"), &rows)
         );
     }
-    out.push_str("</div>\n");
     out.push_str(&count_table(
         "按门户",
         "门户",
@@ -544,6 +627,60 @@ mod tests {
         assert_eq!(escape("区教育局"), "区教育局");
     }
 
+    fn count(key: &str, count: u64) -> Count {
+        Count {
+            key: Some(key.into()),
+            count,
+        }
+    }
+
+    #[test]
+    fn scraped_strings_are_escaped_wherever_the_report_writes_them() {
+        let hostile = "<script>alert(1)</script> & 区教育局";
+        let analytics = Analytics {
+            totals: govwire_store::AnalyticsTotals {
+                replies: 2,
+                active: 2,
+                withdrawn: 0,
+                events: 2,
+            },
+            portals: vec![count("a&b", 2)],
+            published_months: vec![govwire_store::MonthCount {
+                month: "2025-07".into(),
+                count: 2,
+            }],
+            published_unknown: 0,
+            result_categories: vec![count("<i>new</i>", 2)],
+            reply_kinds: vec![count("answer", 2)],
+            proposal_kinds: vec![count("member_proposal", 2)],
+            proposal_levels: vec![count("district", 2)],
+            meetings: vec![count(hostile, 2)],
+            issuers: vec![count(hostile, 2)],
+            delay: govwire_store::DelayDistribution {
+                with_dates: 0,
+                without_dates: 2,
+                negative: 0,
+                median_days: None,
+                p90_days: None,
+                buckets: vec![],
+            },
+            event_months: vec![],
+            title_words: vec![govwire_store::WordCount {
+                word: "<b>电梯</b>".into(),
+                count: 2,
+                replies: 2,
+            }],
+        };
+        let html = render(&analytics, Utc::now());
+        for raw in ["<script", "<i>", "<b>", "a&b"] {
+            assert!(!html.contains(raw), "{raw} written unescaped");
+        }
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; 区教育局"));
+        assert!(html.contains("a&amp;b"));
+        assert!(html.contains("&lt;i&gt;new&lt;/i&gt;"));
+        assert!(html.contains("&lt;b&gt;电梯&lt;/b&gt;"));
+    }
+
     #[test]
     fn the_month_axis_has_every_month_between_the_first_and_the_last() {
         assert_eq!(
@@ -551,5 +688,35 @@ mod tests {
             ["2022-11", "2022-12", "2023-01", "2023-02"]
         );
         assert_eq!(month_range(&[]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn organs_of_one_place_are_ranked_without_the_place() {
+        assert_eq!(
+            shared_place(&[
+                "上海市普陀区教育局",
+                "上海市普陀区教育学院",
+                "上海市普陀区人民政府"
+            ]),
+            Some("上海市普陀区".into())
+        );
+        assert_eq!(shared_place(&["上海市普陀区教育局"]), None);
+        assert_eq!(shared_place(&["上海市普陀区", "上海市普陀区教育局"]), None);
+        assert_eq!(shared_place(&["区教育局", "市教育局"]), None);
+    }
+
+    #[test]
+    fn a_long_month_axis_is_labelled_by_year() {
+        let months = month_range(&["2019-03", "2021-02"]);
+        let labels: Vec<String> = month_labels(&months).into_iter().flatten().collect();
+        assert_eq!(labels, ["2019-03", "2020年", "2021年"]);
+        let months = month_range(&["2019-07", "2026-07"]);
+        let labels: Vec<String> = month_labels(&months).into_iter().flatten().collect();
+        assert_eq!(labels[0], "2020年", "the first month is too close to label");
+        let decades = month_range(&["1990-01", "2026-07"]);
+        let labels: Vec<String> = month_labels(&decades).into_iter().flatten().collect();
+        assert_eq!(labels, ["1990年", "2000年", "2010年", "2020年"]);
+        let short = month_range(&["2025-11", "2026-01"]);
+        assert_eq!(month_labels(&short).iter().flatten().count(), 3);
     }
 }

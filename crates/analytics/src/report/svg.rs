@@ -9,7 +9,14 @@ use std::fmt::Write;
 use super::escape;
 
 /// Font size of chart text, in the chart's units.
-const FONT: f64 = 13.0;
+const FONT: f64 = 14.0;
+
+/// The width of a column chart, in its units: narrow enough that its text
+/// stays legible when a phone's screen shrinks it.
+pub(crate) const COLUMNS_WIDTH: f64 = 520.0;
+
+/// The widest a column chart's category may be, in the chart's units.
+const MAX_GROUP: f64 = 96.0;
 
 /// The width `text` takes at `font`: CJK characters are square, Latin
 /// letters and digits about half as wide. An estimate, used to leave room
@@ -100,6 +107,9 @@ pub(crate) struct Columns<'a> {
     pub y_unit: &'a str,
     /// The title of the x axis (`发布月份`).
     pub x_title: &'a str,
+    /// The label under each category, `None` for a category left
+    /// unlabelled; when absent, every category's own name that fits.
+    pub labels: Option<&'a [Option<String>]>,
 }
 
 /// A column chart: each category a group of columns, one per series, on a
@@ -108,7 +118,7 @@ pub(crate) struct Columns<'a> {
 /// over the columns where there is room, and a legend when there is more
 /// than one series.
 pub(crate) fn columns(chart: &Columns<'_>) -> String {
-    let (width, height) = (640.0, 320.0);
+    let (width, height) = (COLUMNS_WIDTH, 300.0);
     let (left, right, top, bottom) = (44.0, 12.0, 36.0, 58.0);
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
@@ -150,8 +160,10 @@ pub(crate) fn columns(chart: &Columns<'_>) -> String {
         unit = escape(chart.y_unit),
     );
 
-    // Columns, and their values where there is room.
-    let group_w = plot_w / n;
+    // Columns, and their values where there is room. A few categories do
+    // not make columns wider than a hand's breadth: they stand centred.
+    let group_w = (plot_w / n).min(MAX_GROUP);
+    let left = left + (plot_w - group_w * n) / 2.0;
     let gap = (group_w * 0.2).min(16.0);
     let bar_w = (group_w - gap) / chart.series.len().max(1) as f64;
     let show_values = bar_w >= text_width(&max.to_string(), FONT * 0.85) + 2.0;
@@ -185,7 +197,8 @@ pub(crate) fn columns(chart: &Columns<'_>) -> String {
         }
     }
 
-    // Category labels: every one that fits, evenly spaced.
+    // Category labels: those given, or every name that fits, evenly
+    // spaced.
     let widest = chart
         .categories
         .iter()
@@ -193,9 +206,14 @@ pub(crate) fn columns(chart: &Columns<'_>) -> String {
         .fold(0.0, f64::max);
     let every = ((widest + 8.0) / group_w).ceil().max(1.0) as usize;
     for (i, category) in chart.categories.iter().enumerate() {
-        if i % every != 0 {
-            continue;
-        }
+        let label = match chart.labels {
+            Some(labels) => match labels.get(i).cloned().flatten() {
+                Some(label) => label,
+                None => continue,
+            },
+            None if i % every != 0 => continue,
+            None => category.clone(),
+        };
         let cx = left + group_w * (i as f64 + 0.5);
         let _ = write!(
             svg,
@@ -205,13 +223,13 @@ pub(crate) fn columns(chart: &Columns<'_>) -> String {
             y0 = num(top + plot_h),
             y1 = num(top + plot_h + 4.0),
             ty = num(top + plot_h + 18.0),
-            label = escape(category),
+            label = escape(&label),
         );
     }
     let _ = write!(
         svg,
         "<text x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" class=\"axis-title\">{title}</text>",
-        x = num(left + plot_w / 2.0),
+        x = num(width / 2.0),
         y = num(height - 10.0),
         title = escape(chart.x_title),
     );
@@ -256,14 +274,14 @@ pub(crate) struct Row {
 /// A horizontal bar chart: one labelled row per entry, bars in proportion
 /// to the largest value, each followed by its note.
 pub(crate) fn rows(id: &str, title: &str, desc: &str, rows: &[Row]) -> String {
-    let width = 560.0;
+    let width = 460.0;
     let row_h = 28.0;
     let (top, bottom) = (6.0, 6.0);
     let label_w = rows
         .iter()
         .map(|r| text_width(&r.label, FONT))
         .fold(0.0, f64::max)
-        .clamp(40.0, 210.0);
+        .clamp(40.0, 190.0);
     let note_w = rows
         .iter()
         .map(|r| text_width(&r.note, FONT))
@@ -322,10 +340,10 @@ mod tests {
     #[test]
     fn long_labels_are_shortened_to_fit() {
         let long = "上海市普陀区人民政府办公室关于某某事项的函";
-        let short = fit(long, 100.0, 13.0);
+        let short = fit(long, 100.0, FONT);
         assert!(short.ends_with('…'));
-        assert!(text_width(&short, 13.0) <= 100.0);
-        assert_eq!(fit("区教育局", 100.0, 13.0), "区教育局");
+        assert!(text_width(&short, FONT) <= 100.0);
+        assert_eq!(fit("区教育局", 100.0, FONT), "区教育局");
     }
 
     #[test]
@@ -341,7 +359,7 @@ mod tests {
                 color: "#000",
             }],
         );
-        assert!(svg.starts_with("<svg class=\"chart\" id=\"c\" viewBox=\"0 0 560 "));
+        assert!(svg.starts_with("<svg class=\"chart\" id=\"c\" viewBox=\"0 0 460 "));
         assert!(svg.contains("role=\"img\""));
         assert!(svg.contains("<title id=\"c-title\">标题 &lt;b&gt;</title>"));
         assert!(svg.contains("A&amp;B"));

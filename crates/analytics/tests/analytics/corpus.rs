@@ -70,7 +70,13 @@ async fn the_corpus_counted_by_analytics_agrees_with_the_archive_and_redelivery_
         r.handling_result
             .as_ref()
             .and_then(|h| h.category)
-            .map(|c| serde_json::to_value(c).unwrap().as_str().unwrap().to_string())
+            .map(|c| {
+                serde_json::to_value(c)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
     }));
     let analytics_results: BTreeMap<Option<String>, u64> = analytics
         .result_categories

@@ -147,7 +147,10 @@ async fn the_corpus_report_renders_its_charts_and_totals_in_a_browser() {
     assert_eq!(dom.matches("<svg").count(), charts.len(), "{dom}");
     assert_eq!(dom.matches("role=\"img\"").count(), charts.len());
     for title in charts {
-        assert!(dom.contains(&format!("-title\">{title}</title>")), "no chart {title}");
+        assert!(
+            dom.contains(&format!("-title\">{title}</title>")),
+            "no chart {title}"
+        );
     }
     let t = analytics.totals;
     for (id, value) in [

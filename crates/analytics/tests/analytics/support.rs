@@ -95,7 +95,12 @@ pub fn corpus_events() -> Vec<ReplyEvent> {
         .find(|r| r.id != first.id)
         .expect("the corpus holds two replies")
         .clone();
-    events.push(ReplyEvent::withdrawn(first.clone(), "404 on 3 visits", 0, tick()));
+    events.push(ReplyEvent::withdrawn(
+        first.clone(),
+        "404 on 3 visits",
+        0,
+        tick(),
+    ));
     events.push(ReplyEvent::withdrawn(second, "404 on 3 visits", 0, tick()));
     events.push(ReplyEvent::restored(first, 1, tick()));
     events
