@@ -528,9 +528,9 @@ fn make_up(a: &Analytics) -> String {
                 "#9ca3af"
             }
         });
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<h3>{heading}</h3>{}\n",
+            "<h3>{heading}</h3>{}",
             svg::rows(id, heading, &format!("按{heading}统计的答复件数。"), &rows)
         );
     }
