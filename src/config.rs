@@ -7,7 +7,7 @@
 //! ([`AmqpConfig`] in the bus, [`CrawlerConfig`] in the crawler,
 //! [`NotifierConfig`] in the notifier, [`ArchiveConfig`] in the archive,
 //! [`AlertsConfig`] in alerts, which also reads `alerts.toml` beside the
-//! file).
+//! file, [`AnalyticsConfig`] in analytics).
 //! This module composes them with `[log]` and `[store]`, applies the
 //! overrides, checks what spans sections, and loads portal profiles. Every
 //! key has a default, so a file needs only the keys it changes; the shipped
@@ -24,6 +24,7 @@ use govwire_bus::BusConfig;
 use govwire_model::PortalProfile;
 
 pub use govwire_alerts::AlertsConfig;
+pub use govwire_analytics::AnalyticsConfig;
 pub use govwire_archive::ArchiveConfig;
 pub use govwire_bus::AmqpConfig;
 pub use govwire_crawler::CrawlerConfig;
@@ -51,6 +52,8 @@ pub struct Config {
     pub archive: ArchiveConfig,
     /// `[alerts]`: the alerts subscriber's rules and sinks.
     pub alerts: AlertsConfig,
+    /// `[analytics]`: the analytics subscriber and its report.
+    pub analytics: AnalyticsConfig,
 }
 
 /// `[log]`, read by [`crate::telemetry`].
@@ -192,6 +195,16 @@ impl Config {
             self.store.url.clone()
         } else {
             self.alerts.store_url.clone()
+        }
+    }
+
+    /// The analytics subscriber's database URL (its own, or the shared
+    /// store's).
+    pub fn analytics_store_url(&self) -> SecretString {
+        if self.analytics.store_url.expose_secret().is_empty() {
+            self.store.url.clone()
+        } else {
+            self.analytics.store_url.clone()
         }
     }
 

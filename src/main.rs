@@ -49,6 +49,16 @@ enum Command {
     /// Deliver the events people's rules match (webhook, email, log); or,
     /// with `test` or `list`, look at the rules.
     Alerts(AlertsArgs),
+    /// Keep the aggregates of every reply (per month, result, issuer, …)
+    /// and serve them as JSON (`/analytics`) and as a report (`/report`).
+    Analytics(RunArgs),
+    /// Write the analytics report, one self-contained HTML file with its
+    /// charts, from the analytics store.
+    Report {
+        /// The file to write.
+        #[arg(long, default_value = "report.html")]
+        out: PathBuf,
+    },
     /// Run every stage in this one process.
     All(RunArgs),
     /// Print events as they arrive on the events exchange.
@@ -265,6 +275,20 @@ async fn run(cli: Cli) -> Result<()> {
             command: Some(command),
             ..
         }) => alerts_command(&config, command).await,
+        Command::Analytics(a) => run_services(&cli.config, &a, &[Service::Analytics]).await,
+        Command::Report { out } => {
+            let store = services::open_store(config.analytics_store_url()).await?;
+            let analytics = store
+                .analytics(govwire_analytics::api::REPORT_WORDS)
+                .await
+                .context("reading the aggregates");
+            store.close().await;
+            let html = govwire_analytics::report::render(&analytics?, chrono::Utc::now());
+            std::fs::write(&out, html)
+                .with_context(|| format!("cannot write the report to {}", out.display()))?;
+            println!("report written to {}", out.display());
+            Ok(())
+        }
         Command::All(a) => run_services(&cli.config, &a, &Service::ALL).await,
         Command::Backfill(a) => backfill(&cli.config, &a).await,
         Command::Init => {

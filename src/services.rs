@@ -32,16 +32,19 @@ pub enum Service {
     Archive,
     /// Delivers the events people's rules match.
     Alerts,
+    /// Keeps the aggregates and serves the report.
+    Analytics,
 }
 
 impl Service {
     /// Every stage, in pipeline order.
-    pub const ALL: [Service; 5] = [
+    pub const ALL: [Service; 6] = [
         Service::Crawler,
         Service::Parser,
         Service::Notifier,
         Service::Archive,
         Service::Alerts,
+        Service::Analytics,
     ];
 
     /// The name used in logs and on the command line.
@@ -52,6 +55,7 @@ impl Service {
             Service::Notifier => "notifier",
             Service::Archive => "archive",
             Service::Alerts => "alerts",
+            Service::Analytics => "analytics",
         }
     }
 }
@@ -66,6 +70,8 @@ pub struct RunPlan {
     pub portals: Vec<(PortalProfile, Option<String>)>,
     /// Overrides `archive.listen` (tests bind port 0).
     pub archive_listen: Option<SocketAddr>,
+    /// Overrides `analytics.listen` (tests bind port 0).
+    pub analytics_listen: Option<SocketAddr>,
 }
 
 /// Things a running pipeline reports back (for tests and `make demo`).
@@ -73,6 +79,8 @@ pub struct RunPlan {
 pub struct Reports {
     /// Receives the archive API's bound address.
     pub archive_bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+    /// Receives the analytics API's bound address.
+    pub analytics_bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 }
 
 /// Loads the configuration and profiles as the command line and environment
@@ -93,6 +101,7 @@ pub fn plan(
         config,
         portals,
         archive_listen: None,
+        analytics_listen: None,
     })
 }
 
@@ -219,6 +228,23 @@ pub async fn run(
                     .instrument(span),
                 );
             }
+            Service::Analytics => {
+                let store = store_of(service);
+                let settings = govwire_analytics::AnalyticsSettings {
+                    listen: Some(plan.analytics_listen.unwrap_or(config.analytics.listen)),
+                };
+                let bound = reports.analytics_bound.take();
+                tasks.spawn(
+                    async move {
+                        let result =
+                            govwire_analytics::run(bus.clone(), store, settings, token, bound)
+                                .await;
+                        bus.close().await;
+                        (service.name(), result)
+                    }
+                    .instrument(span),
+                );
+            }
             Service::Alerts => {
                 let store = store_of(service);
                 let alerts = govwire_alerts::Alerts::from_config(&config.alerts)?;
@@ -273,6 +299,7 @@ async fn declare_topology(service: Service, bus: &Bus) -> Result<()> {
         Service::Notifier => govwire_notifier::QUEUES,
         Service::Archive => govwire_archive::QUEUES,
         Service::Alerts => govwire_alerts::QUEUES,
+        Service::Analytics => govwire_analytics::QUEUES,
     };
     bus.declare_stage_queues(queues).await?;
     Ok(())
@@ -285,6 +312,7 @@ fn store_url(config: &Config, service: Service) -> Option<SecretString> {
         Service::Crawler | Service::Parser | Service::Notifier => config.store.url.clone(),
         Service::Archive => config.archive_store_url(),
         Service::Alerts => config.alerts_store_url(),
+        Service::Analytics => config.analytics_store_url(),
     })
 }
 
@@ -350,8 +378,8 @@ pub async fn check_writable(store: &Store, holder: &str) -> Result<()> {
     })
 }
 
-/// Creates the stores the configuration names (the main store and the
-/// archive's, when it is another) and applies their migrations:
+/// Creates the stores the configuration names (the main store and each
+/// subscriber's, when it is another) and applies their migrations:
 /// `govwire init`. Idempotent.
 pub async fn init_stores(config: &Config) -> Result<Vec<govwire_store::InitReport>> {
     let mut urls: Vec<SecretString> = Vec::new();

@@ -75,6 +75,7 @@ pub struct Pipeline {
     cancel: CancellationToken,
     handle: std::thread::JoinHandle<anyhow::Result<()>>,
     archive: String,
+    analytics: String,
     http: reqwest::Client,
 }
 
@@ -184,8 +185,10 @@ async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) ->
         config,
         portals,
         archive_listen: Some("127.0.0.1:0".parse().unwrap()),
+        analytics_listen: Some("127.0.0.1:0".parse().unwrap()),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let (analytics_tx, analytics_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     let cancel = CancellationToken::new();
     // The pipeline runs on its own thread and runtime, as the binary runs
     // it, so the test's runtime only drives the test.
@@ -202,11 +205,15 @@ async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) ->
             token,
             Reports {
                 archive_bound: Some(tx),
+                analytics_bound: Some(analytics_tx),
             },
         ))
     });
-    let archive = match tokio::time::timeout(Duration::from_secs(60), rx).await {
-        Ok(Ok(addr)) => format!("http://{addr}"),
+    let both = async { (rx.await, analytics_rx.await) };
+    let (archive, analytics) = match tokio::time::timeout(Duration::from_secs(60), both).await {
+        Ok((Ok(archive), Ok(analytics))) => {
+            (format!("http://{archive}"), format!("http://{analytics}"))
+        }
         _ => {
             cancel.cancel();
             let outcome = tokio::task::spawn_blocking(move || handle.join()).await;
@@ -220,11 +227,25 @@ async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) ->
         cancel,
         handle,
         archive,
+        analytics,
         http: reqwest::Client::new(),
     }
 }
 
 impl Pipeline {
+    /// `GET` of the analytics API at `path` (`/analytics`, `/report`): the
+    /// status and the body.
+    pub async fn analytics_get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.analytics))
+            .send()
+            .await
+            .expect("the analytics API answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
     /// The broker settings the stages run with (exchanges and prefix
     /// included).
     pub fn bus_config(&self) -> &BusConfig {

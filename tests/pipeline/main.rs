@@ -3,6 +3,7 @@
 //! to a real database (SQLite and PostgreSQL).
 
 mod alerts;
+mod analytics;
 mod harness;
 
 use std::time::Duration;
@@ -63,6 +64,7 @@ async fn every_reply_reaches_the_archive_exactly_once(db: TestDb) {
         harness::assert_same_content(golden, &archived);
         assert_eq!(archived["version"], 1);
     }
+    analytics::assert_analytics_agree_with_the_archive(&pipeline, &goldens).await;
     pipeline.stop().await;
     db.cleanup().await;
 }

@@ -106,9 +106,22 @@ pub const ALERTS_QUEUE: WorkQueue = WorkQueue {
     bindings: &["*.reply.*", "*.portal.*"],
 };
 
+/// Reply events for analytics: every reply event of every portal.
+pub const ANALYTICS_QUEUE: WorkQueue = WorkQueue {
+    name: "analytics",
+    exchange: ExchangeRole::Events,
+    bindings: &["*.reply.*"],
+};
+
 /// Every queue govwire's stages consume, in pipeline order (what
 /// `govwire dlq list` looks through).
-pub const QUEUES: [WorkQueue; 4] = [PARSER_QUEUE, NOTIFIER_QUEUE, ARCHIVE_QUEUE, ALERTS_QUEUE];
+pub const QUEUES: [WorkQueue; 5] = [
+    PARSER_QUEUE,
+    NOTIFIER_QUEUE,
+    ARCHIVE_QUEUE,
+    ALERTS_QUEUE,
+    ANALYTICS_QUEUE,
+];
 
 /// The properties a pipeline message carries besides its body.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,7 +23,11 @@
 //!   [`Store::apply_section_health`], …): the evidence the notifier's sweep
 //!   weighs, and its decisions recorded with their events;
 //! - archive ([`Store::archive_event`], [`Store::archive_list`], …): what a
-//!   subscriber received, idempotent on the event id.
+//!   subscriber received, idempotent on the event id;
+//! - analytics ([`Store::apply_analytics_event`], [`Store::analytics`]): the
+//!   analytics subscriber's projection of reply events (the current state
+//!   of each reply, its title words, the ledger of applied events) and the
+//!   aggregates read from it, idempotent on the event id.
 //!
 //! Internally `db` lets one body of SQL run on either backend; `error`
 //! holds [`StoreError`] and [`redact_url`]; `guard` holds the start-up
@@ -31,6 +35,7 @@
 //! (feature `testing`) gives tests fresh databases.
 
 mod alerts;
+mod analytics;
 mod archive;
 mod backfill;
 mod crawl;
@@ -58,6 +63,10 @@ use sqlx::{ConnectOptions, Connection};
 use tracing::{info, warn};
 
 pub use alerts::{AlertDelivery, DeliveryStatus};
+pub use analytics::{
+    Analytics, AnalyticsEvent, AnalyticsTotals, Count, DelayBucket, DelayDistribution,
+    MonthActivity, MonthCount, WordCount,
+};
 pub use backfill::BackfillCursor;
 pub use error::{redact_url, RedactedCause, StoreError};
 pub use guard::FileWatch;

@@ -40,6 +40,10 @@ pub const TABLES: &[&str] = &[
     "archive_events",
     "archive_replies",
     "archive_versions",
+    "alert_deliveries",
+    "analytics_events",
+    "analytics_replies",
+    "analytics_words",
     "write_checks",
 ];
 

@@ -1,6 +1,7 @@
 //! The store's behaviour, each test run on SQLite and on PostgreSQL.
 
 mod alerts;
+mod analytics;
 mod archive;
 mod connect;
 mod crawl;

@@ -1,0 +1,194 @@
+//! The analytics daemon.
+
+use std::net::SocketAddr;
+
+use chrono::Utc;
+use govwire_bus::{run_consumer, Bus, HandlerError};
+use govwire_model::event::ReplyEvent;
+use govwire_model::pipeline::{WorkQueue, ANALYTICS_QUEUE};
+use govwire_model::EventType;
+use govwire_store::{AnalyticsEvent, Store};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, Instrument};
+
+use crate::words::reply_words;
+
+/// The queue analytics declares before it starts: the one it consumes.
+pub const QUEUES: &[WorkQueue] = &[ANALYTICS_QUEUE];
+
+/// What analytics needs beyond the bus and the store.
+#[derive(Debug, Clone)]
+pub struct AnalyticsSettings {
+    /// Address of the HTTP API (`/analytics`, `/report`); `None` runs the
+    /// subscriber alone.
+    pub listen: Option<SocketAddr>,
+}
+
+/// The `[analytics]` section of `govwire.toml`. Every key has a default,
+/// the value the shipped file documents. [`AnalyticsConfig::settings`]
+/// turns it into what analytics runs with; which database it opens is the
+/// binary's to decide (`store_url`, or the shared store's when empty).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyticsConfig {
+    /// Address of the HTTP API ([`AnalyticsSettings::listen`]). Default
+    /// `127.0.0.1:8089`: reachable from the host only.
+    pub listen: SocketAddr,
+    /// Analytics' own database, which may hold a password; empty (the
+    /// default) for the same database as `store.url`. Serialized redacted.
+    #[serde(serialize_with = "serialize_redacted")]
+    pub store_url: SecretString,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8089)),
+            store_url: SecretString::from(String::new()),
+        }
+    }
+}
+
+impl AnalyticsConfig {
+    /// The settings as analytics takes them: the HTTP API on `listen`.
+    pub fn settings(&self) -> AnalyticsSettings {
+        AnalyticsSettings {
+            listen: Some(self.listen),
+        }
+    }
+}
+
+/// Writes a database URL with its password replaced by `***`, so a
+/// serialized configuration never holds it.
+fn serialize_redacted<S: Serializer>(url: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&govwire_store::redact_url(url.expose_secret()))
+}
+
+/// Runs analytics until `cancel`: the subscriber and, if configured, the
+/// HTTP API. Returns the bound API address through `bound` once listening.
+pub async fn run(
+    bus: Bus,
+    store: Store,
+    settings: AnalyticsSettings,
+    cancel: CancellationToken,
+    bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+) -> anyhow::Result<()> {
+    let queue = bus.declare_stage_queues(QUEUES).await?.remove(0);
+
+    let api = match settings.listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                anyhow::anyhow!("cannot listen on {addr} for the analytics API: {e}")
+            })?;
+            let local = listener.local_addr()?;
+            info!(address = %local, "Analytics API listening.");
+            if let Some(tx) = bound {
+                let _ = tx.send(local);
+            }
+            let app = crate::api::router(store.clone());
+            let stop = cancel.clone();
+            Some(tokio::spawn(
+                async move {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(async move { stop.cancelled().await })
+                        .await
+                }
+                .in_current_span(),
+            ))
+        }
+        None => None,
+    };
+
+    let consumer = bus.consumer(&queue, "govwire-analytics").await?;
+    let dead_letters = bus.publisher().await?;
+    info!(queue = %queue, "Analytics consuming reply events.");
+    let handler_store = store.clone();
+    let consumed = run_consumer(consumer, dead_letters, cancel.clone(), move |delivery| {
+        let store = handler_store.clone();
+        let body = delivery.body().to_vec();
+        async move { handle_event(&store, &body).await }
+    })
+    .await;
+    if let Some(api) = api {
+        // The API stops with the same token; wait for it to finish serving.
+        cancel.cancelled().await;
+        match api.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "Analytics API stopped with an error."),
+            Err(e) => tracing::warn!(error = %e, "Analytics API task failed."),
+        }
+    }
+    consumed?;
+    info!("Analytics stopped.");
+    Ok(())
+}
+
+/// Counts one reply event. Idempotent on the event id: an event applied
+/// before changes nothing. A message that is not a reply event, whose
+/// subject is not its reply's id, or whose reply has no version is poison;
+/// a store that fails is a transient error (an unavailable one holds the
+/// event until it answers).
+pub async fn handle_event(store: &Store, body: &[u8]) -> Result<(), HandlerError> {
+    let event: ReplyEvent = serde_json::from_slice(body)
+        .map_err(|e| HandlerError::Poison(format!("not a reply CloudEvent: {e}")))?;
+    let span = tracing::info_span!("event", event_id = %event.id, reply_id = %event.subject, portal = %event.portal());
+    async {
+        match event.kind() {
+            Some(
+                EventType::ReplyPublished
+                | EventType::ReplyUpdated
+                | EventType::ReplyRestored
+                | EventType::ReplyWithdrawn,
+            ) => {}
+            _ => {
+                return Err(HandlerError::Poison(format!(
+                    "event type `{}` is not a reply event",
+                    event.event_type
+                )))
+            }
+        }
+        let reply = &event.data.reply;
+        if reply.id != event.subject {
+            return Err(HandlerError::Poison(format!(
+                "event subject `{}` does not match the reply id `{}`",
+                event.subject, reply.id
+            )));
+        }
+        if reply.version == 0 {
+            return Err(HandlerError::Poison(format!(
+                "reply `{}` carries no version (0 is the parser's, before the notifier versions it)",
+                reply.id
+            )));
+        }
+        let title_words = reply_words(reply);
+        let new = store
+            .apply_analytics_event(
+                &AnalyticsEvent {
+                    event_id: &event.id,
+                    event_type: &event.event_type,
+                    time: event.time,
+                    reply,
+                    title_words: &title_words,
+                },
+                Utc::now(),
+            )
+            .await
+            .map_err(|e| {
+                let unavailable = e.is_unavailable();
+                HandlerError::transient(
+                    anyhow::Error::new(e).context("counting the event"),
+                    unavailable,
+                )
+            })?;
+        if new {
+            info!(version = reply.version, event_type = %event.event_type, "Reply event counted.");
+        } else {
+            debug!("Event already counted; nothing to do.");
+        }
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
