@@ -29,8 +29,10 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 
 portal_port=$(free_port)
 archive_port=$(free_port)
+analytics_port=$(free_port)
 portal="http://127.0.0.1:$portal_port"
 archive="http://127.0.0.1:$archive_port"
+analytics="http://127.0.0.1:$analytics_port"
 
 export GOVWIRE__AMQP__EVENTS_EXCHANGE="govwire.$run_id.events"
 export GOVWIRE__AMQP__PIPELINE_EXCHANGE="govwire.$run_id.pipeline"
@@ -38,6 +40,7 @@ export GOVWIRE__AMQP__QUEUE_PREFIX="govwire.$run_id"
 export GOVWIRE__AMQP__QUEUE_EXPIRES_SECS=120
 export GOVWIRE__STORE__URL="sqlite://$work/govwire.db"
 export GOVWIRE__ARCHIVE__LISTEN="127.0.0.1:$archive_port"
+export GOVWIRE__ANALYTICS__LISTEN="127.0.0.1:$analytics_port"
 export GOVWIRE__CRAWLER__MIN_DELAY_MS=50
 export GOVWIRE__CRAWLER__POLL_INTERVAL_SECS=2
 export GOVWIRE__CRAWLER__REVISIT_INTERVAL_SECS=2
@@ -62,7 +65,7 @@ tail -n +1 -f "$work/events.txt" | sed -u 's/^/   event: /' &
 pids+=($!)
 wait_for 20 "govwire tail to bind its queue" grep -q "Following" "$work/tail.log"
 
-echo "== govwire all (crawler, parser, notifier, archive) against the fixture"
+echo "== govwire all (crawler, parser, notifier, archive, alerts, analytics) against the fixture"
 "$bin" all --base-url "shpt=$portal" 2>"$work/pipeline.log" &
 pids+=($!)
 count() { curl -sf "$archive/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
@@ -81,3 +84,9 @@ echo "   versions archived:  $(count versions)"
 echo "   published events:   $(grep -c 'reply.published' "$work/events.txt" || true)"
 echo "   updated events:     $(grep -c 'reply.updated' "$work/events.txt" || true)"
 echo "   archive API:        $archive/replies (stopped with the demo)"
+analytics_total() { curl -sf "$analytics/analytics" | python3 -c "import json,sys; print(json.load(sys.stdin)['totals']['replies'])"; }
+counted() { [ "$(analytics_total 2>/dev/null || echo 0)" -ge "$replies" ]; }
+wait_for 60 "analytics to count every reply" counted
+curl -sf "$analytics/report" >"$work/report.html"
+mkdir -p target && cp "$work/report.html" target/demo-report.html
+echo "   analytics:          $(analytics_total) replies counted; report written to target/demo-report.html"

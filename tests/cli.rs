@@ -119,6 +119,7 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
         .env("GOVWIRE__AMQP__QUEUE_EXPIRES_SECS", "120")
         .env("GOVWIRE__STORE__URL", &db_url)
         .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0")
+        .env("GOVWIRE__ANALYTICS__LISTEN", "127.0.0.1:0")
         .env("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())

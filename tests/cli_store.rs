@@ -294,6 +294,8 @@ fn every_daemon_refuses_to_start_on_a_missing_sqlite_file_naming_it_and_govwire_
         &["parser"],
         &["notifier"],
         &["archive"],
+        &["alerts"],
+        &["analytics"],
         &["all"],
         &["backfill", "--portal", "shpt"],
     ] {
@@ -301,7 +303,8 @@ fn every_daemon_refuses_to_start_on_a_missing_sqlite_file_naming_it_and_govwire_
             govwire()
                 .args(args)
                 .env("GOVWIRE__STORE__URL", sqlite_url(&db))
-                .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0"),
+                .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0")
+                .env("GOVWIRE__ANALYTICS__LISTEN", "127.0.0.1:0"),
             &names,
         );
         let stderr = text(&out.stderr);
@@ -376,6 +379,7 @@ async fn govwire_all_exits_with_an_error_naming_its_sqlite_file_when_the_file_is
         .args(["all", "--base-url", &format!("shpt={}", portal.base_url())])
         .env("GOVWIRE__STORE__URL", &url)
         .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0")
+        .env("GOVWIRE__ANALYTICS__LISTEN", "127.0.0.1:0")
         .env("GOVWIRE__CRAWLER__MIN_DELAY_MS", "0");
     names.apply(&mut command);
     let mut running = Running::start(command);
@@ -410,7 +414,8 @@ async fn a_daemon_exits_with_an_error_naming_its_sqlite_file_when_the_file_is_re
     command
         .arg("archive")
         .env("GOVWIRE__STORE__URL", &url)
-        .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0");
+        .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0")
+        .env("GOVWIRE__ANALYTICS__LISTEN", "127.0.0.1:0");
     names.apply(&mut command);
     let mut running = Running::start(command);
     running.wait_for_line("Archive consuming reply events.", Duration::from_secs(60));

@@ -49,45 +49,8 @@
 //!
 //! # The JSON of `GET /analytics`
 //!
-//! Every breakdown counts the replies analytics knows, withdrawn ones
-//! included, each by its current record. A "count" is
-//! `{"key": <value or null>, "count": <replies>}`, `null` standing for
-//! replies whose record has no value; lists of counts are ordered most
-//! first, then by value, `null` last.
-//!
-//! - `totals.replies`: distinct replies; `totals.active`: those still
-//!   served by their portal; `totals.withdrawn`: those withdrawn (the
-//!   newest withdrawn/restored event said so); `totals.events`: distinct
-//!   events applied.
-//! - `portals`: counts per portal short id (`shpt`).
-//! - `published_months`: `[{"month": "YYYY-MM", "count"}]`, oldest first,
-//!   by the month of `published_on` (发布日期); only months with replies.
-//! - `published_unknown`: replies without a publication date.
-//! - `result_categories`: counts per handling-result category
-//!   (`adopted` 解决采纳, `partially_adopted` 部分采纳, `planned`
-//!   列入计划解决, `for_reference` 留作参考, `cannot_solve`
-//!   因条件限制无法解决; `null`: no result, or words outside the vocabulary).
-//! - `reply_kinds`: counts per reply kind (`answer`, `co_handling_opinion`,
-//!   `follow_up`).
-//! - `proposal_kinds`: counts per kind of proposal answered
-//!   (`deputy_suggestion`, `member_proposal`).
-//! - `proposal_levels`: counts per level of the meeting (`municipal`,
-//!   `district`).
-//! - `meetings`: counts per meeting as written (`区十五届政协五次会议`).
-//! - `issuers`: counts per issuing organ (发文机关), ranked.
-//! - `delay`: days from `signed_on` (成文日期) to `published_on`:
-//!   `with_dates` (replies with both dates), `without_dates` (replies
-//!   missing either, not counted further), `negative` (published before
-//!   signed: a date is wrong on the page; in no bucket), `median_days` and
-//!   `p90_days` (nearest rank over `with_dates`; `null` when there are
-//!   none), and `buckets`: `[{"min_days", "max_days", "count"}]` for 0–7,
-//!   8–14, 15–30, 31–60, 61–90 and over 90 days (`max_days` `null`).
-//! - `event_months`: `[{"month", "published", "updated", "withdrawn",
-//!   "restored"}]`, oldest first: events applied per month of the event's
-//!   time (China Standard Time) and type.
-//! - `title_words`: `[{"word", "count", "replies"}]`: occurrences over all
-//!   current titles and the number of replies whose title holds the word,
-//!   most occurrences first.
+//! Every field is described for its readers in `docs/analytics.md`; the
+//! types are `govwire_store::Analytics` and the types it holds.
 //!
 //! # Configuration
 //!

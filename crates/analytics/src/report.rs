@@ -126,7 +126,7 @@ fn totals(page: &mut String, a: &Analytics) {
     let _ = write!(page, "<dl class=\"totals\" id=\"totals\">");
     for (id, label, value) in [
         ("total-replies", "答复总数", t.replies),
-        ("total-active", "在公开", t.active),
+        ("total-active", "公开中", t.active),
         ("total-withdrawn", "已撤回", t.withdrawn),
         ("total-events", "收到事件", t.events),
         ("total-portals", "门户", a.portals.len() as u64),
