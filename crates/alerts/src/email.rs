@@ -201,21 +201,7 @@ fn describe(e: &lettre::transport::smtp::Error) -> String {
     text
 }
 
-/// Escapes text for HTML: `&`, `<`, `>`, `"` and `'`.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use govwire_model::html::escape as escape_html;
 
 #[cfg(test)]
 mod tests {

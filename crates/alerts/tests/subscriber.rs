@@ -16,27 +16,7 @@ use govwire_store::testing::TestDb;
 use govwire_store::DeliveryStatus;
 use serde_json::Value;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn on_sqlite() {
-                    let db = govwire_store::testing::fresh_sqlite().await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn on_postgres() {
-                    let db = govwire_store::testing::fresh_postgres().await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            }
-        )*
-    };
-}
+use govwire_store::on_both_backends;
 
 on_both_backends!(
     past_the_rate_limit_matches_are_held_and_sent_as_one_digest,

@@ -34,22 +34,7 @@ const GREEN: &str = "#16a34a";
 /// What a chart without data shows instead.
 const NO_DATA: &str = "<p class=\"empty\">暂无数据</p>";
 
-/// `text` made safe to write as HTML or SVG text or attribute value: `&`,
-/// `<`, `>`, `"` and `'` as character references.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use govwire_model::html::escape;
 
 /// The page's style: system CJK fonts (nothing is fetched), a column at
 /// most 880 px wide, charts as wide as the column.

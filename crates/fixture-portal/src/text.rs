@@ -191,21 +191,7 @@ pub fn is_heading(line: &str) -> bool {
     HEADING.is_match(line.trim_start())
 }
 
-/// `text` escaped for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use govwire_model::html::escape as escape_html;
 
 #[cfg(test)]
 mod tests {

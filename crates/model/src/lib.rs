@@ -17,6 +17,7 @@
 pub mod canonical;
 mod canonical_ser;
 pub mod event;
+pub mod html;
 pub mod ids;
 pub mod page;
 pub mod pipeline;

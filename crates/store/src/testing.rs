@@ -28,6 +28,33 @@ pub const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432
 /// The environment variable naming the PostgreSQL server tests use.
 pub const POSTGRES_URL_ENV: &str = "GOVWIRE_TEST_POSTGRES_URL";
 
+/// Runs each named `async fn(&TestDb)` on a fresh SQLite database and on a
+/// fresh PostgreSQL database, as the tests `<name>::on_sqlite` and
+/// `<name>::on_postgres`, each database cleaned up after. The calling test
+/// crate needs `tokio` (with its test macro).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_sqlite() {
+                    let db = $crate::testing::fresh_sqlite().await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_postgres() {
+                    let db = $crate::testing::fresh_postgres().await;
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            }
+        )*
+    };
+}
+
 /// Every table of the schema, for [`TestDb::count_rows`].
 pub const TABLES: &[&str] = &[
     "http_validators",

@@ -7,31 +7,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use govwire_model::event::{PreviousVersion, ReplyEvent};
 use govwire_model::{EventType, Reply};
 
-/// Runs each named `async fn(&TestDb)` on a fresh SQLite database and on a
-/// fresh PostgreSQL database, as `<name>::on_sqlite` and
-/// `<name>::on_postgres`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn on_sqlite() {
-                    let db = govwire_store::testing::fresh_sqlite().await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn on_postgres() {
-                    let db = govwire_store::testing::fresh_postgres().await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            }
-        )*
-    };
-}
-pub(crate) use on_both_backends;
+pub(crate) use govwire_store::on_both_backends;
 
 /// When the first corpus event happened; each later one a minute after the
 /// one before.

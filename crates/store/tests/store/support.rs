@@ -7,31 +7,7 @@ use govwire_model::event::{EventType, PreviousVersion, ReplyEvent};
 use govwire_model::Reply;
 use govwire_store::{Decision, KnownReply, OutboxEvent, ReplyKeys};
 
-/// Runs each named `async fn(&TestDb)` on a fresh SQLite database and on a
-/// fresh PostgreSQL database, as `<name>::on_sqlite` and
-/// `<name>::on_postgres`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn on_sqlite() {
-                    let db = govwire_store::testing::fresh_sqlite().await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn on_postgres() {
-                    let db = govwire_store::testing::fresh_postgres().await;
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            }
-        )*
-    };
-}
-pub(crate) use on_both_backends;
+pub(crate) use govwire_store::on_both_backends;
 
 /// The real reply (普府〔2022〕55号) as the parser hands it over: not yet
 /// versioned.
