@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 
 use chrono::Utc;
 use govwire_bus::{run_consumer, Bus, HandlerError};
-use govwire_model::event::ReplyEvent;
+use govwire_model::event::read_reply_event;
 use govwire_model::pipeline::{WorkQueue, ANALYTICS_QUEUE};
-use govwire_model::EventType;
+use govwire_serve::Api;
 use govwire_store::{AnalyticsEvent, Store};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
@@ -78,26 +78,16 @@ pub async fn run(
     let queue = bus.declare_stage_queues(QUEUES).await?.remove(0);
 
     let api = match settings.listen {
-        Some(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-                anyhow::anyhow!("cannot listen on {addr} for the analytics API: {e}")
-            })?;
-            let local = listener.local_addr()?;
-            info!(address = %local, "Analytics API listening.");
-            if let Some(tx) = bound {
-                let _ = tx.send(local);
-            }
-            let app = crate::api::router(store.clone());
-            let stop = cancel.clone();
-            Some(tokio::spawn(
-                async move {
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(async move { stop.cancelled().await })
-                        .await
-                }
-                .in_current_span(),
-            ))
-        }
+        Some(addr) => Some(
+            Api::start(
+                "analytics API",
+                addr,
+                crate::api::router(store.clone()),
+                cancel.clone(),
+                bound,
+            )
+            .await?,
+        ),
         None => None,
     };
 
@@ -114,11 +104,7 @@ pub async fn run(
     if let Some(api) = api {
         // The API stops with the same token; wait for it to finish serving.
         cancel.cancelled().await;
-        match api.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "Analytics API stopped with an error."),
-            Err(e) => tracing::warn!(error = %e, "Analytics API task failed."),
-        }
+        api.finish().await;
     }
     consumed?;
     info!("Analytics stopped.");
@@ -131,31 +117,10 @@ pub async fn run(
 /// a store that fails is a transient error (an unavailable one holds the
 /// event until it answers).
 pub async fn handle_event(store: &Store, body: &[u8]) -> Result<(), HandlerError> {
-    let event: ReplyEvent = serde_json::from_slice(body)
-        .map_err(|e| HandlerError::Poison(format!("not a reply CloudEvent: {e}")))?;
+    let event = read_reply_event(body).map_err(HandlerError::Poison)?;
     let span = tracing::info_span!("event", event_id = %event.id, reply_id = %event.subject, portal = %event.portal());
     async {
-        match event.kind() {
-            Some(
-                EventType::ReplyPublished
-                | EventType::ReplyUpdated
-                | EventType::ReplyRestored
-                | EventType::ReplyWithdrawn,
-            ) => {}
-            _ => {
-                return Err(HandlerError::Poison(format!(
-                    "event type `{}` is not a reply event",
-                    event.event_type
-                )))
-            }
-        }
         let reply = &event.data.reply;
-        if reply.id != event.subject {
-            return Err(HandlerError::Poison(format!(
-                "event subject `{}` does not match the reply id `{}`",
-                event.subject, reply.id
-            )));
-        }
         if reply.version == 0 {
             return Err(HandlerError::Poison(format!(
                 "reply `{}` carries no version (0 is the parser's, before the notifier versions it)",

@@ -149,6 +149,36 @@ pub type ReplyEvent = CloudEvent<ReplyEventData>;
 /// A portal event.
 pub type PortalEvent = CloudEvent<PortalEventData>;
 
+/// Reads a reply event as a subscriber receives it, holding it to what the
+/// contract promises: a reply event type (`published`, `updated`,
+/// `withdrawn`, `restored`) and a subject that is the reply's id. The error
+/// says what is wrong, for the dead-letter reason.
+pub fn read_reply_event(body: &[u8]) -> Result<ReplyEvent, String> {
+    let event: ReplyEvent =
+        serde_json::from_slice(body).map_err(|e| format!("not a reply CloudEvent: {e}"))?;
+    match event.kind() {
+        Some(
+            EventType::ReplyPublished
+            | EventType::ReplyUpdated
+            | EventType::ReplyRestored
+            | EventType::ReplyWithdrawn,
+        ) => {}
+        _ => {
+            return Err(format!(
+                "event type `{}` is not a reply event",
+                event.event_type
+            ))
+        }
+    }
+    if event.data.reply.id != event.subject {
+        return Err(format!(
+            "event subject `{}` does not match the reply id `{}`",
+            event.subject, event.data.reply.id
+        ));
+    }
+    Ok(event)
+}
+
 /// The deterministic event id: hex SHA-256 of the type, the subject and a
 /// discriminator (the content hash; for `withdrawn`/`restored` also how many
 /// times the reply was withdrawn before), separated by newlines.
