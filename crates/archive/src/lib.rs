@@ -11,6 +11,8 @@
 //!   `GET /replies/{id}/versions/{version}`, `GET /stats`, `GET /healthz`.
 
 pub mod api;
+pub mod export;
+pub mod feed;
 mod service;
 
 pub use service::{handle_event, run, ArchiveConfig, ArchiveSettings, QUEUES};
