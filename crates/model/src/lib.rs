@@ -19,6 +19,7 @@ mod canonical_ser;
 pub mod event;
 pub mod html;
 pub mod ids;
+pub mod labels;
 pub mod page;
 pub mod pipeline;
 pub mod profile;
