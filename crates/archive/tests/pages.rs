@@ -118,7 +118,11 @@ async fn shoot(url: &str, name: &str, width: u32, height: u32) {
     screenshot(url, &out, width, height).await;
     let png = std::fs::read(&out).unwrap();
     assert_eq!(png_size(&png), (width, height), "{name}");
-    assert!(png.len() > 20_000, "{name} looks empty ({} bytes)", png.len());
+    assert!(
+        png.len() > 20_000,
+        "{name} looks empty ({} bytes)",
+        png.len()
+    );
 }
 
 async fn the_list_a_reply_and_a_comparison_render_in_a_browser(db: &TestDb) {
@@ -153,7 +157,9 @@ async fn the_list_a_reply_and_a_comparison_render_in_a_browser(db: &TestDb) {
     assert!(goldens.len() <= 50 || list.contains("下一页"));
     for reply in &goldens {
         assert_eq!(
-            pages.matches(&format!(">{}</a>", escape(&reply.title))).count(),
+            pages
+                .matches(&format!(">{}</a>", escape(&reply.title)))
+                .count(),
             1,
             "{} is not listed once",
             reply.title
@@ -195,7 +201,10 @@ async fn the_list_a_reply_and_a_comparison_render_in_a_browser(db: &TestDb) {
          <td data-label=\"旧值\"><del>解决采纳</del></td><td data-label=\"新值\"><ins>部分采纳</ins></td></tr>"
     ));
     assert!(diff.contains(&format!("<ins>{ADDED}</ins>")));
-    assert!(diff.contains("经<ins>认真</ins>研究"), "a change inside a paragraph");
+    assert!(
+        diff.contains("经<ins>认真</ins>研究"),
+        "a change inside a paragraph"
+    );
     assert!(diff.contains("<del>"));
 
     // The API beside the pages still answers JSON.
@@ -211,7 +220,7 @@ async fn the_list_a_reply_and_a_comparison_render_in_a_browser(db: &TestDb) {
         shoot(&format!("{base}/"), "list.png", 1280, 1600).await;
         shoot(&format!("{base}/reply/{id}"), "reply.png", 1280, 3600).await;
         shoot(&diff_url, "diff.png", 1280, 2400).await;
-        shoot(&format!("{base}/reply/{id}"), "reply-phone.png", 390, 3600).await;
+        shoot(&format!("{base}/reply/{id}"), "reply-phone.png", 390, 6400).await;
         shoot(&format!("{base}/"), "list-phone.png", 390, 2400).await;
         shoot(&diff_url, "diff-phone.png", 390, 2400).await;
     }
@@ -251,7 +260,10 @@ async fn a_hostile_record_renders_as_text_in_a_browser(db: &TestDb) {
         let dom = dump_dom(&url).await;
         assert!(!dom.contains("<script"), "a script element on {url}");
         assert!(!dom.contains("<img"), "an image on {url}");
-        assert!(!dom.contains("href=\"javascript:"), "a script link on {url}");
+        assert!(
+            !dom.contains("href=\"javascript:"),
+            "a script link on {url}"
+        );
         assert!(
             dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
             "the title shows as text on {url}"
@@ -260,7 +272,10 @@ async fn a_hostile_record_renders_as_text_in_a_browser(db: &TestDb) {
     let page = dump_dom(&format!("{base}/reply/{}", segment("shpt:hostile"))).await;
     assert!(page.contains("<h1 id=\"title\">&lt;script&gt;alert(1)&lt;/script&gt;</h1>"));
     assert!(page.contains("\"quotes\" &amp; &lt;b&gt;粗体&lt;/b&gt;"));
-    assert!(page.contains("javascript:alert(3)"), "the URL shows as text");
+    assert!(
+        page.contains("javascript:alert(3)"),
+        "the URL shows as text"
+    );
     server.abort();
 }
 
@@ -270,14 +285,34 @@ async fn unknown_replies_and_bad_versions_are_answered_with_chinese_pages(db: &T
     let base = format!("http://{addr}");
     let id = segment(goldens[0].id.as_str());
     for (path, status, says) in [
-        ("/reply/shpt%3Anope".to_string(), 404, "档案中没有编号为“shpt:nope”的答复"),
+        (
+            "/reply/shpt%3Anope".to_string(),
+            404,
+            "档案中没有编号为“shpt:nope”的答复",
+        ),
         (format!("/reply/{id}?version=9"), 404, "没有第 9 版"),
-        (format!("/reply/{id}?version=x"), 400, "参数 version 应为版本号"),
+        (
+            format!("/reply/{id}?version=x"),
+            400,
+            "参数 version 应为版本号",
+        ),
         (format!("/reply/{id}/diff?from=1&to=2"), 404, "没有第 2 版"),
         (format!("/reply/{id}/diff"), 400, "请用参数 from 和 to"),
-        (format!("/reply/{id}/diff?from=1&to=1"), 400, "请指明两个不同的版本"),
-        (format!("/reply/{id}/diff?from=0&to=1"), 400, "参数 from 应为版本号"),
-        ("/reply/shpt%3Anope/diff?from=1&to=2".to_string(), 404, "档案中没有编号"),
+        (
+            format!("/reply/{id}/diff?from=1&to=1"),
+            400,
+            "请指明两个不同的版本",
+        ),
+        (
+            format!("/reply/{id}/diff?from=0&to=1"),
+            400,
+            "参数 from 应为版本号",
+        ),
+        (
+            "/reply/shpt%3Anope/diff?from=1&to=2".to_string(),
+            404,
+            "档案中没有编号",
+        ),
         ("/?offset=-1".to_string(), 400, "参数 offset 应为整数"),
     ] {
         let response = reqwest::get(format!("{base}{path}")).await.unwrap();

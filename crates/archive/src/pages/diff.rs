@@ -225,49 +225,63 @@ pub fn diff_body(old: &Body, new: &Body) -> Vec<BlockDiff> {
     out
 }
 
-/// Chinese names of the record's fields as a change names them (dotted
-/// paths); a field not listed shows its path.
+/// The record's fields as a change names them (dotted paths), in the
+/// order the document reads, with their Chinese names.
+const FIELDS: &[(&str, &str)] = &[
+    ("issuer_banner", "发文机关标志"),
+    ("doc_number", "发文字号"),
+    ("signer", "签发人"),
+    ("title", "标题"),
+    ("addressee", "主送机关"),
+    ("body", "正文"),
+    ("attachment_notes", "附件说明"),
+    ("signatory", "发文机关署名"),
+    ("signed_on", "成文日期"),
+    ("contact", "联系方式"),
+    ("contact.name", "联系人"),
+    ("contact.phone", "联系电话"),
+    ("contact.address", "联系地址"),
+    ("contact.postcode", "邮政编码"),
+    ("notes", "附注"),
+    ("cc", "抄送"),
+    ("printed_by", "印发机关"),
+    ("printed_on", "印发日期"),
+    ("handling_result", "办理结果"),
+    ("handling_result.raw", "办理结果"),
+    ("handling_result.category", "办理结果类别"),
+    ("reply_kind", "答复类型"),
+    ("issuer", "发文机关"),
+    ("index_number", "索引号"),
+    ("publisher", "发布机构"),
+    ("topic", "主题分类"),
+    ("disclosure", "公开属性"),
+    ("proposal", "所答复的建议或提案"),
+    ("proposal.kind", "建议或提案"),
+    ("proposal.level", "级别"),
+    ("proposal.meeting", "会议"),
+    ("proposal.term", "届"),
+    ("proposal.session", "次会议"),
+    ("proposal.number", "建议提案编号"),
+    ("proposal.subject", "建议提案题目"),
+    ("proposal.proposers", "提出人"),
+    ("proposal.co_proposers", "联名人数"),
+    ("attachments", "附件"),
+];
+
+/// The Chinese name of a changed field; a field not listed shows its path.
 fn field_label(field: &str) -> &str {
-    match field {
-        "title" => "标题",
-        "doc_number" => "发文字号",
-        "issuer_banner" => "发文机关标志",
-        "issuer" => "发文机关",
-        "signer" => "签发人",
-        "addressee" => "主送机关",
-        "reply_kind" => "答复类型",
-        "proposal.kind" => "建议或提案",
-        "proposal.level" => "级别",
-        "proposal.meeting" => "会议",
-        "proposal.term" => "届",
-        "proposal.session" => "次会议",
-        "proposal.number" => "建议提案编号",
-        "proposal.subject" => "建议提案题目",
-        "proposal.proposers" => "提出人",
-        "proposal.co_proposers" => "联名人数",
-        "handling_result" => "办理结果",
-        "handling_result.raw" => "办理结果",
-        "handling_result.category" => "办理结果类别",
-        "disclosure" => "公开属性",
-        "index_number" => "索引号",
-        "topic" => "主题分类",
-        "publisher" => "发布机构",
-        "signatory" => "发文机关署名",
-        "signed_on" => "成文日期",
-        "contact" => "联系方式",
-        "contact.name" => "联系人",
-        "contact.phone" => "联系电话",
-        "contact.address" => "联系地址",
-        "contact.postcode" => "邮政编码",
-        "notes" => "附注",
-        "cc" => "抄送",
-        "printed_by" => "印发机关",
-        "printed_on" => "印发日期",
-        "attachment_notes" => "附件说明",
-        "attachments" => "附件",
-        "body" => "正文",
-        other => other,
-    }
+    FIELDS
+        .iter()
+        .find(|(path, _)| *path == field)
+        .map_or(field, |(_, label)| label)
+}
+
+/// Where a changed field comes in the document; fields not listed last.
+fn field_rank(field: &str) -> usize {
+    FIELDS
+        .iter()
+        .position(|(path, _)| *path == field)
+        .unwrap_or(FIELDS.len())
 }
 
 /// A changed value as a reader reads it: nothing as 无, a vocabulary value
@@ -317,10 +331,81 @@ fn pieces_html(out: &mut String, pieces: &[Piece]) {
     }
 }
 
+/// Unchanged blocks shown on each side of a change.
+const CONTEXT: usize = 1;
+
+/// Runs of unchanged blocks at least this long, beyond the context, are
+/// folded into a `<details>` a reader opens when needed.
+const FOLD_AT: usize = 3;
+
+/// Writes the compared body: each block marked by what happened to it,
+/// long unchanged runs away from any change folded.
+fn blocks_html(out: &mut String, body: &[BlockDiff]) {
+    let changed = |b: &BlockDiff| !matches!(b, BlockDiff::Same(_));
+    let near_change: Vec<bool> = (0..body.len())
+        .map(|i| {
+            let end = (i + CONTEXT + 1).min(body.len());
+            body[i.saturating_sub(CONTEXT)..end].iter().any(changed)
+        })
+        .collect();
+    let mut i = 0;
+    while i < body.len() {
+        if near_change[i] {
+            block_html(out, &body[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < body.len() && !near_change[i] {
+            i += 1;
+        }
+        let run = &body[start..i];
+        if run.len() < FOLD_AT {
+            run.iter().for_each(|b| block_html(out, b));
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<details class=\"unchanged\"><summary>未改动的 {} 段</summary>",
+            run.len()
+        );
+        run.iter().for_each(|b| block_html(out, b));
+        out.push_str("</details>\n");
+    }
+}
+
+/// Writes one compared block.
+fn block_html(out: &mut String, block: &BlockDiff) {
+    let (class, kind, tag) = match block {
+        BlockDiff::Same(b) => ("same", b.kind, ""),
+        BlockDiff::Changed { kind, .. } => ("changed", *kind, "<span class=\"tag\">修改</span>"),
+        BlockDiff::Removed(b) => ("removed", b.kind, "<span class=\"tag\">删去</span>"),
+        BlockDiff::Added(b) => ("added", b.kind, "<span class=\"tag\">新增</span>"),
+    };
+    let heading = if kind == BlockKind::Heading {
+        " heading"
+    } else {
+        ""
+    };
+    let _ = write!(out, "<div class=\"diff-block {class}{heading}\">{tag}");
+    match block {
+        BlockDiff::Same(b) => out.push_str(&escape(&b.text)),
+        BlockDiff::Changed { pieces, .. } => pieces_html(out, pieces),
+        BlockDiff::Removed(b) => {
+            let _ = write!(out, "<del>{}</del>", escape(&b.text));
+        }
+        BlockDiff::Added(b) => {
+            let _ = write!(out, "<ins>{}</ins>", escape(&b.text));
+        }
+    }
+    out.push_str("</div>\n");
+}
+
 /// The page comparing version `old` with version `new` of one reply.
 pub fn render_diff(old: &Reply, new: &Reply) -> String {
     let id = new.id.as_str();
-    let changes: Vec<FieldChange> = new.changes_since(old);
+    let mut changes: Vec<FieldChange> = new.changes_since(old);
+    changes.sort_by_key(|c| field_rank(&c.field));
     let mut main = String::with_capacity(16 * 1024);
     let _ = write!(
         main,
@@ -348,24 +433,23 @@ pub fn render_diff(old: &Reply, new: &Reply) -> String {
             old.version, new.version
         );
         for change in &changes {
-            let (before, after) = if change.field == "body" {
-                (
-                    "<span class=\"muted\">见下方正文对照</span>".to_string(),
-                    "<span class=\"muted\">见下方正文对照</span>".to_string(),
-                )
-            } else {
-                (
-                    value_html(&change.field, &change.before),
-                    value_html(&change.field, &change.after),
-                )
-            };
+            let field = escape(&change.field);
+            let label = escape(field_label(&change.field));
+            if change.field == "body" {
+                let _ = write!(
+                    main,
+                    "<tr data-field=\"{field}\"><td data-label=\"字段\">{label}</td>\
+                     <td colspan=\"2\"><a href=\"#body-diff\">见下方正文对照</a></td></tr>",
+                );
+                continue;
+            }
             let _ = write!(
                 main,
                 "<tr data-field=\"{field}\"><td data-label=\"字段\">{label}</td>\
-                 <td data-label=\"旧值\"><del>{before}</del></td>\
-                 <td data-label=\"新值\"><ins>{after}</ins></td></tr>",
-                field = escape(&change.field),
-                label = escape(field_label(&change.field)),
+                 <td data-label=\"旧值\"><del>{}</del></td>\
+                 <td data-label=\"新值\"><ins>{}</ins></td></tr>",
+                value_html(&change.field, &change.before),
+                value_html(&change.field, &change.after),
             );
         }
         main.push_str("</tbody></table>");
@@ -378,35 +462,9 @@ pub fn render_diff(old: &Reply, new: &Reply) -> String {
         main.push_str("<p class=\"muted\">正文没有变化。</p>");
     } else {
         main.push_str(
-            "<p class=\"muted small\">下划绿底为新增的文字，删除线红底为删去的文字。</p>",
+            "<p class=\"muted small\">绿底加下划线的是新增的文字，红底加删除线的是删去的文字。</p>",
         );
-    }
-    for block in &body {
-        let (class, kind, tag) = match block {
-            BlockDiff::Same(b) => ("same", b.kind, ""),
-            BlockDiff::Changed { kind, .. } => {
-                ("changed", *kind, "<span class=\"tag\">修改</span>")
-            }
-            BlockDiff::Removed(b) => ("removed", b.kind, "<span class=\"tag\">删去</span>"),
-            BlockDiff::Added(b) => ("added", b.kind, "<span class=\"tag\">新增</span>"),
-        };
-        let heading = if kind == BlockKind::Heading {
-            " heading"
-        } else {
-            ""
-        };
-        let _ = write!(main, "<div class=\"diff-block {class}{heading}\">{tag}");
-        match block {
-            BlockDiff::Same(b) => main.push_str(&escape(&b.text)),
-            BlockDiff::Changed { pieces, .. } => pieces_html(&mut main, pieces),
-            BlockDiff::Removed(b) => {
-                let _ = write!(main, "<del>{}</del>", escape(&b.text));
-            }
-            BlockDiff::Added(b) => {
-                let _ = write!(main, "<ins>{}</ins>", escape(&b.text));
-            }
-        }
-        main.push_str("</div>\n");
+        blocks_html(&mut main, &body);
     }
     main.push_str("</section>\n");
     page(

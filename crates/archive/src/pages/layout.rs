@@ -39,6 +39,8 @@ table{border-collapse:collapse;width:100%;font-size:.95rem}\
 th,td{padding:6px 8px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}\
 th{color:#4b5563;font-weight:normal;background:#f9fafb}\
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
+td.docno{white-space:nowrap}\
+td.title a{font-weight:bold}\
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}\
 dl.meta dt{color:#6b7280}\
 dl.meta dd{margin:0}\
@@ -66,7 +68,7 @@ details{border:1px solid #e5e7eb;border-radius:6px;padding:6px 10px;margin:6px 0
 summary{cursor:pointer}\
 pre.text{white-space:pre-wrap;font-family:inherit;margin:.5rem 0 0;max-height:40rem;overflow:auto}\
 ul.plain{margin:0;padding-left:1.2rem}\
-form.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:8px 12px}\
+form.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:8px 12px}\
 form.filters label{display:flex;flex-direction:column;font-size:.85rem;color:#4b5563}\
 form.filters input,form.filters select{font:inherit;font-size:1rem;padding:4px 6px;\
 border:1px solid #d1d5db;border-radius:4px;background:#fff;color:#1f2937;min-width:0}\
@@ -86,6 +88,8 @@ del{background:#fee2e2;color:#7f1d1d;text-decoration:line-through}\
 .diff-block.removed{border-color:#dc2626;background:#fef2f2}\
 .diff-block .tag{font-size:.8rem;color:#6b7280;margin-right:.5em}\
 .diff-block.heading{font-weight:bold}\
+details.unchanged{border-style:dashed;color:#4b5563;margin:0 0 6px}\
+details.unchanged .diff-block{margin:6px 0}\
 footer.site{max-width:960px;margin:0 auto;padding:0 16px 24px;color:#6b7280;font-size:.85rem}\
 @media (max-width:640px){\
 main{padding:8px 8px 24px}\
@@ -100,6 +104,9 @@ table.stack tr{display:block;border-bottom:1px solid #d1d5db;padding:6px 0}\
 table.stack td{display:block;border:0;padding:2px 4px}\
 table.stack td[data-label]::before{content:attr(data-label) \"：\";color:#6b7280}\
 table.stack td.num{text-align:left}\
+table.stack td.none{display:none}\
+table.stack td.docno{white-space:normal}\
+form.filters{grid-template-columns:1fr 1fr}\
 }";
 
 /// A whole page: `title` (escaped here) in the `<title>`, `main` (HTML,

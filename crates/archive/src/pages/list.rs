@@ -243,12 +243,23 @@ fn list_row(out: &mut String, row: &ListRow) {
             )
         })
         .unwrap_or_default();
+    // A cell without a value is hidden on a phone, where each row is a card.
+    let class = |classes: &str, absent: bool| match (classes, absent) {
+        ("", false) => String::new(),
+        ("", true) => " class=\"none\"".to_string(),
+        (c, false) => format!(" class=\"{c}\""),
+        (c, true) => format!(" class=\"{c} none\""),
+    };
     let _ = writeln!(
         out,
-        "<tr><td data-label=\"标题\"><a href=\"{href}\">{title}</a>{snippet}</td>\
-         <td data-label=\"发文字号\">{number}</td><td data-label=\"主送\">{addressee}</td>\
-         <td data-label=\"办理结果\">{result}</td><td data-label=\"发布日期\" class=\"num\">{date}</td>\
+        "<tr><td class=\"title\"><a href=\"{href}\">{title}</a>{snippet}</td>\
+         <td data-label=\"发文字号\"{}>{number}</td><td data-label=\"主送\"{}>{addressee}</td>\
+         <td data-label=\"办理结果\"{}>{result}</td><td data-label=\"发布日期\"{}>{date}</td>\
          <td data-label=\"状态\">{status}</td></tr>",
+        class("docno", row.doc_number.is_none()),
+        class("", row.addressee.is_none()),
+        class("", row.handling_result.is_none()),
+        class("num", row.published_on.is_none()),
         href = escape(&reply_href(&row.reply_id, None)),
         title = escape(&row.title),
         number = row.doc_number.as_deref().map_or_else(dash, escape),

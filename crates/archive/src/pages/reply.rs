@@ -191,6 +191,7 @@ fn disclosure(out: &mut String, r: &Reply) {
         "办理结果",
         r.handling_result.as_ref().map(|h| {
             let category = match h.category {
+                Some(c) if labels::handling_category(c) == h.raw => String::new(),
                 Some(c) => format!(
                     " <span class=\"badge cat\">{}</span>",
                     labels::handling_category(c)
