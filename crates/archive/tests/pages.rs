@@ -219,10 +219,10 @@ async fn the_list_a_reply_and_a_comparison_render_in_a_browser(db: &TestDb) {
     if screenshots_wanted(db) {
         shoot(&format!("{base}/"), "list.png", 1280, 1600).await;
         shoot(&format!("{base}/reply/{id}"), "reply.png", 1280, 3600).await;
-        shoot(&diff_url, "diff.png", 1280, 2400).await;
+        shoot(&diff_url, "diff.png", 1280, 1400).await;
         shoot(&format!("{base}/reply/{id}"), "reply-phone.png", 390, 6400).await;
         shoot(&format!("{base}/"), "list-phone.png", 390, 2400).await;
-        shoot(&diff_url, "diff-phone.png", 390, 2400).await;
+        shoot(&diff_url, "diff-phone.png", 390, 2000).await;
     }
     server.abort();
 }

@@ -652,6 +652,27 @@ mod tests {
     }
 
     #[test]
+    fn long_unchanged_stretches_away_from_a_change_are_folded() {
+        let same: Vec<String> = (1..=8).map(|i| format!("第{i}段未改。")).collect();
+        let mut new_paragraphs = same.clone();
+        new_paragraphs.push("新增的一段。".into());
+        let old = body(&[(None, &same.iter().map(String::as_str).collect::<Vec<_>>())]);
+        let new = body(&[(
+            None,
+            &new_paragraphs
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )]);
+        let mut html = String::new();
+        blocks_html(&mut html, &diff_body(&old, &new));
+        assert!(html.contains("<summary>未改动的 7 段</summary>"), "{html}");
+        let after_fold = &html[html.find("</details>").unwrap()..];
+        assert!(after_fold.contains("第8段未改。"), "the context stays open");
+        assert!(after_fold.contains("<ins>新增的一段。</ins>"));
+    }
+
+    #[test]
     fn a_paragraph_rewritten_entirely_is_removed_and_added() {
         let old = body(&[(None, &["甲乙丙丁戊己庚辛"])]);
         let new = body(&[(None, &["子丑寅卯辰巳午未"])]);

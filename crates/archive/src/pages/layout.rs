@@ -69,9 +69,9 @@ summary{cursor:pointer}\
 pre.text{white-space:pre-wrap;font-family:inherit;margin:.5rem 0 0;max-height:40rem;overflow:auto}\
 ul.plain{margin:0;padding-left:1.2rem}\
 form.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:8px 12px}\
-form.filters label{display:flex;flex-direction:column;font-size:.85rem;color:#4b5563}\
-form.filters input,form.filters select{font:inherit;font-size:1rem;padding:4px 6px;\
-border:1px solid #d1d5db;border-radius:4px;background:#fff;color:#1f2937;min-width:0}\
+form.filters label{display:flex;flex-direction:column;font-size:.85rem;color:#4b5563;min-width:0}\
+form.filters input,form.filters select{font:inherit;font-size:1rem;padding:4px 6px;height:2.3rem;\
+border:1px solid #d1d5db;border-radius:4px;background:#fff;color:#1f2937;min-width:0;width:100%}\
 form.filters .q{grid-column:1/-1}\
 form.filters .actions{grid-column:1/-1;display:flex;gap:12px;align-items:center}\
 button{font:inherit;padding:5px 18px;border:0;border-radius:4px;background:#1d4ed8;color:#fff;cursor:pointer}\
