@@ -105,34 +105,58 @@ fn html(status: StatusCode, body: String) -> Response {
     response
 }
 
-fn not_found(message: &str) -> Response {
-    html(
-        StatusCode::NOT_FOUND,
-        render_error("找不到这件答复", message),
-    )
+/// Why a page cannot be shown; each answers with its own page in Chinese.
+#[derive(Debug)]
+enum Refusal {
+    /// No such reply or version (404), saying which.
+    NotFound(String),
+    /// A parameter that cannot be read (400), saying which and why.
+    BadRequest(String),
+    /// The store failed (500); the cause is logged, not shown.
+    Unavailable,
 }
 
-fn bad_request(message: &str) -> Response {
-    html(StatusCode::BAD_REQUEST, render_error("请求有误", message))
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        tracing::warn!(error = %e, "Archive page query failed.");
+        Refusal::Unavailable
+    }
 }
 
-fn unavailable(e: StoreError) -> Response {
-    tracing::warn!(error = %e, "Archive page query failed.");
-    html(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        render_error("暂时无法读取档案", "档案数据库暂时无法回答，请稍后再试。"),
-    )
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::NotFound(message) => html(
+                StatusCode::NOT_FOUND,
+                render_error("找不到这件答复", &message),
+            ),
+            Refusal::BadRequest(message) => {
+                html(StatusCode::BAD_REQUEST, render_error("请求有误", &message))
+            }
+            Refusal::Unavailable => html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                render_error("暂时无法读取档案", "档案数据库暂时无法回答，请稍后再试。"),
+            ),
+        }
+    }
 }
 
-/// A version number from a query parameter, or the 400 page saying why it
-/// is not one.
-fn version_number(name: &str, value: &str) -> Result<u32, Response> {
+/// A page, or why it cannot be shown.
+type PageResult = Result<Response, Refusal>;
+
+/// A version number from a query parameter.
+fn version_number(name: &str, value: &str) -> Result<u32, Refusal> {
     match value.trim().parse::<u32>() {
         Ok(v) if v > 0 => Ok(v),
-        _ => Err(bad_request(&format!(
+        _ => Err(Refusal::BadRequest(format!(
             "参数 {name} 应为版本号（从 1 开始的整数），收到的是“{value}”。"
         ))),
     }
+}
+
+/// What a request whose path or query cannot be read is told.
+fn unreadable() -> Refusal {
+    Refusal::BadRequest("地址中的答复编号或查询参数无法读取。".into())
 }
 
 /// The paging parameter of the list (the filters are [`ListFilters`]).
@@ -147,21 +171,18 @@ async fn list_page(
     State(store): State<Store>,
     filters: Result<Query<ListFilters>, QueryRejection>,
     paging: Result<Query<Paging>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let (Ok(Query(filters)), Ok(Query(paging))) = (filters, paging) else {
-        return bad_request("查询条件无法读取，请从表单重新查询。");
+        return Err(unreadable());
     };
     let offset = match paging.offset.as_deref().map(str::trim) {
         None | Some("") => 0,
-        Some(text) => match text.parse::<u32>() {
-            Ok(n) => n,
-            Err(_) => return bad_request(&format!("参数 offset 应为整数，收到的是“{text}”。")),
-        },
+        Some(text) => text.parse::<u32>().map_err(|_| {
+            Refusal::BadRequest(format!("参数 offset 应为整数，收到的是“{text}”。"))
+        })?,
     };
-    match list_view(&store, filters.normalized(), offset).await {
-        Ok(view) => html(StatusCode::OK, render_list(&view)),
-        Err(e) => unavailable(e),
-    }
+    let view = list_view(&store, filters.normalized(), offset).await?;
+    Ok(html(StatusCode::OK, render_list(&view)))
 }
 
 /// The list page's content for `filters`, skipping `offset` replies.
@@ -220,26 +241,19 @@ async fn reply_page(
     State(store): State<Store>,
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<VersionQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let (Ok(Path(id)), Ok(Query(query))) = (id, query) else {
-        return bad_request("地址中的答复编号或版本参数无法读取。");
+        return Err(unreadable());
     };
-    let archived = match store.archive_reply(&id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return not_found(&format!("档案中没有编号为“{id}”的答复。")),
-        Err(e) => return unavailable(e),
+    let archived = store
+        .archive_reply(&id)
+        .await?
+        .ok_or_else(|| no_reply(&id))?;
+    let shown = match query.version.filter(|v| !v.trim().is_empty()) {
+        None => archived.current.clone(),
+        Some(version) => read_version(&store, &id, version_number("version", &version)?).await?,
     };
-    let Some(version) = query.version.filter(|v| !v.trim().is_empty()) else {
-        return html(StatusCode::OK, render_reply(&archived, &archived.current));
-    };
-    let version = match version_number("version", &version) {
-        Ok(v) => v,
-        Err(response) => return response,
-    };
-    match read_version(&store, &id, version).await {
-        Ok(record) => html(StatusCode::OK, render_reply(&archived, &record)),
-        Err(page) => page,
-    }
+    Ok(html(StatusCode::OK, render_reply(&archived, &shown)))
 }
 
 /// The two versions a comparison is asked for.
@@ -254,46 +268,40 @@ async fn diff_page(
     State(store): State<Store>,
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<DiffQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let (Ok(Path(id)), Ok(Query(query))) = (id, query) else {
-        return bad_request("地址中的答复编号或版本参数无法读取。");
+        return Err(unreadable());
     };
     let (Some(from), Some(to)) = (query.from, query.to) else {
-        return bad_request("请用参数 from 和 to 指明要对照的两个版本，例如 ?from=1&to=2。");
-    };
-    let (from, to) = match (version_number("from", &from), version_number("to", &to)) {
-        (Ok(from), Ok(to)) => (from, to),
-        (Err(response), _) | (_, Err(response)) => return response,
-    };
-    if from == to {
-        return bad_request(&format!(
-            "from 与 to 都是第 {from} 版：请指明两个不同的版本。"
+        return Err(Refusal::BadRequest(
+            "请用参数 from 和 to 指明要对照的两个版本，例如 ?from=1&to=2。".into(),
         ));
+    };
+    let (from, to) = (version_number("from", &from)?, version_number("to", &to)?);
+    if from == to {
+        return Err(Refusal::BadRequest(format!(
+            "from 与 to 都是第 {from} 版：请指明两个不同的版本。"
+        )));
     }
-    let old = match read_version(&store, &id, from).await {
-        Ok(record) => record,
-        Err(page) => return page,
-    };
-    let new = match read_version(&store, &id, to).await {
-        Ok(record) => record,
-        Err(page) => return page,
-    };
-    html(StatusCode::OK, render_diff(&old, &new))
+    let old = read_version(&store, &id, from).await?;
+    let new = read_version(&store, &id, to).await?;
+    Ok(html(StatusCode::OK, render_diff(&old, &new)))
 }
 
-/// Version `version` of reply `id`, or the page saying why it cannot be
-/// shown (no such reply, no such version, the store failing).
-async fn read_version(store: &Store, id: &str, version: u32) -> Result<Reply, Response> {
-    match store.archive_version(id, version).await {
-        Ok(Some(record)) => Ok(record),
-        Ok(None) => Err(match store.archive_reply(id).await {
-            Ok(Some(a)) => not_found(&format!(
-                "答复“{id}”没有第 {version} 版：档案中共有 {} 个版本。",
-                a.versions.len()
-            )),
-            Ok(None) => not_found(&format!("档案中没有编号为“{id}”的答复。")),
-            Err(e) => unavailable(e),
-        }),
-        Err(e) => Err(unavailable(e)),
+/// What a request for an unknown reply is told.
+fn no_reply(id: &str) -> Refusal {
+    Refusal::NotFound(format!("档案中没有编号为“{id}”的答复。"))
+}
+
+/// Version `version` of reply `id`; when there is none, the refusal says
+/// whether the reply or only the version is unknown.
+async fn read_version(store: &Store, id: &str, version: u32) -> Result<Reply, Refusal> {
+    if let Some(record) = store.archive_version(id, version).await? {
+        return Ok(record);
     }
+    let archived = store.archive_reply(id).await?.ok_or_else(|| no_reply(id))?;
+    Err(Refusal::NotFound(format!(
+        "答复“{id}”没有第 {version} 版：档案中共有 {} 个版本。",
+        archived.versions.len()
+    )))
 }

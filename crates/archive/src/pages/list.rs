@@ -168,9 +168,9 @@ pub fn render_list(view: &ListView) -> String {
     main.push_str("<h1>建议提案办理答复档案</h1>\n");
     form(&mut main, f);
 
-    let _ = write!(
+    let _ = writeln!(
         main,
-        "<section class=\"box\" id=\"results\"><h2>{} <span class=\"muted small\" id=\"total\">共 {} 件</span></h2>\n",
+        "<section class=\"box\" id=\"results\"><h2>{} <span class=\"muted small\" id=\"total\">共 {} 件</span></h2>",
         if f.any() { "查询结果" } else { "全部答复" },
         view.total
     );

@@ -28,10 +28,10 @@ pub fn render_reply(archived: &ArchivedReply, shown: &Reply) -> String {
         archived.versions.len().max(1),
     );
     if shown.version != latest {
-        let _ = write!(
+        let _ = writeln!(
             main,
             "<p class=\"notice\" id=\"old-version\">您正在查看第 {} 版，这不是最新版本。\
-             <a href=\"{}\">查看最新的第 {latest} 版</a></p>\n",
+             <a href=\"{}\">查看最新的第 {latest} 版</a></p>",
             shown.version,
             escape(&reply_href(id, None)),
         );
