@@ -13,6 +13,8 @@
 //! - [`event`]: CloudEvents 1.0 envelopes, their deterministic ids and routing
 //!   keys.
 //! - [`canonical`]: canonical JSON and the content hash that versions a reply.
+//! - [`labels`]: the Chinese names of the record's vocabularies, for pages
+//!   people read.
 
 pub mod canonical;
 mod canonical_ser;
