@@ -32,7 +32,7 @@ schemas:
 
 services: rabbitmq postgres
 
-## tools: the programs attachment text is read with (pdftotext, antiword, catdoc), and the browser and CJK font the analytics report is tested in (chromium, fonts-wqy-zenhei).
+## tools: the programs attachment text is read with (pdftotext, antiword, catdoc), and the browser and CJK font the analytics report and the archive's pages are tested in (chromium, fonts-wqy-zenhei).
 tools:
 	@./scripts/ensure-tools.sh
 

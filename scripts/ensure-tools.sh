@@ -4,8 +4,9 @@
 # character collections of PDFs whose fonts are not embedded) for PDF, and
 # `antiword` and `catdoc` for Word 97 (.doc) files, to read attachments;
 # `chromium` (headless) and the CJK font `fonts-wqy-zenhei`, with which the
-# analytics tests open the HTML report in a real browser and take a
-# screenshot of it (Chinese text renders only with a CJK font installed).
+# analytics and archive tests open their HTML pages in a real browser and
+# take screenshots of them (Chinese text renders only with a CJK font
+# installed).
 # Installs them from the system's packages when missing and running as root
 # with apt-get; otherwise says what is missing and fails.
 set -euo pipefail

@@ -4,15 +4,14 @@
 //! from a portal (issuers, meetings, words, portal ids) is escaped by
 //! [`escape`] before it is written into the page.
 
-mod labels;
 mod svg;
 
 use std::fmt::Write;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use govwire_model::labels;
 use govwire_store::{Analytics, Count};
 
-pub use labels::{level_label, proposal_kind_label, reply_kind_label, result_label};
 use svg::{Columns, Row, Series};
 
 /// Issuers the ranking shows.
@@ -267,6 +266,33 @@ fn per_month(a: &Analytics) -> String {
         a.published_unknown
     );
     out
+}
+
+/// A handling-result category's label; none (no result, or words outside
+/// the vocabulary): 未注明或未识别.
+fn result_label(key: Option<&str>) -> String {
+    match key {
+        Some(key) => labels::result_label(key).to_string(),
+        None => "未注明或未识别".into(),
+    }
+}
+
+/// A reply kind's label; none: 未识别.
+fn reply_kind_label(key: Option<&str>) -> String {
+    key.map_or_else(|| "未识别".into(), |k| labels::reply_kind_label(k).into())
+}
+
+/// A proposal kind's label; none: 未识别.
+fn proposal_kind_label(key: Option<&str>) -> String {
+    key.map_or_else(
+        || "未识别".into(),
+        |k| labels::proposal_kind_label(k).into(),
+    )
+}
+
+/// A meeting level's label; none: 未识别.
+fn level_label(key: Option<&str>) -> String {
+    key.map_or_else(|| "未识别".into(), |k| labels::level_label(k).into())
 }
 
 /// The colour of a handling-result category.

@@ -20,7 +20,8 @@ pub fn router(store: Store) -> Router {
         .route("/replies", get(list))
         .route("/replies/{id}", get(reply))
         .route("/replies/{id}/versions/{version}", get(version))
-        .with_state(store)
+        .with_state(store.clone())
+        .merge(crate::pages::router(store))
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,10 +9,13 @@
 //!   into the [`ArchiveSettings`] [`run`] takes.
 //! - [`api`]: `GET /replies`, `GET /replies/{id}`,
 //!   `GET /replies/{id}/versions/{version}`, `GET /stats`, `GET /healthz`.
+//! - [`pages`]: the same archive as HTML pages for people: `GET /` (the
+//!   list and search), `GET /reply/{id}`, `GET /reply/{id}/diff`.
 
 pub mod api;
 pub mod export;
 pub mod feed;
+pub mod pages;
 mod service;
 
 pub use service::{handle_event, run, ArchiveConfig, ArchiveSettings, QUEUES};

@@ -29,6 +29,9 @@
 //!   robots.txt, conditional GETs, an admin API) until a cancellation token
 //!   fires; [`RunningPortal`] scripts changes and reads the request log.
 //!
+//! Beside the layers, [`browser`]: headless Chromium for the tests of
+//! govwire's own HTML pages (the analytics report, the archive's pages).
+//!
 //! Where the real site is unknown (the reply columns' channel ids, the body
 //! container, the bureau column's slug) the fixture invents, and says so in
 //! `LAYOUTS.md` and at the spot in the code or spec.
@@ -36,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod attachments;
+pub mod browser;
 mod check;
 pub mod corpus;
 mod edit;

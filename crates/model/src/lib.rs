@@ -13,12 +13,15 @@
 //! - [`event`]: CloudEvents 1.0 envelopes, their deterministic ids and routing
 //!   keys.
 //! - [`canonical`]: canonical JSON and the content hash that versions a reply.
+//! - [`labels`]: the Chinese names of the record's vocabularies, for pages
+//!   people read.
 
 pub mod canonical;
 mod canonical_ser;
 pub mod event;
 pub mod html;
 pub mod ids;
+pub mod labels;
 pub mod page;
 pub mod pipeline;
 pub mod profile;
