@@ -13,6 +13,8 @@
 //! - [`event`]: CloudEvents 1.0 envelopes, their deterministic ids and routing
 //!   keys.
 //! - [`canonical`]: canonical JSON and the content hash that versions a reply.
+//! - [`text`]: the normal form words are compared in and the tokens the
+//!   archive searches by.
 
 pub mod canonical;
 mod canonical_ser;
@@ -25,6 +27,7 @@ pub mod profile;
 pub mod reply;
 pub mod schema;
 pub mod settings;
+pub mod text;
 
 pub use event::{CloudEvent, EventType, ReplyEventData};
 pub use ids::{EventId, PortalId, ReplyId, SectionId};
