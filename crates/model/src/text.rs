@@ -65,6 +65,41 @@ pub fn search_tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where the first of `words` occurs in `text`, compared in the normal form
+/// (so `电梯` is found across a line break, `PM` as `ｐｍ`): the byte range
+/// of the original text that reads as the word. The earliest occurrence
+/// wins; of words found at the same place, the longest. `None` when no
+/// word occurs (empty words never do).
+pub fn find_first<S: AsRef<str>>(text: &str, words: &[S]) -> Option<std::ops::Range<usize>> {
+    // The normal form of `text`, and for each of its bytes the original
+    // character it came from (start and end byte).
+    let mut normalized = String::with_capacity(text.len());
+    let mut origin: Vec<(usize, usize)> = Vec::with_capacity(text.len());
+    for (start, c) in text.char_indices() {
+        let end = start + c.len_utf8();
+        for n in normalize(c.encode_utf8(&mut [0; 4])).chars() {
+            normalized.push(n);
+            origin.extend(std::iter::repeat_n((start, end), n.len_utf8()));
+        }
+    }
+    let mut best: Option<(usize, usize)> = None;
+    for word in words {
+        let word = normalize(word.as_ref());
+        if word.is_empty() {
+            continue;
+        }
+        if let Some(at) = normalized.find(&word) {
+            let found = (at, at + word.len());
+            best = match best {
+                Some(b) if b.0 < found.0 || (b.0 == found.0 && b.1 >= found.1) => Some(b),
+                _ => Some(found),
+            };
+        }
+    }
+    let (from, to) = best?;
+    Some(origin[from].0..origin[to - 1].1)
+}
+
 /// Whether `word` may be a search token.
 fn is_token(word: &str) -> bool {
     !word.is_empty()
@@ -121,5 +156,18 @@ mod tests {
         let long = "a".repeat(MAX_TOKEN_CHARS + 1);
         assert!(search_tokens(&long).is_empty());
         assert_eq!(search_tokens(&"b".repeat(MAX_TOKEN_CHARS)).len(), 1);
+    }
+
+    #[test]
+    fn the_first_word_is_found_in_the_original_text() {
+        let text = "本区已为　１２个小区加装\n电梯，加装电梯工作持续推进";
+        let at = find_first(text, &["电梯", "加装电梯", "小区"]).unwrap();
+        assert_eq!(&text[at], "小区");
+        let at = find_first(text, &["加装电梯", "电梯"]).unwrap();
+        assert_eq!(&text[at], "加装\n电梯", "found across the line break");
+        let at = find_first(text, &["12"]).unwrap();
+        assert_eq!(&text[at], "１２");
+        assert_eq!(find_first(text, &["停车"]), None);
+        assert_eq!(find_first(text, &[""]), None);
     }
 }
