@@ -126,7 +126,9 @@ impl Store {
         let changes_json = changes
             .map(|c| {
                 serde_json::to_string(c).map_err(|e| {
-                    invalid(format!("the changes of event {event_id} do not serialize: {e}"))
+                    invalid(format!(
+                        "the changes of event {event_id} do not serialize: {e}"
+                    ))
                 })
             })
             .transpose()?;

@@ -128,7 +128,10 @@ const CURSOR_TAG: &str = "c1";
 impl Cursor {
     /// The cursor as a URL-safe string (base64url of its fields).
     pub fn to_token(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}\n{}\n{}", self.sort_key, self.reply_id))
+        URL_SAFE_NO_PAD.encode(format!(
+            "{CURSOR_TAG}\n{}\n{}",
+            self.sort_key, self.reply_id
+        ))
     }
 
     /// Reads a token [`Cursor::to_token`] wrote.
@@ -331,18 +334,23 @@ fn parse_name<T: serde::de::DeserializeOwned>(
     .transpose()
 }
 
-/// A `LIKE` pattern for a substring, `\` escaping `%`, `_` and itself;
-/// Latin letters in lower case (compared with `lower(column)`).
-fn substring_pattern(needle: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in needle.trim().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c.to_ascii_lowercase());
+/// A substring condition's needle: trimmed, Latin letters in lower case.
+fn substring_needle(needle: &str) -> String {
+    needle.trim().to_ascii_lowercase()
+}
+
+/// Whether `column`, its Latin letters in lower case, contains the needle
+/// `placeholder` names, exactly (no wildcard). SQLite's `lower` changes
+/// only ASCII letters; PostgreSQL's would change others too, so it
+/// translates the ASCII letters alone: both answer alike.
+fn contains(backend: Backend, column: &str, placeholder: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("instr(lower({column}), {placeholder}) > 0"),
+        Backend::Postgres => format!(
+            "strpos(translate({column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
+             'abcdefghijklmnopqrstuvwxyz'), {placeholder}) > 0"
+        ),
     }
-    pattern.push('%');
-    pattern
 }
 
 /// The search tokens of a query: every term's tokens (terms split at
@@ -417,17 +425,21 @@ fn conditions(backend: Backend, filter: &ReplyFilter) -> Conditions {
         let p = c.bind(name_of(level));
         c.sql.push(format!("r.proposal_level = {p}"));
     }
-    for (column, needle) in [("meeting", &filter.meeting), ("addressee", &filter.addressee)] {
+    for (column, needle) in [
+        ("meeting", &filter.meeting),
+        ("addressee", &filter.addressee),
+    ] {
         if let Some(needle) = needle.as_deref().filter(|n| !n.trim().is_empty()) {
-            let p = c.bind(substring_pattern(needle));
-            c.sql
-                .push(format!("lower(r.{column}) LIKE {p} ESCAPE '\\'"));
+            let p = c.bind(substring_needle(needle));
+            c.sql.push(contains(backend, &format!("r.{column}"), &p));
         }
     }
     if let Some(needle) = filter.issuer.as_deref().filter(|n| !n.trim().is_empty()) {
-        let p = c.bind(substring_pattern(needle));
+        let p = c.bind(substring_needle(needle));
         c.sql.push(format!(
-            "(lower(r.issuer) LIKE {p} ESCAPE '\\' OR lower(r.signatory) LIKE {p} ESCAPE '\\')"
+            "({} OR {})",
+            contains(backend, "r.issuer", &p),
+            contains(backend, "r.signatory", &p)
         ));
     }
     if let Some(from) = filter.published_from {
@@ -667,7 +679,8 @@ impl Store {
         if let Some(cursor) = after {
             let k = c.bind(cursor.sort_key.as_str());
             let id = c.bind(cursor.reply_id.as_str());
-            c.sql.push(format!("(r.sort_key, r.reply_id) < ({k}, {id})"));
+            c.sql
+                .push(format!("(r.sort_key, r.reply_id) < ({k}, {id})"));
         }
         let searching = filter.q.as_deref().is_some_and(|q| !q.trim().is_empty());
         let record = if searching {
@@ -691,13 +704,10 @@ impl Store {
             .await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next = more
-            .then(|| rows.last())
-            .flatten()
-            .map(|last| Cursor {
-                sort_key: last.sort_key.clone(),
-                reply_id: last.reply_id.clone(),
-            });
+        let next = more.then(|| rows.last()).flatten().map(|last| Cursor {
+            sort_key: last.sort_key.clone(),
+            reply_id: last.reply_id.clone(),
+        });
         let words = filter.q.as_deref().map(snippet_words).unwrap_or_default();
         let rows = rows
             .into_iter()

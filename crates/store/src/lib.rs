@@ -67,13 +67,13 @@ use sqlx::{ConnectOptions, Connection};
 use tracing::{info, warn};
 
 pub use alerts::{AlertDelivery, DeliveryStatus};
-pub use archive_query::{
-    BadCursor, Cursor, FeedEntry, ReplyFilter, ReplyPage, ReplyRow, ResultFilter, Snippet,
-    VersionEntry,
-};
 pub use analytics::{
     Analytics, AnalyticsEvent, AnalyticsTotals, Count, DelayBucket, DelayDistribution,
     MonthActivity, MonthCount, WordCount,
+};
+pub use archive_query::{
+    BadCursor, Cursor, FeedEntry, ReplyFilter, ReplyPage, ReplyRow, ResultFilter, Snippet,
+    VersionEntry,
 };
 pub use backfill::BackfillCursor;
 pub use error::{redact_url, RedactedCause, StoreError};
