@@ -373,8 +373,11 @@ fn search_condition(backend: Backend, tokens: &BTreeSet<String>, c: &mut Conditi
                 .collect::<Vec<_>>()
                 .join(" AND ");
             let p = c.bind(query);
+            // `+` keeps SQLite from looking each hit up by its key and
+            // sorting them all: it walks the list's index in order and
+            // stops at the page's end, reading no record it does not show.
             format!(
-                "r.reply_id IN (SELECT reply_id FROM archive_search WHERE archive_search MATCH {p})"
+                "+r.reply_id IN (SELECT reply_id FROM archive_search WHERE archive_search MATCH {p})"
             )
         }
         Backend::Postgres => {
@@ -664,9 +667,20 @@ impl Store {
         limit: u32,
     ) -> Result<ReplyPage, StoreError> {
         let limit = limit.max(1);
-        let mut c = conditions(self.backend(), filter);
-        let mut conn = self.pool.acquire().await?;
-        let mut exec = conn.exec();
+        let backend = self.backend();
+        let searching = filter.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        let mut c = conditions(backend, filter);
+        // The total and the page from one snapshot.
+        let mut tx = self.pool.begin_read().await?;
+        let mut exec = tx.exec();
+        if backend == Backend::Postgres && searching {
+            // PostgreSQL prices a search by its index against reading the
+            // table, not knowing that each row's tokens must then be read
+            // (often from TOAST): for a common word it would read them all.
+            // The index, then the rows it names, is what is quick.
+            exec.execute("SET LOCAL enable_seqscan = off", args![])
+                .await?;
+        }
         let (total,): (i64,) = exec
             .fetch_one(
                 &format!(
@@ -682,7 +696,6 @@ impl Store {
             c.sql
                 .push(format!("(r.sort_key, r.reply_id) < ({k}, {id})"));
         }
-        let searching = filter.q.as_deref().is_some_and(|q| !q.trim().is_empty());
         let record = if searching {
             "r.record"
         } else {
@@ -702,6 +715,8 @@ impl Store {
                 c.args,
             )
             .await?;
+        drop(exec);
+        tx.commit().await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next = more.then(|| rows.last()).flatten().map(|last| Cursor {
