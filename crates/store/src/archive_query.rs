@@ -715,7 +715,6 @@ impl Store {
                 c.args,
             )
             .await?;
-        drop(exec);
         tx.commit().await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
