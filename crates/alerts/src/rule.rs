@@ -130,17 +130,9 @@ pub struct RuleError {
 
 /// Text as rules compare it: full-width ASCII forms as half-width, Latin
 /// letters in lower case, every space (ideographic spaces and line breaks
-/// included) removed.
-pub fn normalize(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c as u32 {
-            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+/// included) removed. The one normal form of govwire's words, shared with
+/// the archive's search.
+pub use govwire_model::text::normalize;
 
 /// The JSON name of an enumeration value (`adopted`).
 fn name_of<T: Serialize>(value: &T) -> Option<String> {

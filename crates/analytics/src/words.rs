@@ -16,10 +16,9 @@
 //!   starts with.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
+use govwire_model::text::JIEBA;
 use govwire_model::Reply;
-use jieba_rs::Jieba;
 
 /// Words of the formula of reply titles and proposal titles, which say
 /// nothing about what a reply is about: function words; the names of the
@@ -112,9 +111,6 @@ const NUMERALS: &str = "〇零一二三四五六七八九十百千万两";
 const COUNTERS: &str = "届次号年月日期";
 /// What may follow a numeral's counter in one word (`四次会议`).
 const MEETINGS: [&str; 3] = ["会议", "全会", "大会"];
-
-/// The segmenter, loaded once (its dictionary takes a moment to build).
-static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 
 /// The words `reply` is counted by: those of its title and of its
 /// proposal's title, with how often each occurs (see the module's docs for

@@ -11,7 +11,7 @@ use govwire_store::Store;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, Instrument};
+use tracing::{debug, info, warn, Instrument};
 
 /// The queue the archive declares before it starts: the one it consumes.
 pub const QUEUES: &[WorkQueue] = &[ARCHIVE_QUEUE];
@@ -74,6 +74,17 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let queue = bus.declare_stage_queues(QUEUES).await?.remove(0);
 
+    // Replies archived before the search existed (or under older search
+    // rules) are indexed before the API answers. A failure leaves them out
+    // of search results only: the archive still runs, and the next start
+    // tries again.
+    match store.reindex_archive_search().await {
+        Ok(indexed) => info!(indexed, "Archive search index up to date."),
+        Err(error) => {
+            warn!(%error, "Failed to index archived replies for search; searches leave them out until the next start.")
+        }
+    }
+
     let api = match settings.listen {
         Some(addr) => Some(
             Api::start(
@@ -108,7 +119,8 @@ pub async fn run(
     Ok(())
 }
 
-/// Stores one event's reply version. Idempotent on the event id. A
+/// Stores one event's reply version, with what an `updated` event says
+/// changed. Idempotent on the event id. A
 /// `withdrawn` or `restored` event also marks the archived reply withdrawn
 /// or active again (`status` in the read API), unless a newer event already
 /// set it.
@@ -117,10 +129,11 @@ pub async fn handle_event(store: &Store, body: &[u8]) -> Result<(), HandlerError
     let span = tracing::info_span!("event", event_id = %event.id, reply_id = %event.subject, portal = %event.portal());
     async {
         let new = store
-            .archive_event_at(
+            .archive_event_with_changes(
                 &event.id,
                 &event.event_type,
                 &event.data.reply,
+                event.data.changes.as_deref(),
                 event.time,
                 Utc::now(),
             )

@@ -15,6 +15,8 @@
 //! - [`canonical`]: canonical JSON and the content hash that versions a reply.
 //! - [`labels`]: the Chinese names of the record's vocabularies, for pages
 //!   people read.
+//! - [`text`]: the normal form words are compared in and the tokens the
+//!   archive searches by.
 
 pub mod canonical;
 mod canonical_ser;
@@ -28,6 +30,7 @@ pub mod profile;
 pub mod reply;
 pub mod schema;
 pub mod settings;
+pub mod text;
 
 pub use event::{CloudEvent, EventType, ReplyEventData};
 pub use ids::{EventId, PortalId, ReplyId, SectionId};

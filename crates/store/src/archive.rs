@@ -3,9 +3,10 @@
 //! so a redelivered event changes nothing.
 
 use chrono::{DateTime, Utc};
-use govwire_model::Reply;
+use govwire_model::{FieldChange, Reply};
 
-use crate::db::{args, invalid, narrow, parse_ts, parse_ts_opt, ts};
+use crate::archive_query::{list_columns, reply_search_tokens, write_search};
+use crate::db::{args, invalid, narrow, parse_ts, parse_ts_opt, ts, Arg};
 use crate::replies::{parse_record, record_json};
 use crate::{
     ArchiveStats, ArchiveStatus, ArchivedReply, ArchivedSummary, Store, StoreError, VersionMeta,
@@ -89,6 +90,24 @@ impl Store {
         event_time: DateTime<Utc>,
         received_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        self.archive_event_with_changes(event_id, event_type, reply, None, event_time, received_at)
+            .await
+    }
+
+    /// [`Store::archive_event_at`] with what changed in this version, as a
+    /// `reply.updated` event says (`data.changes`), kept with the version
+    /// for its history and the feed. In the same transaction the reply's
+    /// list columns and its search index follow the current version (see
+    /// `archive_query`).
+    pub async fn archive_event_with_changes(
+        &self,
+        event_id: &str,
+        event_type: &str,
+        reply: &Reply,
+        changes: Option<&[FieldChange]>,
+        event_time: DateTime<Utc>,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         if event_id.is_empty() {
             return Err(invalid("event has an empty id".into()));
         }
@@ -104,8 +123,20 @@ impl Store {
             )));
         }
         let json = record_json(reply)?;
+        let changes_json = changes
+            .map(|c| {
+                serde_json::to_string(c).map_err(|e| {
+                    invalid(format!(
+                        "the changes of event {event_id} do not serialize: {e}"
+                    ))
+                })
+            })
+            .transpose()?;
         let version = i64::from(reply.version);
         let received = ts(received_at);
+        // Segmenting the text takes a moment: done before the write lock.
+        let tokens = reply_search_tokens(reply);
+        let backend = self.backend();
 
         let mut tx = self.pool.begin_write().await?;
         let mut exec = tx.exec();
@@ -123,31 +154,50 @@ impl Store {
             return Ok(false);
         }
         // The current row first (the versions reference it); it only moves
-        // forward, so an older version arriving late leaves it alone.
+        // forward, so an older version arriving late leaves it alone. The
+        // list's columns move with it; `sort_key` is the publication date,
+        // else the day the archive first saw the reply.
+        let mut row: Vec<Arg> = args![
+            reply.id.as_str(),
+            reply.portal.as_str(),
+            &reply.title,
+            &reply.doc_number,
+            version,
+            json.clone(),
+            received.clone(),
+        ];
+        row.extend(list_columns(reply));
         let moved = exec
             .execute(
                 "INSERT INTO archive_replies (reply_id, portal, title, doc_number, current_version, \
-                 record, first_seen_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 record, first_seen_at, updated_at, published_on, handling_result, \
+                 result_category, reply_kind, proposal_kind, proposal_level, meeting, addressee, \
+                 issuer, signatory, url, sort_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                 $16, $17, $18, COALESCE($8, substr($7, 1, 10))) \
                  ON CONFLICT (reply_id) DO UPDATE SET portal = excluded.portal, \
                  title = excluded.title, doc_number = excluded.doc_number, \
                  current_version = excluded.current_version, record = excluded.record, \
-                 updated_at = excluded.updated_at \
+                 updated_at = excluded.updated_at, published_on = excluded.published_on, \
+                 handling_result = excluded.handling_result, \
+                 result_category = excluded.result_category, reply_kind = excluded.reply_kind, \
+                 proposal_kind = excluded.proposal_kind, \
+                 proposal_level = excluded.proposal_level, meeting = excluded.meeting, \
+                 addressee = excluded.addressee, issuer = excluded.issuer, \
+                 signatory = excluded.signatory, url = excluded.url, \
+                 sort_key = COALESCE(excluded.published_on, \
+                 substr(archive_replies.first_seen_at, 1, 10)) \
                  WHERE archive_replies.current_version < excluded.current_version",
-                args![
-                    reply.id.as_str(),
-                    reply.portal.as_str(),
-                    &reply.title,
-                    &reply.doc_number,
-                    version,
-                    json.clone(),
-                    received.clone(),
-                ],
+                row,
             )
             .await?;
+        if moved == 1 {
+            write_search(&mut exec, backend, &reply.id, &tokens, None).await?;
+        }
         let stored_version = exec
             .execute(
                 "INSERT INTO archive_versions (reply_id, version, content_sha256, record, \
-                 event_id, event_type, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 event_id, event_type, received_at, changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (reply_id, version) DO NOTHING",
                 args![
                     reply.id.as_str(),
@@ -157,6 +207,7 @@ impl Store {
                     event_id,
                     event_type,
                     received,
+                    changes_json,
                 ],
             )
             .await?;

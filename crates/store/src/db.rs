@@ -53,6 +53,16 @@ impl Pool {
         })
     }
 
+    /// A transaction that only reads: one snapshot for several queries
+    /// (a deferred `BEGIN` on SQLite, which takes no write lock; `BEGIN` on
+    /// PostgreSQL, where `SET LOCAL` settings end with it).
+    pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
     pub(crate) async fn close(&self) {
         match self {
             Pool::Sqlite(p) => p.close().await,

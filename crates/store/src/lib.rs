@@ -23,7 +23,10 @@
 //!   [`Store::apply_section_health`], …): the evidence the notifier's sweep
 //!   weighs, and its decisions recorded with their events;
 //! - archive ([`Store::archive_event`], [`Store::archive_list`], …): what a
-//!   subscriber received, idempotent on the event id;
+//!   subscriber received, idempotent on the event id; and the archive as a
+//!   person reads it (`archive_query`: [`Store::query_replies`], a filtered,
+//!   searchable list in keyset pages; [`Store::archive_versions`],
+//!   [`Store::archive_feed`], [`Store::archive_export`]);
 //! - analytics ([`Store::apply_analytics_event`], [`Store::analytics`]): the
 //!   analytics subscriber's projection of reply events (the current state
 //!   of each reply, its title words, the ledger of applied events) and the
@@ -37,6 +40,7 @@
 mod alerts;
 mod analytics;
 mod archive;
+mod archive_query;
 mod backfill;
 mod crawl;
 mod db;
@@ -66,6 +70,10 @@ pub use alerts::{AlertDelivery, DeliveryStatus};
 pub use analytics::{
     Analytics, AnalyticsEvent, AnalyticsTotals, Count, DelayBucket, DelayDistribution,
     MonthActivity, MonthCount, WordCount,
+};
+pub use archive_query::{
+    BadCursor, Cursor, FeedEntry, ReplyFilter, ReplyPage, ReplyRow, ResultFilter, Snippet,
+    VersionEntry,
 };
 pub use backfill::BackfillCursor;
 pub use error::{redact_url, RedactedCause, StoreError};

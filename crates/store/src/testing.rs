@@ -250,6 +250,32 @@ impl TestDb {
         u64::try_from(n).unwrap_or_default()
     }
 
+    /// Forgets the archive's search index, as a store archived before the
+    /// search existed holds none: every reply unindexed, the index empty.
+    pub async fn unindex_archive_search(&self) {
+        let mut conn = self
+            .store
+            .pool
+            .acquire()
+            .await
+            .unwrap_or_else(|e| panic!("cannot unindex the archive: {e:?}"));
+        let statements: &[&str] = match self.store.backend() {
+            crate::Backend::Sqlite => &[
+                "DELETE FROM archive_search",
+                "UPDATE archive_replies SET search_indexed = NULL, search_rowid = NULL",
+            ],
+            crate::Backend::Postgres => {
+                &["UPDATE archive_replies SET search_indexed = NULL, search = NULL"]
+            }
+        };
+        for statement in statements {
+            conn.exec()
+                .execute(statement, args![])
+                .await
+                .unwrap_or_else(|e| panic!("cannot unindex the archive: {e:?}"));
+        }
+    }
+
     /// The row counts of every table, in [`TABLES`] order: equal before and
     /// after an operation means it wrote nothing.
     pub async fn all_counts(&self) -> Vec<(&'static str, u64)> {

@@ -3,6 +3,7 @@
 mod alerts;
 mod analytics;
 mod archive;
+mod archive_query;
 mod connect;
 mod crawl;
 mod guards;
