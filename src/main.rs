@@ -59,6 +59,9 @@ enum Command {
         #[arg(long, default_value = "report.html")]
         out: PathBuf,
     },
+    /// Write the archived replies (their current versions, or every
+    /// version) as JSON Lines or CSV, to standard output or a file.
+    Export(ExportArgs),
     /// Run every stage in this one process.
     All(RunArgs),
     /// Print events as they arrive on the events exchange.
@@ -182,6 +185,28 @@ enum AlertsCommand {
 }
 
 #[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// `jsonl` (one whole record per line) or `csv` (sortable columns, then
+    /// the whole record as JSON).
+    #[arg(long, default_value = "jsonl")]
+    format: String,
+    /// Only replies archived or changed on or after this day (YYYY-MM-DD).
+    #[arg(long)]
+    since: Option<String>,
+    /// Every version, not only the current one.
+    #[arg(long)]
+    versions: bool,
+    /// A filter of the archive's list, as `NAME=VALUE` (`portal=shpt`,
+    /// `result=adopted`, `q=电梯`, `from=2024-01-01`; see
+    /// docs/archive-api.md); repeat for several.
+    #[arg(long = "filter", value_name = "NAME=VALUE")]
+    filters: Vec<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 struct BackfillArgs {
     /// The portal's id (`shpt`), one of `crawler.portals`.
     #[arg(long)]
@@ -289,6 +314,7 @@ async fn run(cli: Cli) -> Result<()> {
             println!("report written to {}", out.display());
             Ok(())
         }
+        Command::Export(a) => export(&config, &a).await,
         Command::All(a) => run_services(&cli.config, &a, &Service::ALL).await,
         Command::Backfill(a) => backfill(&cli.config, &a).await,
         Command::Init => {
@@ -362,6 +388,45 @@ async fn run(cli: Cli) -> Result<()> {
             unreachable!("handled above")
         }
     }
+}
+
+/// `govwire export`: the filters read as the archive's `/export.*` reads
+/// them, the same bytes written.
+async fn export(config: &Config, args: &ExportArgs) -> Result<()> {
+    use govwire_archive::export;
+    let format = export::Format::parse(&args.format)
+        .with_context(|| format!("--format must be jsonl or csv, not `{}`", args.format))?;
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for filter in &args.filters {
+        let (name, value) = filter
+            .split_once('=')
+            .with_context(|| format!("--filter expects NAME=VALUE, got `{filter}`"))?;
+        query.append_pair(name, value);
+    }
+    if let Some(since) = &args.since {
+        query.append_pair("since", since);
+    }
+    if args.versions {
+        query.append_pair("versions", "true");
+    }
+    let query = export::parse_export_query(&query.finish())
+        .map_err(|bad| anyhow::anyhow!("{} (parameter `{}`)", bad.error, bad.parameter))?;
+    let store = services::open_store(config.archive_store_url()).await?;
+    let replies = export::replies(&store, &query).await;
+    store.close().await;
+    let replies = replies.context("reading the archive")?;
+    match &args.out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            export::write(format, &replies, std::io::BufWriter::new(file))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("{} replies written to {}", replies.len(), path.display());
+        }
+        None => export::write(format, &replies, std::io::stdout().lock())
+            .context("cannot write to standard output")?,
+    }
+    Ok(())
 }
 
 /// `govwire alerts test` and `govwire alerts list`.

@@ -6,6 +6,10 @@
 //! - `GET /replies/{id}`: a reply's current record and its versions;
 //! - `GET /replies/{id}/versions`: its versions with what changed in each;
 //! - `GET /replies/{id}/versions/{v}`: one version's record;
+//! - `GET /feed.atom`: the Atom feed of new and changed replies, with the
+//!   list's filters ([`crate::feed`]);
+//! - `GET /export.jsonl`, `GET /export.csv`: the replies the filters select,
+//!   whole ([`crate::export`]);
 //! - `GET /stats`, `GET /healthz`.
 
 use axum::extract::{Path, RawQuery, State};
@@ -28,6 +32,9 @@ pub fn router(store: Store) -> Router {
         .route("/replies/{id}", get(reply))
         .route("/replies/{id}/versions", get(versions))
         .route("/replies/{id}/versions/{version}", get(version))
+        .route("/feed.atom", get(crate::feed::handler))
+        .route("/export.jsonl", get(crate::export::jsonl))
+        .route("/export.csv", get(crate::export::csv))
         .with_state(store.clone())
         .merge(crate::pages::router(store))
 }

@@ -6,7 +6,133 @@
 
 use std::io::Write;
 
+use axum::extract::{RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
 use govwire_model::Reply;
+use govwire_store::{ReplyFilter, Store, StoreError};
+
+use crate::params::{parse_filter, take_parameters, BadParameter};
+
+/// What an export takes besides the list's filters: `since` (a day:
+/// replies archived or changed since), `versions` (`true`: every version,
+/// not only the current one).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportQuery {
+    /// The list's filters.
+    pub filter: ReplyFilter,
+    /// Only what was archived on or after this day.
+    pub since: Option<NaiveDate>,
+    /// Every version instead of the current one.
+    pub versions: bool,
+}
+
+/// Reads an export's query string: the list's parameters (`after` and
+/// `limit` refused: an export is whole), `since=YYYY-MM-DD` and
+/// `versions=true|false`.
+pub fn parse_export_query(query: &str) -> Result<ExportQuery, BadParameter> {
+    let (rest, own) = take_parameters(query, &["since", "versions"]);
+    let (filter, after, _) = parse_filter(&rest)?;
+    if after.is_some() {
+        return Err(BadParameter::new(
+            "after",
+            "an export is whole; leave `after` out".into(),
+        ));
+    }
+    if rest.split('&').any(|p| p.starts_with("limit=")) {
+        return Err(BadParameter::new(
+            "limit",
+            "an export is whole; leave `limit` out".into(),
+        ));
+    }
+    let mut export = ExportQuery {
+        filter,
+        ..ExportQuery::default()
+    };
+    for (name, value) in own {
+        match name.as_str() {
+            "since" => {
+                export.since = Some(value.parse().map_err(|_| {
+                    BadParameter::new(
+                        "since",
+                        format!("`since={value}` is not a date (YYYY-MM-DD)"),
+                    )
+                })?)
+            }
+            _ => {
+                export.versions = match value.as_str() {
+                    "true" | "1" | "" => true,
+                    "false" | "0" => false,
+                    _ => {
+                        return Err(BadParameter::new(
+                            "versions",
+                            format!("`versions={value}` is not true or false"),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+    Ok(export)
+}
+
+/// The replies an export holds, in the order written.
+pub async fn replies(store: &Store, query: &ExportQuery) -> Result<Vec<Reply>, StoreError> {
+    store
+        .archive_export(&query.filter, query.since, query.versions)
+        .await
+}
+
+/// `GET /export.jsonl` and `GET /export.csv`.
+pub(crate) async fn handler(format: Format, store: Store, query: Option<String>) -> Response {
+    let query = match parse_export_query(query.as_deref().unwrap_or("")) {
+        Ok(q) => q,
+        Err(bad) => return (StatusCode::BAD_REQUEST, Json(bad)).into_response(),
+    };
+    let replies = match replies(&store, &query).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "Archive export query failed.");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the archive database could not answer",
+            )
+                .into_response();
+        }
+    };
+    let mut body = Vec::new();
+    if let Err(e) = write(format, &replies, &mut body) {
+        tracing::warn!(error = %e, "Archive export could not be written.");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    let name = match format {
+        Format::Jsonl => "govwire-replies.jsonl",
+        Format::Csv => "govwire-replies.csv",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /export.jsonl`.
+pub(crate) async fn jsonl(State(store): State<Store>, RawQuery(query): RawQuery) -> Response {
+    handler(Format::Jsonl, store, query).await
+}
+
+/// `GET /export.csv`.
+pub(crate) async fn csv(State(store): State<Store>, RawQuery(query): RawQuery) -> Response {
+    handler(Format::Csv, store, query).await
+}
 
 /// The CSV columns, in order; `record` (the whole record as JSON) last.
 pub const CSV_COLUMNS: &[&str] = &[

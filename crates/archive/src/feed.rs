@@ -3,9 +3,89 @@
 //! changed. Readers follow a topic with the list's filters and search
 //! (`/feed.atom?portal=shpt&q=电梯&result=adopted`).
 
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use govwire_model::html::escape;
 use govwire_model::{FieldChange, Reply};
+use govwire_store::{FeedEntry, Store};
+
+use crate::params::{parse_filter, to_query, BadParameter};
+
+impl From<FeedEntry> for FeedItem {
+    fn from(e: FeedEntry) -> Self {
+        FeedItem {
+            reply: e.reply,
+            event_id: e.event_id,
+            event_type: e.event_type,
+            received_at: e.received_at,
+            changes: e.changes,
+        }
+    }
+}
+
+/// `GET /feed.atom`: the newest versions of the replies the list's
+/// parameters select (`limit` entries, default 50); `after` is refused,
+/// since a feed has no pages. Links are absolute, made from the request's
+/// `Host`.
+pub(crate) async fn handler(
+    State(store): State<Store>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let (filter, after, limit) = match parse_filter(&query) {
+        Ok(parsed) => parsed,
+        Err(bad) => return (StatusCode::BAD_REQUEST, Json(bad)).into_response(),
+    };
+    if after.is_some() {
+        let bad = BadParameter::new("after", "the feed has no pages; leave `after` out".into());
+        return (StatusCode::BAD_REQUEST, Json(bad)).into_response();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let base_url = format!("http://{host}");
+    let entries = match store.archive_feed(&filter, limit).await {
+        Ok(entries) => entries,
+        Err(e) => {
+            tracing::warn!(error = %e, "Archive feed query failed.");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the archive database could not answer",
+            )
+                .into_response();
+        }
+    };
+    let canonical = to_query(&filter, None, limit);
+    let title = match &filter.q {
+        Some(q) => format!("govwire 建议提案答复 · {q}"),
+        None => "govwire 建议提案答复".to_string(),
+    };
+    let xml = render(&Feed {
+        self_url: if canonical.is_empty() {
+            format!("{base_url}/feed.atom")
+        } else {
+            format!("{base_url}/feed.atom?{canonical}")
+        },
+        base_url,
+        title,
+        items: entries.into_iter().map(FeedItem::from).collect(),
+        now: Utc::now(),
+    });
+    (
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
+}
 
 /// One entry: a version of a reply, as its event delivered it.
 #[derive(Debug, Clone)]

@@ -36,13 +36,15 @@ mod reply;
 mod tests;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use govwire_model::Reply;
-use govwire_store::{ArchivedReply, Store, StoreError};
+use govwire_model::{HandlingResult, Reply};
+use govwire_store::{Cursor, ReplyFilter, ReplyRow, Store, StoreError};
+
+use crate::params;
 use serde::Deserialize;
 
 pub use diff::{diff_body, diff_text, render_diff, Block, BlockDiff, BlockKind, Piece};
@@ -71,18 +73,20 @@ pub fn render_error(heading: &str, message: &str) -> String {
     layout::error_page(heading, message)
 }
 
-/// The row of the list that shows `archived`.
-pub fn list_row(archived: &ArchivedReply) -> ListRow {
-    let r = &archived.current;
+/// The row of the list that shows `row`.
+pub fn list_row(row: ReplyRow) -> ListRow {
     ListRow {
-        reply_id: r.id.as_str().to_string(),
-        title: r.title.clone(),
-        doc_number: r.doc_number.clone(),
-        addressee: r.addressee.clone(),
-        handling_result: r.handling_result.clone(),
-        published_on: r.published_on,
-        status: archived.status,
-        snippet: None,
+        handling_result: row.handling_result.map(|raw| HandlingResult {
+            raw,
+            category: row.result_category,
+        }),
+        reply_id: row.reply_id,
+        title: row.title,
+        doc_number: row.doc_number,
+        addressee: row.addressee,
+        published_on: row.published_on,
+        status: row.status,
+        snippet: row.snippet,
     }
 }
 
@@ -159,73 +163,43 @@ fn unreadable() -> Refusal {
     Refusal::BadRequest("地址中的答复编号或查询参数无法读取。".into())
 }
 
-/// The paging parameter of the list (the filters are [`ListFilters`]).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Paging {
-    /// Replies to skip.
-    offset: Option<String>,
-}
-
 async fn list_page(
     State(store): State<Store>,
+    RawQuery(query): RawQuery,
     filters: Result<Query<ListFilters>, QueryRejection>,
-    paging: Result<Query<Paging>, QueryRejection>,
 ) -> PageResult {
-    let (Ok(Query(filters)), Ok(Query(paging))) = (filters, paging) else {
+    let Ok(Query(filters)) = filters else {
         return Err(unreadable());
     };
-    let offset = match paging.offset.as_deref().map(str::trim) {
-        None | Some("") => 0,
-        Some(text) => text.parse::<u32>().map_err(|_| {
-            Refusal::BadRequest(format!("参数 offset 应为整数，收到的是“{text}”。"))
-        })?,
-    };
-    let view = list_view(&store, filters.normalized(), offset).await?;
+    let query = query.unwrap_or_default();
+    let (filter, after, _) = params::parse_filter(&query)
+        .map_err(|e| Refusal::BadRequest(format!("参数 {} 有误：{}", e.parameter, e.error)))?;
+    let view = list_view(&store, &filter, after.as_ref(), filters.normalized()).await?;
     Ok(html(StatusCode::OK, render_list(&view)))
 }
 
-/// The list page's content for `filters`, skipping `offset` replies.
-///
-/// Until the store's search lands, the rows are the newest replies of the
-/// whole archive (`Store::archive_list`, no filter applied yet) and the
-/// total is every archived reply; the query is the one line marked below.
+/// The list page's content: the replies `filter` selects, a page of
+/// [`PAGE_SIZE`] after `after`, with the form refilled from `filters`.
 async fn list_view(
     store: &Store,
+    filter: &ReplyFilter,
+    after: Option<&Cursor>,
     filters: ListFilters,
-    offset: u32,
 ) -> Result<ListView, StoreError> {
-    // The query: replace with the store's filtered search.
-    let summaries = store.archive_list(None, PAGE_SIZE, offset).await?;
-    let total = store.archive_stats().await?.replies;
-    let mut rows = Vec::with_capacity(summaries.len());
-    for summary in &summaries {
-        if let Some(archived) = store.archive_reply(&summary.reply_id).await? {
-            rows.push(list_row(&archived));
-        }
-    }
-    let query = filters.query_string();
-    let link = |offset: u32| {
-        let mut parts: Vec<String> = Vec::new();
-        if !query.is_empty() {
-            parts.push(query.clone());
-        }
-        if offset > 0 {
-            parts.push(format!("offset={offset}"));
-        }
-        if parts.is_empty() {
+    let page = store.query_replies(filter, after, PAGE_SIZE).await?;
+    let link = |cursor: Option<&Cursor>| {
+        let query = params::to_query(filter, cursor, PAGE_SIZE);
+        if query.is_empty() {
             "/".to_string()
         } else {
-            format!("/?{}", parts.join("&"))
+            format!("/?{query}")
         }
     };
-    let shown = u64::from(offset) + summaries.len() as u64;
     Ok(ListView {
-        next_page: (summaries.len() == PAGE_SIZE as usize && shown < total)
-            .then(|| link(offset + PAGE_SIZE)),
-        first_page: (offset > 0).then(|| link(0)),
-        rows,
-        total,
+        next_page: page.next.as_ref().map(|c| link(Some(c))),
+        first_page: after.is_some().then(|| link(None)),
+        rows: page.rows.into_iter().map(list_row).collect(),
+        total: page.total,
         filters,
     })
 }

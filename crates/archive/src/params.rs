@@ -69,12 +69,29 @@ pub struct BadParameter {
 }
 
 impl BadParameter {
-    fn new(parameter: &str, error: String) -> Self {
+    /// A refusal of `parameter`, saying why.
+    pub fn new(parameter: &str, error: String) -> Self {
         Self {
             error,
             parameter: parameter.to_string(),
         }
     }
+}
+
+/// Takes the parameters named in `own` out of `query` (an endpoint's own,
+/// such as the export's `since`), leaving the list's parameters for
+/// [`parse_filter`]: returns the rest of the query and the taken pairs.
+pub fn take_parameters(query: &str, own: &[&str]) -> (String, Vec<(String, String)>) {
+    let mut rest = url::form_urlencoded::Serializer::new(String::new());
+    let mut taken = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        if own.contains(&name.as_ref()) {
+            taken.push((name.into_owned(), value.into_owned()));
+        } else {
+            rest.append_pair(&name, &value);
+        }
+    }
+    (rest.finish(), taken)
 }
 
 /// Reads the list's parameters from a query string (without the `?`;

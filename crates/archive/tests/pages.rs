@@ -147,7 +147,7 @@ async fn the_list_a_reply_and_a_comparison_render_in_a_browser(db: &TestDb) {
     assert!(list.contains(&format!("共 {} 件", goldens.len())), "{list}");
     let mut pages = list.clone();
     let mut next = list.clone();
-    while let Some(start) = next.find("<a href=\"/?offset=") {
+    while let Some(start) = next.find("<a href=\"/?after=") {
         let href = &next[start + 9..];
         let href = href[..href.find('"').unwrap()].replace("&amp;", "&");
         next = dump_dom(&format!("{base}{href}")).await;
@@ -169,6 +169,30 @@ async fn the_list_a_reply_and_a_comparison_render_in_a_browser(db: &TestDb) {
     assert!(list.contains("<form class=\"filters\""));
     assert!(list.contains("<option value=\"partially_adopted\">部分采纳</option>"));
     assert!(!list.contains("没有找到符合条件的答复"));
+
+    // Filters and a search with a Chinese word narrow the list, the form
+    // keeps them, and the matching passage is marked.
+    let cannot_solve = goldens
+        .iter()
+        .filter(|r| {
+            r.handling_result.as_ref().and_then(|h| h.category)
+                == Some(govwire_model::HandlingCategory::CannotSolve)
+        })
+        .count();
+    let filtered = dump_dom(&format!("{base}/?result=cannot_solve")).await;
+    assert!(
+        filtered.contains(&format!("共 {cannot_solve} 件")),
+        "{filtered}"
+    );
+    assert!(filtered.contains("<option value=\"cannot_solve\" selected"));
+    let found = dump_dom(&format!("{base}/?q=%E7%94%B5%E6%A2%AF")).await;
+    assert!(found.contains("<mark>电梯</mark>"), "{found}");
+    assert!(
+        found.contains("value=\"电梯\""),
+        "the search box keeps the word"
+    );
+    let none = dump_dom(&format!("{base}/?q=%E9%87%8F%E5%AD%90%E8%AE%A1%E7%AE%97")).await;
+    assert!(none.contains("没有找到符合条件的答复"));
 
     // The reply: its newest version, laid out as the document, with both
     // versions listed.
@@ -313,7 +337,9 @@ async fn unknown_replies_and_bad_versions_are_answered_with_chinese_pages(db: &T
             404,
             "档案中没有编号",
         ),
-        ("/?offset=-1".to_string(), 400, "参数 offset 应为整数"),
+        ("/?offset=10".to_string(), 400, "参数 offset 有误"),
+        ("/?after=nonsense".to_string(), 400, "参数 after 有误"),
+        ("/?from=2022-13-01".to_string(), 400, "参数 from 有误"),
     ] {
         let response = reqwest::get(format!("{base}{path}")).await.unwrap();
         assert_eq!(response.status().as_u16(), status, "{path}");

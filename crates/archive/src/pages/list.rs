@@ -51,16 +51,7 @@ pub struct ListRow {
     pub snippet: Option<Snippet>,
 }
 
-/// A piece of a reply's text around the words a search found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snippet {
-    /// The text before the match.
-    pub before: String,
-    /// The matched text, marked on the page.
-    pub matched: String,
-    /// The text after it.
-    pub after: String,
-}
+pub use govwire_store::Snippet;
 
 /// The list's filters as the form sends them (query parameters of `GET
 /// /`); an empty field is no filter. Vocabulary filters carry the record's
@@ -79,7 +70,7 @@ pub struct ListFilters {
     /// Proposal kind.
     pub proposal_kind: Option<String>,
     /// Proposal level.
-    pub level: Option<String>,
+    pub proposal_level: Option<String>,
     /// Meeting, as written (`区十五届政协五次会议`).
     pub meeting: Option<String>,
     /// Addressee, as written.
@@ -120,7 +111,7 @@ impl ListFilters {
             ("result", &self.result),
             ("reply_kind", &self.reply_kind),
             ("proposal_kind", &self.proposal_kind),
-            ("level", &self.level),
+            ("proposal_level", &self.proposal_level),
             ("meeting", &self.meeting),
             ("addressee", &self.addressee),
             ("issuer", &self.issuer),
@@ -149,7 +140,7 @@ impl ListFilters {
             &mut self.result,
             &mut self.reply_kind,
             &mut self.proposal_kind,
-            &mut self.level,
+            &mut self.proposal_level,
             &mut self.meeting,
             &mut self.addressee,
             &mut self.issuer,
@@ -351,7 +342,7 @@ fn form(out: &mut String, f: &ListFilters) {
         .iter()
         .map(|l| (labels::key(l), labels::level(*l)))
         .collect();
-    select(out, "级别", "level", &levels, &f.level);
+    select(out, "级别", "proposal_level", &levels, &f.proposal_level);
     let statuses = [
         (ArchiveStatus::Active.as_str().to_string(), "公开中"),
         (ArchiveStatus::Withdrawn.as_str().to_string(), "已撤回"),

@@ -185,7 +185,16 @@ fn a_hostile_record_shows_as_text_on_the_reply_page() {
 fn a_hostile_record_shows_as_text_in_the_list_and_the_comparison() {
     let r = hostile();
     let mut view = ListView {
-        rows: vec![list_row(&archived(r.clone(), 1))],
+        rows: vec![ListRow {
+            reply_id: r.id.to_string(),
+            title: r.title.clone(),
+            doc_number: r.doc_number.clone(),
+            addressee: r.addressee.clone(),
+            handling_result: r.handling_result.clone(),
+            published_on: r.published_on,
+            status: ArchiveStatus::Active,
+            snippet: None,
+        }],
         total: 1,
         filters: ListFilters {
             q: Some("\"><script>alert(10)</script>".into()),
@@ -246,7 +255,7 @@ fn the_list_refills_the_form_and_labels_the_vocabularies_in_chinese() {
             result: Some("adopted".into()),
             reply_kind: Some("follow_up".into()),
             proposal_kind: Some("member_proposal".into()),
-            level: Some("district".into()),
+            proposal_level: Some("district".into()),
             meeting: Some("区十五届政协五次会议".into()),
             addressee: Some("许鸿蕨代表".into()),
             issuer: Some("上海市普陀区教育局".into()),
@@ -313,7 +322,7 @@ fn an_empty_list_says_nothing_was_found() {
 fn filters_carry_over_to_the_next_page_percent_encoded() {
     let filters = ListFilters {
         q: Some("电梯 & 楼道".into()),
-        level: Some("district".into()),
+        proposal_level: Some("district".into()),
         meeting: Some("  ".into()),
         ..Default::default()
     }
@@ -321,7 +330,7 @@ fn filters_carry_over_to_the_next_page_percent_encoded() {
     assert_eq!(filters.meeting, None);
     assert_eq!(
         filters.query_string(),
-        "q=%E7%94%B5%E6%A2%AF%20%26%20%E6%A5%BC%E9%81%93&level=district"
+        "q=%E7%94%B5%E6%A2%AF%20%26%20%E6%A5%BC%E9%81%93&proposal_level=district"
     );
     assert!(!ListFilters::default().any());
 }
