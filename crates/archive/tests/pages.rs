@@ -247,6 +247,13 @@ async fn the_list_a_reply_and_a_comparison_render_in_a_browser(db: &TestDb) {
         shoot(&format!("{base}/reply/{id}"), "reply-phone.png", 390, 6400).await;
         shoot(&format!("{base}/"), "list-phone.png", 390, 2400).await;
         shoot(&diff_url, "diff-phone.png", 390, 2000).await;
+        shoot(
+            &format!("{base}/?q=%E7%94%B5%E6%A2%AF"),
+            "search.png",
+            1280,
+            1400,
+        )
+        .await;
     }
     server.abort();
 }
