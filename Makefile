@@ -41,9 +41,11 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
-## bench: parse throughput on the fixture corpus beside a bare HTML parse (see BENCHMARKS.md).
-bench:
+## bench: parse throughput beside a bare HTML parse, and the archive's list and search on
+## 100,000 versions on SQLite and PostgreSQL (see BENCHMARKS.md).
+bench: postgres
 	$(CARGO) bench --locked -p govwire-parser --bench throughput
+	$(CARGO) bench --locked -p govwire-archive --bench query
 
 rabbitmq:
 	@./scripts/ensure-rabbitmq.sh
