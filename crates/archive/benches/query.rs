@@ -188,6 +188,17 @@ async fn run_queries(backend: &str, store: &Store, runs: usize) {
     }
 }
 
+/// Drops the benchmark's database, unless `BENCH_KEEP` is set: then says
+/// where it is, for a look at the query plans.
+async fn keep_or_clean(db: govwire_store::testing::TestDb) {
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        use secrecy::ExposeSecret;
+        eprintln!("kept: {}", db.url.expose_secret());
+    } else {
+        db.cleanup().await;
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
@@ -220,15 +231,17 @@ async fn main() {
     if only.is_empty() || only == "sqlite" {
         let db = govwire_store::testing::fresh_sqlite().await;
         let took = fill(&db.store, &base, replies, 1).await;
+        db.store.optimize_archive().await.expect("statistics");
         eprintln!("sqlite: filled in {:.1} s", took.as_secs_f64());
         run_queries("SQLite", &db.store, runs).await;
-        db.cleanup().await;
+        keep_or_clean(db).await;
     }
     if only.is_empty() || only == "postgres" {
         let db = govwire_store::testing::fresh_postgres().await;
         let took = fill(&db.store, &base, replies, 8).await;
+        db.store.optimize_archive().await.expect("statistics");
         eprintln!("postgres: filled in {:.1} s", took.as_secs_f64());
         run_queries("PostgreSQL", &db.store, runs).await;
-        db.cleanup().await;
+        keep_or_clean(db).await;
     }
 }

@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize, Serializer};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
 
+/// How often the archive refreshes the statistics its queries are planned
+/// with ([`Store::optimize_archive`]).
+const OPTIMIZE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// The queue the archive declares before it starts: the one it consumes.
 pub const QUEUES: &[WorkQueue] = &[ARCHIVE_QUEUE];
 
@@ -85,6 +89,29 @@ pub async fn run(
         }
     }
 
+    // Statistics for the list's and the search's query plans, on start and
+    // every hour as the archive grows.
+    let optimizer = {
+        let store = store.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(
+            async move {
+                let mut every = tokio::time::interval(OPTIMIZE_EVERY);
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = every.tick() => {}
+                    }
+                    if let Err(error) = store.optimize_archive().await {
+                        warn!(%error, "Failed to refresh the archive's statistics; trying again in an hour.");
+                    }
+                }
+            }
+            .in_current_span(),
+        )
+    };
+
     let api = match settings.listen {
         Some(addr) => Some(
             Api::start(
@@ -114,6 +141,7 @@ pub async fn run(
         cancel.cancelled().await;
         api.finish().await;
     }
+    let _ = optimizer.await;
     consumed?;
     info!("Archive stopped.");
     Ok(())

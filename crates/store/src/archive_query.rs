@@ -445,13 +445,19 @@ fn conditions(backend: Backend, filter: &ReplyFilter) -> Conditions {
             contains(backend, "r.signatory", &p)
         ));
     }
+    // A dated reply's sort key is its publication date, so a date bound is
+    // also a range of the list's index, which the scan then reads alone.
     if let Some(from) = filter.published_from {
         let p = c.bind(date_opt(Some(from)));
-        c.sql.push(format!("r.published_on >= {p}"));
+        let k = c.bind(date_opt(Some(from)));
+        c.sql
+            .push(format!("r.published_on >= {p} AND r.sort_key >= {k}"));
     }
     if let Some(to) = filter.published_to {
         let p = c.bind(date_opt(Some(to)));
-        c.sql.push(format!("r.published_on <= {p}"));
+        let k = c.bind(date_opt(Some(to)));
+        c.sql
+            .push(format!("r.published_on <= {p} AND r.sort_key <= {k}"));
     }
     if let Some(status) = filter.status {
         let p = c.bind(status.as_str());
@@ -473,9 +479,18 @@ fn snippet_words(q: &str) -> Vec<String> {
     words
 }
 
+/// The parts of a stored record a snippet is taken from; reading only these
+/// skips the rest of the record (attachments' text, warnings, …).
+#[derive(serde::Deserialize)]
+struct SnippetSource {
+    title: String,
+    doc_number: Option<String>,
+    body: govwire_model::Body,
+}
+
 /// The snippet of `reply` for `words`: the first passage of the body that
 /// holds one, else the title, else the doc number.
-fn snippet(reply: &Reply, words: &[String]) -> Option<Snippet> {
+fn snippet(reply: &SnippetSource, words: &[String]) -> Option<Snippet> {
     let body = reply
         .body
         .sections
@@ -728,7 +743,11 @@ impl Store {
             .map(|r| {
                 let what = format!("archived reply {}", r.reply_id);
                 let snippet = match &r.record {
-                    Some(json) => snippet(&parse_record(json, &what)?, &words),
+                    Some(json) => {
+                        let source: SnippetSource = serde_json::from_str(json)
+                            .map_err(|e| corrupt(format!("{what}: the stored record: {e}")))?;
+                        snippet(&source, &words)
+                    }
                     None => None,
                 };
                 Ok(ReplyRow {
@@ -875,6 +894,24 @@ impl Store {
         rows.iter()
             .map(|(json,)| parse_record(json, "archived record for export"))
             .collect()
+    }
+
+    /// Refreshes what the database knows of the archive's tables so that
+    /// the list and searches keep using their indexes as the archive grows:
+    /// on SQLite `PRAGMA optimize` (statistics of every table that lacks or
+    /// has outgrown them), on PostgreSQL `VACUUM (ANALYZE)` of the archive's
+    /// replies (statistics, and the visibility map that lets a count read
+    /// the index alone; autovacuum does the same on its own schedule). The
+    /// archive runs it on start and every hour; it is quick when little
+    /// changed.
+    pub async fn optimize_archive(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = match self.backend() {
+            Backend::Sqlite => "PRAGMA optimize=0x10002",
+            Backend::Postgres => "VACUUM (ANALYZE) archive_replies",
+        };
+        conn.exec().execute(sql, args![]).await?;
+        Ok(())
     }
 
     /// Indexes for search every archived reply not indexed under the

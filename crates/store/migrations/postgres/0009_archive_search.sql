@@ -51,8 +51,9 @@ CREATE INDEX archive_replies_list ON archive_replies (
     sort_key DESC, reply_id DESC, portal, status, result_category, reply_kind,
     proposal_kind, proposal_level, published_on, meeting, addressee, issuer, signatory
 );
--- The most common filters, in the list's order.
-CREATE INDEX archive_replies_by_portal_sorted ON archive_replies (portal, sort_key DESC, reply_id DESC);
+-- A result category's replies in the list's order: a count of them reads
+-- this index alone. (The portal needs none: with few portals the list's
+-- index serves it better.)
 CREATE INDEX archive_replies_by_result_sorted ON archive_replies (result_category, sort_key DESC, reply_id DESC);
 -- The replies to index (again) after a change of the search rules.
 CREATE INDEX archive_replies_search_pending ON archive_replies (search_indexed, reply_id);
