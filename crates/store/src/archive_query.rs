@@ -367,12 +367,7 @@ fn search_condition(backend: Backend, tokens: &BTreeSet<String>, c: &mut Conditi
     }
     match backend {
         Backend::Sqlite => {
-            let query = tokens
-                .iter()
-                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            let p = c.bind(query);
+            let p = c.bind(fts_query(tokens));
             // `+` keeps SQLite from looking each hit up by its key and
             // sorting them all: it walks the list's index in order and
             // stops at the page's end, reading no record it does not show.
@@ -390,6 +385,15 @@ fn search_condition(backend: Backend, tokens: &BTreeSet<String>, c: &mut Conditi
             format!("r.search @@ {p}::tsquery")
         }
     }
+}
+
+/// The FTS5 query that needs every token: quoted tokens AND-ed.
+fn fts_query(tokens: &BTreeSet<String>) -> String {
+    tokens
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// A token as a quoted lexeme of PostgreSQL's `tsvector` and `tsquery`
@@ -696,15 +700,33 @@ impl Store {
             exec.execute("SET LOCAL enable_seqscan = off", args![])
                 .await?;
         }
-        let (total,): (i64,) = exec
-            .fetch_one(
+        // A search alone is counted in the search index itself, which holds
+        // one entry per archived reply: no walk over the list.
+        let search_alone = backend == Backend::Sqlite
+            && searching
+            && ReplyFilter {
+                q: None,
+                ..filter.clone()
+            } == ReplyFilter::default();
+        let tokens = filter.q.as_deref().map(query_tokens).unwrap_or_default();
+        let (total,): (i64,) = if search_alone && tokens.is_empty() {
+            (0,)
+        } else if search_alone {
+            exec.fetch_one(
+                "SELECT COUNT(*) FROM archive_search WHERE archive_search MATCH $1",
+                args![fts_query(&tokens)],
+            )
+            .await?
+        } else {
+            exec.fetch_one(
                 &format!(
                     "SELECT COUNT(*) FROM archive_replies r {}",
                     c.where_clause()
                 ),
                 c.args.clone(),
             )
-            .await?;
+            .await?
+        };
         if let Some(cursor) = after {
             let k = c.bind(cursor.sort_key.as_str());
             let id = c.bind(cursor.reply_id.as_str());
