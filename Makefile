@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools build release clean-state fuzz bench
+.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools build release clean-state fuzz bench bench-pipeline
 
 ## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite
 ## (created first by `govwire init`, which leaves an existing store as it is).
@@ -46,6 +46,13 @@ fuzz:
 bench: postgres
 	$(CARGO) bench --locked -p govwire-parser --bench throughput
 	$(CARGO) bench --locked -p govwire-archive --bench query
+
+## bench-pipeline: govwire all against the fixture portal serving N (default 3000) replies,
+## politeness off: wall, replies/s, CPU per reply of govwire and RabbitMQ, peak RSS.
+BENCH_REPLIES ?= 3000
+BENCH_RUNS ?= 3
+bench-pipeline: rabbitmq release
+	./scripts/bench-pipeline.sh $(BENCH_REPLIES) $(BENCH_RUNS)
 
 rabbitmq:
 	@./scripts/ensure-rabbitmq.sh

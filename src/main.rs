@@ -85,6 +85,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         bind: IpAddr,
+        /// Serve this many distinct synthetic replies made from the corpus
+        /// instead of the corpus itself (load tests, `make bench-pipeline`).
+        #[arg(long)]
+        scale: Option<usize>,
     },
     /// Write the JSON Schemas of every wire type (or check them with --check).
     Schemas {
@@ -276,9 +280,9 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Schemas { out, check } => return schemas(out, *check),
-        Command::FixturePortal { port, bind } => {
+        Command::FixturePortal { port, bind, scale } => {
             govwire::telemetry::init(cli.log_format.unwrap_or(LogFormat::Auto), "info");
-            return fixture_portal(SocketAddr::new(*bind, *port)).await;
+            return fixture_portal(SocketAddr::new(*bind, *port), *scale).await;
         }
         _ => {}
     }
@@ -645,15 +649,15 @@ async fn run_services(
     services::run(plan, which.to_vec(), cancel, services::Reports::default()).await
 }
 
-async fn fixture_portal(addr: SocketAddr) -> Result<()> {
+async fn fixture_portal(addr: SocketAddr, scale: Option<usize>) -> Result<()> {
     let cancel = CancellationToken::new();
-    let portal = govwire_fixture_portal::FixturePortal::start(
-        addr,
-        govwire_fixture_portal::corpus(),
-        cancel.clone(),
-    )
-    .await
-    .with_context(|| format!("cannot listen on {addr}"))?;
+    let documents = match scale {
+        Some(n) => govwire_fixture_portal::scaled(n),
+        None => govwire_fixture_portal::corpus(),
+    };
+    let portal = govwire_fixture_portal::FixturePortal::start(addr, documents, cancel.clone())
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(base_url = %portal.base_url(), "Fixture portal serving.");
     println!("fixture portal at {}", portal.base_url());
     services::shutdown_signal().await;

@@ -89,6 +89,45 @@ pub fn corpus() -> Vec<Document> {
     }
 }
 
+/// `n` distinct synthetic replies made from the corpus's structured reply
+/// specs, for load tests and benchmarks (`govwire fixture-portal --scale
+/// N`): each a copy of one served reply of the current layout, in UTF-8,
+/// without attachments, under its own item id (from 300000), doc number
+/// (`普府〔<year>〕<n>号`), URL and publication date (one a day back from
+/// 2026-06-30), so each becomes a reply of its own with its own golden
+/// record.
+pub fn scaled(n: usize) -> Vec<Document> {
+    let bases: Vec<Document> = corpus()
+        .into_iter()
+        .filter(|d| d.is_reply() && d.is_served() && d.reply.is_some())
+        .filter(|d| d.attachments.is_empty() && d.encoding.is_utf8())
+        .filter(|d| d.layout == crate::spec::Layout::Current)
+        .collect();
+    assert!(
+        !bases.is_empty(),
+        "the corpus holds structured replies of the current layout"
+    );
+    let last = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("a valid day");
+    (0..n)
+        .map(|i| {
+            let mut doc = bases[i % bases.len()].clone();
+            let item = 300_000 + i;
+            doc.item_id = item.to_string();
+            doc.url_node = format!("{}", 90_000 + i / 1000);
+            doc.published_on = last - chrono::Duration::days((i % 3000) as i64);
+            doc.url_year = chrono::Datelike::year(&doc.published_on);
+            if let Some(reply) = doc.reply.as_mut() {
+                let number = format!("普府〔{}〕{}号", doc.url_year, 10_000 + i);
+                reply.doc_number = Some(crate::spec::Written {
+                    written: number.clone(),
+                    normalized: number,
+                });
+            }
+            doc
+        })
+        .collect()
+}
+
 /// `reference` resolved against the directory of `spec` (both `/`-separated,
 /// relative to the corpus root), with `..` applied.
 fn join_relative(spec: &str, reference: &str) -> String {
@@ -165,6 +204,30 @@ fn load(
 /// The non-empty lines of an extracted text, as a text spec's `file` becomes
 /// its body lines.
 pub use crate::spec::text_lines;
+
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+
+    #[test]
+    fn scaled_replies_are_distinct_and_sound() {
+        let docs = scaled(250);
+        assert_eq!(docs.len(), 250);
+        let mut ids = std::collections::BTreeSet::new();
+        let mut numbers = std::collections::BTreeSet::new();
+        for doc in &docs {
+            assert!(
+                doc.problems().is_empty(),
+                "{}: {:?}",
+                doc.item_id,
+                doc.problems()
+            );
+            let golden = doc.golden().expect("a reply");
+            assert!(ids.insert(golden.id.to_string()), "{}", golden.id);
+            assert!(numbers.insert(golden.doc_number.clone().expect("a doc number")));
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

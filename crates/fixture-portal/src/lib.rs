@@ -50,7 +50,7 @@ pub mod server;
 pub mod spec;
 pub mod text;
 
-pub use corpus::{corpus, Corpus};
+pub use corpus::{corpus, scaled, Corpus};
 pub use edit::DocumentPatch;
 pub use error::FixtureError;
 pub use server::{FixturePortal, Hostile, RequestRecord, RunningPortal};
