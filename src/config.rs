@@ -18,7 +18,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use govwire_bus::BusConfig;
 use govwire_model::PortalProfile;
@@ -96,7 +96,7 @@ pub struct StoreConfig {
     /// `sqlite://…` or `postgres://…`, which may hold a password; serialized
     /// redacted. Default `sqlite://var/govwire.db`, relative to the working
     /// directory.
-    #[serde(serialize_with = "serialize_redacted")]
+    #[serde(serialize_with = "govwire_store::serialize_redacted_url")]
     pub url: SecretString,
 }
 
@@ -120,11 +120,6 @@ impl StoreConfig {
         }
         Ok(())
     }
-}
-
-/// Writes a database URL with its password replaced by `***`.
-fn serialize_redacted<S: Serializer>(url: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&govwire_store::redact_url(url.expose_secret()))
 }
 
 impl Config {

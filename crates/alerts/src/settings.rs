@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use govwire_model::settings::ConfigError;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::email::{Email, Security};
@@ -54,7 +54,7 @@ pub struct AlertsConfig {
     /// The database deliveries are recorded in, which may hold a password;
     /// empty (the default) for the same database as `store.url`. Serialized
     /// redacted.
-    #[serde(serialize_with = "redacted_url")]
+    #[serde(serialize_with = "govwire_store::serialize_redacted_url")]
     pub store_url: SecretString,
     /// How often held matches are looked at for their digest, in seconds.
     /// Default 60.
@@ -87,10 +87,6 @@ struct RulesFile {
     sinks: Vec<SinkConfig>,
     #[serde(default)]
     rules: Vec<Rule>,
-}
-
-fn redacted_url<S: Serializer>(url: &SecretString, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&govwire_store::redact_url(url.expose_secret()))
 }
 
 /// What a sink is.

@@ -8,8 +8,8 @@ use govwire_model::event::read_reply_event;
 use govwire_model::pipeline::{WorkQueue, ARCHIVE_QUEUE};
 use govwire_serve::Api;
 use govwire_store::Store;
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize, Serializer};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn, Instrument};
 
@@ -39,7 +39,7 @@ pub struct ArchiveConfig {
     pub listen: SocketAddr,
     /// The archive's own database, which may hold a password; empty (the
     /// default) for the same database as `store.url`. Serialized redacted.
-    #[serde(serialize_with = "serialize_redacted")]
+    #[serde(serialize_with = "govwire_store::serialize_redacted_url")]
     pub store_url: SecretString,
 }
 
@@ -59,12 +59,6 @@ impl ArchiveConfig {
             listen: Some(self.listen),
         }
     }
-}
-
-/// Writes a database URL with its password replaced by `***`, so a
-/// serialized configuration never holds it.
-fn serialize_redacted<S: Serializer>(url: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&govwire_store::redact_url(url.expose_secret()))
 }
 
 /// Runs the archive until `cancel`: the subscriber and, if configured, the

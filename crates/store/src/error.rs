@@ -405,6 +405,16 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// Serializes a database URL with its password replaced by `***`
+/// ([`redact_url`]), for `#[serde(serialize_with = ...)]` on configuration
+/// keys, so a serialized configuration never holds the password.
+pub fn serialize_redacted_url<S: serde::Serializer>(
+    url: &secrecy::SecretString,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&redact_url(secrecy::ExposeSecret::expose_secret(url)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

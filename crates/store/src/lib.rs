@@ -76,7 +76,7 @@ pub use archive_query::{
     VersionEntry,
 };
 pub use backfill::BackfillCursor;
-pub use error::{redact_url, RedactedCause, StoreError};
+pub use error::{redact_url, serialize_redacted_url, RedactedCause, StoreError};
 pub use guard::FileWatch;
 pub use health::{HealthChange, SectionHealth, SectionPollRecord};
 pub use leases::{SectionLease, REVISITS_LEASE};
