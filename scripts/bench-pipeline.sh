@@ -44,6 +44,11 @@ for run in $(seq 1 "$runs"); do
   export GOVWIRE__ARCHIVE__LISTEN="127.0.0.1:$archive_port"
   export GOVWIRE__ANALYTICS__LISTEN="127.0.0.1:$analytics_port"
   export GOVWIRE__CRAWLER__MIN_DELAY_MS=0
+  # The shipped profile walks at most 20 list pages a poll; the first poll
+  # here walks the whole list, as a backfill does.
+  mkdir "$work/portals"
+  sed 's/^max_pages = .*/max_pages = 1000000/' config/portals/shpt.toml >"$work/portals/shpt.toml"
+  export GOVWIRE__CRAWLER__PORTALS_DIR="$work/portals"
   export GOVWIRE__LOG__LEVEL=warn
   "$bin" init >/dev/null
 

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicNackOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString};
 use lapin::Channel;
@@ -87,12 +87,7 @@ impl Consumer {
     pub async fn next(&mut self) -> Option<Result<Delivery, BusError>> {
         loop {
             match self.inner.next().await? {
-                Ok(delivery) => {
-                    return Some(Ok(Delivery {
-                        inner: delivery,
-                        queue: self.queue.clone(),
-                    }))
-                }
+                Ok(delivery) => return Some(Ok(Delivery::taken(delivery, self.queue.clone()))),
                 Err(error) => {
                     warn!(%error, queue = %self.queue, "Consumer lost its channel; waiting for the connection to recover.");
                     let recovered = tokio::select! {
@@ -118,6 +113,16 @@ impl Consumer {
         }
     }
 
+    /// A delivery the broker has already sent, without waiting: `None` when
+    /// none is ready now (or the stream is in a state [`Consumer::next`]
+    /// must handle, such as a lost channel, which the next call to it does).
+    pub fn ready(&mut self) -> Option<Delivery> {
+        match self.inner.next().now_or_never() {
+            Some(Some(Ok(delivery))) => Some(Delivery::taken(delivery, self.queue.clone())),
+            _ => None,
+        }
+    }
+
     /// Stops consuming without counting anything against the delivery
     /// limit: cancels the consumer so the broker sends nothing more, hands
     /// `held` (a delivery taken but not handled) and every delivery the
@@ -129,7 +134,7 @@ impl Consumer {
     pub async fn cancel_returning(
         mut self,
         publisher: &Publisher,
-        held: Option<Delivery>,
+        held: Vec<Delivery>,
     ) -> Result<(), BusError> {
         let tag = self.inner.tag();
         if !self.channel.status().connected() {
@@ -153,17 +158,14 @@ impl Consumer {
             }),
         };
         let mut returned = 0u32;
-        let mut pending: Vec<Delivery> = held.into_iter().collect();
+        let mut pending = held;
         if result.is_ok() {
             // After the cancel is confirmed nothing new arrives; what the
             // stream still yields was sent before it.
             while let Ok(Some(Ok(delivery))) =
                 tokio::time::timeout(DRAIN_WAIT, self.inner.next()).await
             {
-                pending.push(Delivery {
-                    inner: delivery,
-                    queue: self.queue.clone(),
-                });
+                pending.push(Delivery::taken(delivery, self.queue.clone()));
             }
         }
         for delivery in pending {
@@ -233,6 +235,9 @@ pub struct Delivery {
     inner: lapin::message::Delivery,
     /// The queue it came from.
     queue: String,
+    /// Settled by a multiple acknowledgement sent with a later delivery of
+    /// the same channel ([`Delivery::ack_through`]).
+    covered: bool,
 }
 
 impl fmt::Debug for Delivery {
@@ -254,7 +259,7 @@ impl Drop for Delivery {
     fn drop(&mut self) {
         // A usable acker means nobody settled the message: it now holds a
         // prefetch slot until the consumer's channel closes.
-        if self.inner.acker.usable() {
+        if !self.covered && self.inner.acker.usable() {
             warn!(
                 queue = %self.queue,
                 message_id = self.message_id().unwrap_or("-"),
@@ -267,7 +272,11 @@ impl Drop for Delivery {
 impl Delivery {
     /// Wraps a message taken from `queue` by `basic.get`.
     pub(crate) fn taken(inner: lapin::message::Delivery, queue: String) -> Self {
-        Self { inner, queue }
+        Self {
+            inner,
+            queue,
+            covered: false,
+        }
     }
 
     /// The AMQP properties as received.
@@ -387,6 +396,32 @@ impl Delivery {
     pub async fn ack(self) -> Result<(), BusError> {
         let done = self.inner.acker.ack(BasicAckOptions::default()).await;
         self.settled("ack", done)
+    }
+
+    /// Acknowledges `deliveries`, all taken from one consumer in the order
+    /// the broker sent them, with one `basic.ack` (multiple) on the last:
+    /// the broker forgets every unsettled delivery of that channel up to
+    /// it. Only for a run that holds every delivery of the channel not yet
+    /// settled, which a consumer's batch is.
+    pub async fn ack_through(mut deliveries: Vec<Delivery>) -> Result<(), BusError> {
+        let Some(last) = deliveries.pop() else {
+            return Ok(());
+        };
+        if deliveries.is_empty() {
+            return last.ack().await;
+        }
+        let done = last
+            .inner
+            .acker
+            .ack(BasicAckOptions { multiple: true })
+            .await;
+        let result = last.settled("ack", done);
+        for delivery in &mut deliveries {
+            // Settled by the multiple ack, or, if it failed, by the
+            // channel's close: the broker redelivers them then.
+            delivery.covered = true;
+        }
+        result
     }
 
     /// Returns the message to its queue for another try (`basic.nack` with

@@ -84,7 +84,7 @@ impl HandlerError {
 /// returned as errors so the service can stop or restart. Settle failures
 /// are logged and the loop goes on (an unsettled message is redelivered).
 pub async fn run_consumer<F, Fut>(
-    mut consumer: Consumer,
+    consumer: Consumer,
     publisher: Publisher,
     cancel: CancellationToken,
     handler: F,
@@ -93,16 +93,59 @@ where
     F: Fn(&Delivery) -> Fut,
     Fut: Future<Output = Result<(), HandlerError>>,
 {
+    run_batch_consumer(consumer, publisher, cancel, 1, move |batch: &[Delivery]| {
+        let one = handler(&batch[0]);
+        async move { vec![one.await] }
+    })
+    .await
+}
+
+/// [`run_consumer`] for a handler that takes deliveries in batches: each
+/// batch is the next delivery and every further one the broker has already
+/// sent (the consumer's prefetch window), up to `max_batch`. The handler
+/// answers one outcome per delivery, in order, having committed the
+/// batch's effects (one store transaction for the batch is the point). A
+/// batch that all succeeded is acknowledged with one multiple `basic.ack`;
+/// otherwise each delivery is settled by its own outcome, and one that
+/// answered [`HandlerError::Unavailable`] is held alone (the handler called
+/// again with it only) before the rest of its batch is settled.
+pub async fn run_batch_consumer<F, Fut>(
+    mut consumer: Consumer,
+    publisher: Publisher,
+    cancel: CancellationToken,
+    max_batch: usize,
+    handler: F,
+) -> Result<(), BusError>
+where
+    F: Fn(&[Delivery]) -> Fut,
+    Fut: Future<Output = Vec<Result<(), HandlerError>>>,
+{
+    let max_batch = max_batch.max(1);
     let queue = consumer.queue().to_owned();
-    info!(queue = %queue, "Consumer loop started.");
-    let mut held = None;
-    loop {
+    info!(queue = %queue, max_batch, "Consumer loop started.");
+    let single = |delivery: &Delivery| {
+        let called =
+            std::panic::catch_unwind(AssertUnwindSafe(|| handler(std::slice::from_ref(delivery))));
+        async move {
+            let answered = match called {
+                Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+                Err(panic) => Err(panic),
+            };
+            match answered {
+                Ok(mut outcomes) if outcomes.len() == 1 => outcomes.pop().unwrap_or_else(|| Err(missing_outcome())),
+                Ok(_) => Err(missing_outcome()),
+                Err(panic) => Err(panicked(&panic)),
+            }
+        }
+    };
+    let mut held = Vec::new();
+    'deliveries: loop {
         let next = tokio::select! {
             biased;
             () = cancel.cancelled() => break,
             next = consumer.next() => next,
         };
-        let delivery = match next {
+        let first = match next {
             Some(Ok(delivery)) => delivery,
             Some(Err(error)) => {
                 error!(%error, queue = %queue, "Consumer failed.");
@@ -116,43 +159,85 @@ where
                 return Err(error);
             }
         };
-        let mut outcome = call(&handler, &delivery).await;
-        if matches!(outcome, Err(HandlerError::Unavailable(_))) {
-            match hold(&handler, &delivery, outcome, &cancel).await {
-                Held::Answered(answer) => outcome = answer,
-                Held::GiveBack(Stop::Cancelled) => {
-                    // Handed back with the rest of the prefetch, after the
-                    // broker stopped sending: a copy handed back now could
-                    // come straight back to this consumer.
-                    held = Some(delivery);
-                    break;
-                }
-                Held::GiveBack(Stop::TooLong) => {
-                    give_back(delivery, &publisher).await;
-                    continue;
-                }
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match consumer.ready() {
+                Some(delivery) => batch.push(delivery),
+                None => break,
             }
         }
-        settle(delivery, outcome, &publisher).await;
+        let mut outcomes = call_batch(&handler, &batch).await;
+        if outcomes.len() != batch.len() {
+            error!(queue = %queue, deliveries = batch.len(), outcomes = outcomes.len(), "The batch handler answered a different number of outcomes than it was given messages; retrying them all.");
+            outcomes = batch.iter().map(|_| Err(missing_outcome())).collect();
+        }
+        if outcomes.iter().all(Result::is_ok) {
+            let count = batch.len();
+            match Delivery::ack_through(batch).await {
+                Ok(()) => debug!(queue = %queue, count, "Acknowledged messages."),
+                Err(error) => {
+                    error!(%error, queue = %queue, count, "Failed to acknowledge messages.")
+                }
+            }
+            continue;
+        }
+        let mut pending = batch.into_iter().zip(outcomes);
+        while let Some((delivery, mut outcome)) = pending.next() {
+            if matches!(outcome, Err(HandlerError::Unavailable(_))) {
+                match hold(&single, &delivery, outcome, &cancel).await {
+                    Held::Answered(answer) => outcome = answer,
+                    Held::GiveBack(Stop::Cancelled) => {
+                        // Handed back with the rest of the prefetch, after
+                        // the broker stopped sending: a copy handed back now
+                        // could come straight back to this consumer. The
+                        // rest of the batch is unsettled too.
+                        held.push(delivery);
+                        held.extend(pending.map(|(delivery, _)| delivery));
+                        break 'deliveries;
+                    }
+                    Held::GiveBack(Stop::TooLong) => {
+                        give_back(delivery, &publisher).await;
+                        continue;
+                    }
+                }
+            }
+            settle(delivery, outcome, &publisher).await;
+        }
     }
     info!(queue = %queue, "Consumer loop stopping: cancelled.");
     consumer.cancel_returning(&publisher, held).await
 }
 
-/// Calls the handler once. A panic, in the handler's call or in its future,
-/// must not take the loop (and the service) down with an unsettled message.
-async fn call<F, Fut>(handler: &F, delivery: &Delivery) -> Result<(), HandlerError>
+/// The outcome of a delivery a batch handler gave none for.
+fn missing_outcome() -> HandlerError {
+    HandlerError::Retry(anyhow::anyhow!(
+        "the batch handler gave no outcome for this message"
+    ))
+}
+
+/// Calls the batch handler once. A panic, in the handler's call or in its
+/// future, must not take the loop (and the service) down with unsettled
+/// messages: every delivery of the batch is then retried.
+async fn call_batch<F, Fut>(handler: &F, batch: &[Delivery]) -> Vec<Result<(), HandlerError>>
 where
-    F: Fn(&Delivery) -> Fut,
-    Fut: Future<Output = Result<(), HandlerError>>,
+    F: Fn(&[Delivery]) -> Fut,
+    Fut: Future<Output = Vec<Result<(), HandlerError>>>,
 {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| handler(delivery))) {
-        Ok(future) => AssertUnwindSafe(future)
-            .catch_unwind()
-            .await
-            .unwrap_or_else(panicked),
-        Err(panic) => panicked(panic),
-    }
+    let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| handler(batch))) {
+        Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+        Err(panic) => Err(panic),
+    };
+    outcome.unwrap_or_else(|panic| batch.iter().map(|_| Err(panicked(&panic))).collect())
+}
+
+/// A handler's panic as a retry, keeping the panic message.
+fn panicked(panic: &Box<dyn std::any::Any + Send>) -> HandlerError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    HandlerError::Retry(anyhow::anyhow!("the handler panicked: {what}"))
 }
 
 /// How holding a message ended.
@@ -229,7 +314,7 @@ where
             () = tokio::time::sleep(jittered) => {}
         }
         tries += 1;
-        outcome = call(handler, delivery).await;
+        outcome = handler(delivery).await;
     }
 }
 
@@ -246,18 +331,6 @@ async fn give_back(delivery: Delivery, publisher: &Publisher) {
             error!(%error, queue = %queue, message_id = %message_id, "Failed to hand a held message back to its queue.")
         }
     }
-}
-
-/// Turns a handler panic into a retry, keeping the panic message.
-fn panicked(panic: Box<dyn std::any::Any + Send>) -> Result<(), HandlerError> {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned());
-    Err(HandlerError::Retry(anyhow::anyhow!(
-        "the handler panicked: {what}"
-    )))
 }
 
 /// Applies a handler's outcome to its delivery, logging what happened.
