@@ -52,7 +52,8 @@ bench: postgres
 BENCH_REPLIES ?= 3000
 BENCH_RUNS ?= 3
 bench-pipeline: rabbitmq release
-	./scripts/bench-pipeline.sh $(BENCH_REPLIES) $(BENCH_RUNS)
+	./scripts/bench-pipeline.sh $(BENCH_REPLIES) $(BENCH_RUNS) 1
+	./scripts/bench-pipeline.sh $(BENCH_REPLIES) $(BENCH_RUNS) 16
 
 rabbitmq:
 	@./scripts/ensure-rabbitmq.sh

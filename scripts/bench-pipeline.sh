@@ -5,11 +5,13 @@
 # reply is archived. Prints the wall time, replies/s, the CPU time of govwire
 # and of the RabbitMQ node over the run (from /proc) per reply, and govwire's
 # peak RSS. Everything it creates (exchanges, queues, database) is its own.
-# Usage: scripts/bench-pipeline.sh [N] [RUNS]   (defaults 3000 and 3)
+# Usage: scripts/bench-pipeline.sh [N] [RUNS] [CONCURRENCY]
+#        (defaults 3000, 3 and 1: requests to the portal in flight at once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-3000}
 runs=${2:-3}
+concurrency=${3:-1}
 bin=./target/release/govwire
 [ -x "$bin" ] || { echo "bench-pipeline: $bin is missing; run 'make release' first" >&2; exit 1; }
 hz=$(getconf CLK_TCK)
@@ -22,7 +24,7 @@ broker_pid() { pgrep -f 'beam.smp.*rabbit' | head -1; }
 broker=$(broker_pid)
 [ -n "$broker" ] || { echo "bench-pipeline: no RabbitMQ node is running (make rabbitmq)" >&2; exit 1; }
 
-echo "pipeline benchmark: $n replies, $runs runs, politeness off, govwire all on SQLite"
+echo "pipeline benchmark: $n replies, $runs runs, politeness off, concurrency $concurrency, govwire all on SQLite"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "| run | wall s | replies/s | CPU ms/reply (govwire) | CPU ms/reply (RabbitMQ) | CPU ms/reply (both) | peak RSS MB |"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -44,6 +46,7 @@ for run in $(seq 1 "$runs"); do
   export GOVWIRE__ARCHIVE__LISTEN="127.0.0.1:$archive_port"
   export GOVWIRE__ANALYTICS__LISTEN="127.0.0.1:$analytics_port"
   export GOVWIRE__CRAWLER__MIN_DELAY_MS=0
+  export GOVWIRE__CRAWLER__CONCURRENCY="$concurrency"
   # The shipped profile walks at most 20 list pages a poll; the first poll
   # here walks the whole list, as a backfill does.
   mkdir "$work/portals"

@@ -58,11 +58,14 @@ pub async fn run(
     let bus = Bus::connect(&config.bus(), "backfill")
         .await
         .with_context(|| format!("cannot reach RabbitMQ at {}", config.bus().redacted_url()))?;
-    let sink = BusPageSink::connect(&bus).await?;
     // The backfill takes each section's lease like a live crawler, under a
     // name of its own, so it never walks a section a running instance is
     // polling (it waits for it, then gives up naming the holder).
     let options = config.crawler.options(base_url.clone(), Some("backfill"));
+    let concurrency = options
+        .concurrency
+        .unwrap_or(profile.politeness.concurrency);
+    let sink = BusPageSink::connect(&bus, concurrency).await?;
     let crawler = Crawler::new(profile.clone(), store.clone(), sink, options)
         .with_context(|| format!("cannot set up the crawler for portal `{}`", profile.id))?;
     let mut reports = Vec::new();

@@ -432,7 +432,11 @@ async fn watch_store_file(
 /// Hands fetched pages to the parser stage over the pipeline exchange, each
 /// publish confirmed by the broker before the crawler records the page.
 pub struct BusPageSink {
-    publisher: Publisher,
+    /// One publisher (a channel of its own) per request the crawler may
+    /// have in flight, so pages fetched together are confirmed together.
+    publishers: Vec<Publisher>,
+    /// The next publisher to use.
+    next: std::sync::atomic::AtomicUsize,
     bus: Bus,
 }
 
@@ -444,16 +448,22 @@ impl BusPageSink {
 
     /// A sink on `bus`: declares the pipeline exchange and the parser's
     /// queue first, so the first publish is routable.
-    pub async fn connect(bus: &Bus) -> Result<Self> {
+    pub async fn connect(bus: &Bus, concurrency: u32) -> Result<Self> {
         bus.declare_stage_queues(Self::QUEUES).await?;
-        Self::on(bus).await
+        Self::on(bus, concurrency).await
     }
 
     /// Another sink on `bus`, whose queues a sink before it declared: its
-    /// own publisher (a channel of its own), no declarations.
-    async fn on(bus: &Bus) -> Result<Self> {
+    /// own publishers (channels of their own, one per request the crawler
+    /// may have in flight), no declarations.
+    async fn on(bus: &Bus, concurrency: u32) -> Result<Self> {
+        let mut publishers = Vec::new();
+        for _ in 0..concurrency.max(1) {
+            publishers.push(bus.publisher().await?);
+        }
         Ok(Self {
-            publisher: bus.publisher().await?,
+            publishers,
+            next: std::sync::atomic::AtomicUsize::new(0),
             bus: bus.clone(),
         })
     }
@@ -466,7 +476,8 @@ impl PageSink for BusPageSink {
         let message = self
             .bus
             .pipeline_message(Envelope::raw_page(&page), body, page.fetched_at);
-        self.publisher
+        let next = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.publishers[next % self.publishers.len()]
             .publish(&message)
             .await
             .map_err(|e| SinkError::new(format!("cannot hand the page to the parser stage: {e}")))
@@ -484,8 +495,11 @@ async fn run_crawlers(
     // `run` declared the parser's queue for the crawler before any stage
     // started; each portal's sink only opens its own publisher.
     for (profile, base_url) in &plan.portals {
-        let sink = BusPageSink::on(&bus).await?;
         let options = config.options(base_url.clone(), None);
+        let concurrency = options
+            .concurrency
+            .unwrap_or(profile.politeness.concurrency);
+        let sink = BusPageSink::on(&bus, concurrency).await?;
         let crawler = Crawler::new(profile.clone(), store.clone(), sink, options)
             .with_context(|| format!("cannot set up the crawler for portal `{}`", profile.id))?;
         let token = cancel.clone();

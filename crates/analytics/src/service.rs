@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use chrono::Utc;
-use govwire_bus::{run_consumer, Bus, HandlerError};
+use govwire_bus::{run_batch_consumer, Bus, HandlerError};
 use govwire_model::event::read_reply_event;
 use govwire_model::pipeline::{WorkQueue, ANALYTICS_QUEUE};
 use govwire_serve::Api;
@@ -89,11 +89,17 @@ pub async fn run(
     let dead_letters = bus.publisher().await?;
     info!(queue = %queue, "Analytics consuming reply events.");
     let handler_store = store.clone();
-    let consumed = run_consumer(consumer, dead_letters, cancel.clone(), move |delivery| {
-        let store = handler_store.clone();
-        let body = delivery.body().to_vec();
-        async move { handle_event(&store, &body).await }
-    })
+    let consumed = run_batch_consumer(
+        consumer,
+        dead_letters,
+        cancel.clone(),
+        BATCH,
+        move |deliveries| {
+            let store = handler_store.clone();
+            let bodies: Vec<Vec<u8>> = deliveries.iter().map(|d| d.body().to_vec()).collect();
+            async move { handle_events(&store, &bodies).await }
+        },
+    )
     .await;
     if let Some(api) = api {
         // The API stops with the same token; wait for it to finish serving.
@@ -103,6 +109,69 @@ pub async fn run(
     consumed?;
     info!("Analytics stopped.");
     Ok(())
+}
+
+/// The most events counted in one store transaction: what the consumer's
+/// prefetch window holds when events arrive faster than they are counted.
+const BATCH: usize = 64;
+
+/// Counts a batch of reply events in one store transaction, answering one
+/// outcome per event; events that are not countable reply events, and
+/// every event if the transaction fails, are handled one by one
+/// ([`handle_event`]), so one that cannot be counted does not hold back
+/// the others.
+pub async fn handle_events(store: &Store, bodies: &[Vec<u8>]) -> Vec<Result<(), HandlerError>> {
+    let events: Vec<_> = bodies
+        .iter()
+        .map(|body| {
+            read_reply_event(body)
+                .ok()
+                .filter(|e| e.data.reply.version != 0)
+        })
+        .collect();
+    let words: Vec<_> = events
+        .iter()
+        .map(|e| e.as_ref().map(|e| reply_words(&e.data.reply)))
+        .collect();
+    let inputs: Vec<AnalyticsEvent<'_>> = events
+        .iter()
+        .zip(&words)
+        .filter_map(|(event, words)| {
+            let (event, words) = (event.as_ref()?, words.as_ref()?);
+            Some(AnalyticsEvent {
+                event_id: &event.id,
+                event_type: &event.event_type,
+                time: event.time,
+                reply: &event.data.reply,
+                title_words: words,
+            })
+        })
+        .collect();
+    let mut counted = false;
+    if inputs.len() > 1 {
+        match store.apply_analytics_events(&inputs, Utc::now()).await {
+            Ok(new) => {
+                counted = true;
+                debug!(
+                    events = inputs.len(),
+                    new = new.iter().filter(|n| **n).count(),
+                    "Counted a batch of events."
+                );
+            }
+            Err(error) => {
+                debug!(%error, events = inputs.len(), "Counting a batch failed; counting its events one by one.");
+            }
+        }
+    }
+    let mut outcomes = Vec::with_capacity(bodies.len());
+    for (body, event) in bodies.iter().zip(&events) {
+        outcomes.push(if counted && event.is_some() {
+            Ok(())
+        } else {
+            handle_event(store, body).await
+        });
+    }
+    outcomes
 }
 
 /// Counts one reply event. Idempotent on the event id: an event applied

@@ -3,11 +3,11 @@
 use std::net::SocketAddr;
 
 use chrono::Utc;
-use govwire_bus::{run_consumer, Bus, HandlerError};
+use govwire_bus::{run_batch_consumer, Bus, HandlerError};
 use govwire_model::event::read_reply_event;
 use govwire_model::pipeline::{WorkQueue, ARCHIVE_QUEUE};
 use govwire_serve::Api;
-use govwire_store::Store;
+use govwire_store::{ArchiveInput, Store};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -16,6 +16,10 @@ use tracing::{debug, info, warn, Instrument};
 /// How often the archive refreshes the statistics its queries are planned
 /// with ([`Store::optimize_archive`]).
 const OPTIMIZE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The most events archived in one store transaction: what the consumer's
+/// prefetch window holds when events arrive faster than they are stored.
+const BATCH: usize = 64;
 
 /// The queue the archive declares before it starts: the one it consumes.
 pub const QUEUES: &[WorkQueue] = &[ARCHIVE_QUEUE];
@@ -124,11 +128,17 @@ pub async fn run(
     let dead_letters = bus.publisher().await?;
     info!(queue = %queue, "Archive consuming reply events.");
     let handler_store = store.clone();
-    let consumed = run_consumer(consumer, dead_letters, cancel.clone(), move |delivery| {
-        let store = handler_store.clone();
-        let body = delivery.body().to_vec();
-        async move { handle_event(&store, &body).await }
-    })
+    let consumed = run_batch_consumer(
+        consumer,
+        dead_letters,
+        cancel.clone(),
+        BATCH,
+        move |deliveries| {
+            let store = handler_store.clone();
+            let bodies: Vec<Vec<u8>> = deliveries.iter().map(|d| d.body().to_vec()).collect();
+            async move { handle_events(&store, &bodies).await }
+        },
+    )
     .await;
     if let Some(api) = api {
         // The API stops with the same token; wait for it to finish serving.
@@ -139,6 +149,50 @@ pub async fn run(
     consumed?;
     info!("Archive stopped.");
     Ok(())
+}
+
+/// Archives a batch of events in one store transaction, answering one
+/// outcome per event. Events that are not reply events are poison; if the
+/// transaction fails, each event is tried on its own, so one that cannot
+/// be stored does not hold back the others.
+pub async fn handle_events(store: &Store, bodies: &[Vec<u8>]) -> Vec<Result<(), HandlerError>> {
+    let events: Vec<_> = bodies.iter().map(|body| read_reply_event(body)).collect();
+    let received_at = Utc::now();
+    let inputs: Vec<ArchiveInput<'_>> = events
+        .iter()
+        .filter_map(|event| event.as_ref().ok())
+        .map(|event| ArchiveInput {
+            event_id: &event.id,
+            event_type: &event.event_type,
+            reply: &event.data.reply,
+            changes: event.data.changes.as_deref(),
+            event_time: event.time,
+            received_at,
+        })
+        .collect();
+    if inputs.len() > 1 {
+        match store.archive_events(&inputs).await {
+            Ok(new) => {
+                let archived = new.iter().filter(|n| **n).count();
+                debug!(
+                    events = inputs.len(),
+                    archived, "Archived a batch of events."
+                );
+                return events
+                    .into_iter()
+                    .map(|event| event.map(|_| ()).map_err(HandlerError::Poison))
+                    .collect();
+            }
+            Err(error) => {
+                debug!(%error, events = inputs.len(), "Archiving a batch failed; archiving its events one by one.");
+            }
+        }
+    }
+    let mut outcomes = Vec::with_capacity(bodies.len());
+    for body in bodies {
+        outcomes.push(handle_event(store, body).await);
+    }
+    outcomes
 }
 
 /// Stores one event's reply version, with what an `updated` event says

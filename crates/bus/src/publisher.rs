@@ -122,7 +122,8 @@ impl Publisher {
             }
         };
         let timeout = self.bus.config().confirm_timeout;
-        let mut outcomes: Vec<Option<Result<(), BusError>>> = messages.iter().map(|_| None).collect();
+        let mut outcomes: Vec<Option<Result<(), BusError>>> =
+            messages.iter().map(|_| None).collect();
         let mut returned_ids = std::collections::HashSet::new();
         let mut channel_failed = false;
         let sent = tokio::time::timeout(timeout, async {
@@ -170,13 +171,19 @@ impl Publisher {
                 let message = &messages[index];
                 outcomes[index] = Some(match confirm.await {
                     Ok(Confirmation::Ack(returned)) => {
-                        if let Some(id) = returned.as_ref().and_then(|r| r.properties.message_id().clone()) {
+                        if let Some(id) = returned
+                            .as_ref()
+                            .and_then(|r| r.properties.message_id().clone())
+                        {
                             returned_ids.insert(id.to_string());
                         }
                         Ok(())
                     }
                     Ok(Confirmation::Nack(returned)) => {
-                        if let Some(id) = returned.as_ref().and_then(|r| r.properties.message_id().clone()) {
+                        if let Some(id) = returned
+                            .as_ref()
+                            .and_then(|r| r.properties.message_id().clone())
+                        {
                             returned_ids.insert(id.to_string());
                         }
                         Err(PublishError::Nacked {

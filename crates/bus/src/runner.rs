@@ -93,10 +93,16 @@ where
     F: Fn(&Delivery) -> Fut,
     Fut: Future<Output = Result<(), HandlerError>>,
 {
-    run_batch_consumer(consumer, publisher, cancel, 1, move |batch: &[Delivery]| {
-        let one = handler(&batch[0]);
-        async move { vec![one.await] }
-    })
+    run_batch_consumer(
+        consumer,
+        publisher,
+        cancel,
+        1,
+        move |batch: &[Delivery]| {
+            let one = handler(&batch[0]);
+            async move { vec![one.await] }
+        },
+    )
     .await
 }
 
@@ -132,7 +138,9 @@ where
                 Err(panic) => Err(panic),
             };
             match answered {
-                Ok(mut outcomes) if outcomes.len() == 1 => outcomes.pop().unwrap_or_else(|| Err(missing_outcome())),
+                Ok(mut outcomes) if outcomes.len() == 1 => {
+                    outcomes.pop().unwrap_or_else(|| Err(missing_outcome()))
+                }
                 Ok(_) => Err(missing_outcome()),
                 Err(panic) => Err(panicked(&panic)),
             }

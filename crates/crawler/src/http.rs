@@ -42,6 +42,8 @@ pub(crate) struct FetchSettings {
     pub(crate) user_agent: String,
     /// Minimum delay between two requests to one host.
     pub(crate) min_delay: Duration,
+    /// Requests to one host in flight at once.
+    pub(crate) concurrency: usize,
     /// Largest body accepted, after decompression.
     pub(crate) max_body_bytes: u64,
     /// Connect timeout.
@@ -74,6 +76,13 @@ impl FetchSettings {
         Ok(Self {
             user_agent: options.checked_user_agent()?.to_owned(),
             min_delay: options.min_delay.unwrap_or_else(|| politeness.min_delay()),
+            concurrency: usize::try_from(
+                options
+                    .concurrency
+                    .unwrap_or(politeness.concurrency)
+                    .clamp(1, govwire_model::profile::MAX_CONCURRENCY),
+            )
+            .unwrap_or(1),
             max_body_bytes: politeness.max_body_bytes,
             connect_timeout: Duration::from_secs(politeness.connect_timeout_secs.max(1)),
             request_timeout: options
@@ -248,10 +257,21 @@ impl Tally {
     }
 }
 
+/// One host: the right to send (`concurrency` permits) and its pacing.
+#[derive(Debug)]
+struct Host {
+    /// A permit is held for a whole exchange.
+    permits: tokio::sync::Semaphore,
+    /// Pacing state, locked briefly before and after each exchange.
+    state: AsyncMutex<HostState>,
+}
+
 /// Pacing state of one host.
 #[derive(Debug, Default)]
 struct HostState {
-    /// When the last request to the host finished.
+    /// When the last request to the host started (reserved) or finished,
+    /// whichever is later: the next one starts at least the minimum delay
+    /// after it.
     last_request: Option<Instant>,
     /// No request before this instant (Retry-After, back-off).
     not_before: Option<Instant>,
@@ -272,8 +292,8 @@ pub(crate) struct Fetcher {
     guard: AddressGuard,
     /// Pacing and limits.
     settings: FetchSettings,
-    /// Per-host slots; holding a slot's lock is holding the right to send.
-    hosts: Mutex<HashMap<String, Arc<AsyncMutex<HostState>>>>,
+    /// Per-host slots; holding a permit of a host is the right to send.
+    hosts: Mutex<HashMap<String, Arc<Host>>>,
 }
 
 impl Fetcher {
@@ -299,6 +319,11 @@ impl Fetcher {
         })
     }
 
+    /// Requests to one host in flight at once.
+    pub(crate) fn concurrency(&self) -> usize {
+        self.settings.concurrency
+    }
+
     /// Checks that `url` may be fetched at all (scheme, address), without
     /// sending anything.
     pub(crate) async fn check(&self, url: &Url) -> Result<(), FetchError> {
@@ -308,7 +333,7 @@ impl Fetcher {
     /// Records a host's robots.txt `Crawl-delay`.
     pub(crate) async fn set_crawl_delay(&self, url: &Url, delay: Duration) {
         let slot = self.slot(&host_key(url));
-        slot.lock().await.crawl_delay = delay;
+        slot.state.lock().await.crawl_delay = delay;
     }
 
     /// Sends the request, following redirects, and returns the final response
@@ -355,12 +380,17 @@ impl Fetcher {
         Err(FetchError::TooManyRedirects { url: first_url })
     }
 
-    fn slot(&self, key: &str) -> Arc<AsyncMutex<HostState>> {
+    fn slot(&self, key: &str) -> Arc<Host> {
         let mut hosts = self
             .hosts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Arc::clone(hosts.entry(key.to_owned()).or_default())
+        Arc::clone(hosts.entry(key.to_owned()).or_insert_with(|| {
+            Arc::new(Host {
+                permits: tokio::sync::Semaphore::new(self.settings.concurrency),
+                state: AsyncMutex::new(HostState::default()),
+            })
+        }))
     }
 
     async fn send_once(
@@ -374,21 +404,24 @@ impl Fetcher {
     ) -> Result<OneResponse, FetchError> {
         let key = host_key(url);
         let slot = self.slot(&key);
-        let mut state = tokio::select! {
+        let _permit = tokio::select! {
             biased;
             () = cancel.cancelled() => return Err(FetchError::Cancelled),
-            state = slot.lock() => state,
+            permit = slot.permits.acquire() => permit.map_err(|_| FetchError::Cancelled)?,
         };
 
         // Politeness: the minimum delay (or the portal's Crawl-delay) since
-        // the last request, and any back-off in force.
-        let now = Instant::now();
-        let delay = self.settings.min_delay.max(state.crawl_delay);
-        let mut ready = state.last_request.map_or(now, |t| t + delay);
-        if let Some(not_before) = state.not_before {
-            ready = ready.max(not_before);
-        }
-        if ready > now {
+        // the last request, and any back-off in force. The start is
+        // reserved under the lock, so requests in flight together still
+        // start the delay apart.
+        let ready = {
+            let mut state = slot.state.lock().await;
+            let now = Instant::now();
+            let delay = self.settings.min_delay.max(state.crawl_delay);
+            let mut ready = state.last_request.map_or(now, |t| t + delay).max(now);
+            if let Some(not_before) = state.not_before {
+                ready = ready.max(not_before);
+            }
             let remaining = ready - now;
             if remaining > self.settings.max_inline_wait {
                 return Err(FetchError::BackingOff {
@@ -396,6 +429,10 @@ impl Fetcher {
                     remaining,
                 });
             }
+            state.last_request = Some(ready);
+            ready
+        };
+        if ready > Instant::now() {
             tokio::select! {
                 biased;
                 () = cancel.cancelled() => return Err(FetchError::Cancelled),
@@ -425,7 +462,9 @@ impl Fetcher {
         tally.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let result = self.exchange(builder, url, request.expect).await;
-        state.last_request = Some(Instant::now());
+        let mut state = slot.state.lock().await;
+        let finished = Instant::now();
+        state.last_request = Some(state.last_request.map_or(finished, |t| t.max(finished)));
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
 
         let result = match result {

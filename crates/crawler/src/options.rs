@@ -34,6 +34,10 @@ pub struct CrawlerConfig {
     /// Overrides every profile's `politeness.min_delay_ms` when set
     /// (milliseconds): [`CrawlerOptions::min_delay`].
     pub min_delay_ms: Option<u64>,
+    /// Overrides every profile's `politeness.concurrency` when set (requests
+    /// to one host in flight at once, 1 to 64):
+    /// [`CrawlerOptions::concurrency`].
+    pub concurrency: Option<u32>,
     /// Overrides every profile's `politeness.poll_interval_secs` when set:
     /// [`CrawlerOptions::poll_interval`].
     pub poll_interval_secs: Option<u64>,
@@ -96,6 +100,7 @@ impl Default for CrawlerConfig {
                 .to_owned(),
             revisit_interval_secs: 24 * 3600,
             min_delay_ms: None,
+            concurrency: None,
             poll_interval_secs: None,
             revisit_min_interval_secs: 3600,
             revisit_batch: 50,
@@ -127,6 +132,7 @@ impl CrawlerConfig {
             base_url_override: base_url,
             user_agent: self.user_agent.clone(),
             min_delay: self.min_delay_ms.map(Duration::from_millis),
+            concurrency: self.concurrency,
             revisit_interval: Duration::from_secs(self.revisit_interval_secs),
             revisit_min_interval: Duration::from_secs(self.revisit_min_interval_secs),
             poll_interval: self.poll_interval_secs.map(Duration::from_secs),
@@ -154,6 +160,15 @@ impl CrawlerConfig {
         }
         if self.user_agent.trim().is_empty() {
             return err("crawler.user_agent", "must not be empty".into());
+        }
+        if let Some(concurrency) = self.concurrency {
+            let most = govwire_model::profile::MAX_CONCURRENCY;
+            if !(1..=most).contains(&concurrency) {
+                return err(
+                    "crawler.concurrency",
+                    format!("must be a whole number from 1 to {most}, not {concurrency}"),
+                );
+            }
         }
         for (key, value) in [
             ("crawler.revisit_interval_secs", self.revisit_interval_secs),
@@ -233,6 +248,8 @@ pub struct CrawlerOptions {
     /// Overrides the profile's `politeness.min_delay_ms` (tests use a few
     /// milliseconds; production leaves it `None`).
     pub min_delay: Option<Duration>,
+    /// Overrides the profile's `politeness.concurrency`.
+    pub concurrency: Option<u32>,
     /// The longest time between two visits of a known item: old replies that
     /// have not changed for long are still looked at this often, so a silent
     /// edit or a withdrawal is noticed within it. Revisits adapt between
@@ -366,5 +383,27 @@ mod tests {
             err.starts_with("configuration key `crawler.revisit_min_interval_secs`:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_concurrency_outside_one_to_sixty_four_is_refused_in_words() {
+        for bad in [0, 65] {
+            let config = CrawlerConfig {
+                concurrency: Some(bad),
+                ..CrawlerConfig::default()
+            };
+            let err = config.validate().unwrap_err().to_string();
+            assert!(
+                err.starts_with("configuration key `crawler.concurrency`:")
+                    && err.contains("a whole number from 1 to 64"),
+                "{err}"
+            );
+        }
+        let config = CrawlerConfig {
+            concurrency: Some(16),
+            ..CrawlerConfig::default()
+        };
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.options(None, None).concurrency, Some(16));
     }
 }

@@ -40,6 +40,9 @@ pub struct PortalProfile {
     pub detail: DetailProfile,
 }
 
+/// The most requests to one host govwire keeps in flight at once.
+pub const MAX_CONCURRENCY: u32 = 64;
+
 /// Request pacing and limits for one portal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -47,6 +50,12 @@ pub struct Politeness {
     /// Minimum delay between two requests to the portal's host, in
     /// milliseconds. A robots.txt `Crawl-delay` that asks for more wins.
     pub min_delay_ms: u64,
+    /// Requests to the portal's host in flight at once (detail pages of a
+    /// list page are fetched this many at a time). 1, the default, is the
+    /// safe value for a public portal; a cooperative or mirrored portal
+    /// can take more during a backfill. `min_delay_ms` still spaces the
+    /// starts of requests.
+    pub concurrency: u32,
     /// Seconds between two polls of the same section.
     pub poll_interval_secs: u64,
     /// Largest body accepted, counted after decompression.
@@ -66,6 +75,7 @@ impl Default for Politeness {
     fn default() -> Self {
         Self {
             min_delay_ms: 3_000,
+            concurrency: 1,
             poll_interval_secs: 900,
             max_body_bytes: 5 * 1024 * 1024,
             connect_timeout_secs: 10,
@@ -283,6 +293,12 @@ impl PortalProfile {
                     s.id
                 )));
             }
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.politeness.concurrency) {
+            return Err(err(format!(
+                "politeness.concurrency must be a whole number from 1 to {MAX_CONCURRENCY}, not {}",
+                self.politeness.concurrency
+            )));
         }
         if self.politeness.max_body_bytes == 0 {
             return Err(err("politeness.max_body_bytes must be positive".into()));

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use govwire_bus::{run_consumer, Bus, HandlerError, Message, Publisher};
+use govwire_bus::{run_batch_consumer, Bus, HandlerError, Message, Publisher};
 use govwire_model::event::{APP_ID, CLOUDEVENTS_CONTENT_TYPE};
 use govwire_model::pipeline::{WorkQueue, NOTIFIER_QUEUE};
 use govwire_model::{EventType, PageOutcome, ParsedPage};
@@ -19,6 +19,10 @@ use crate::sweep::{sweep_once, SweepSettings};
 
 /// The queue the notifier declares before it starts: the one it consumes.
 pub const QUEUES: &[WorkQueue] = &[NOTIFIER_QUEUE];
+/// The most parsed pages decided in one store transaction: what the
+/// consumer's prefetch window holds when pages arrive faster than they are
+/// decided.
+const BATCH: usize = 64;
 /// Outbox rows relayed per sweep; bounded so one sweep never holds a huge batch.
 const OUTBOX_BATCH: u32 = 100;
 /// Longest wait between two attempts of the outbox relay while it keeps
@@ -85,17 +89,27 @@ pub async fn run(
     info!(queue = %queue, "Notifier consuming parsed pages.");
     let handler_store = store.clone();
     let handler_wake = wake.clone();
-    let consumed = run_consumer(consumer, dead_letters, cancel.clone(), move |delivery| {
-        let store = handler_store.clone();
-        let wake = handler_wake.clone();
-        let body = delivery.body().to_vec();
-        let message_id = delivery.message_id().map(str::to_owned);
-        async move {
-            handle(&store, &body, message_id.as_deref()).await?;
-            wake.notify_one();
-            Ok(())
-        }
-    })
+    let consumed = run_batch_consumer(
+        consumer,
+        dead_letters,
+        cancel.clone(),
+        BATCH,
+        move |deliveries| {
+            let store = handler_store.clone();
+            let wake = handler_wake.clone();
+            let pages: Vec<(Vec<u8>, Option<String>)> = deliveries
+                .iter()
+                .map(|d| (d.body().to_vec(), d.message_id().map(str::to_owned)))
+                .collect();
+            async move {
+                let outcomes = handle_batch(&store, &pages).await;
+                if outcomes.iter().any(Result::is_ok) {
+                    wake.notify_one();
+                }
+                outcomes
+            }
+        },
+    )
     .await;
     // The sweep stops with the same token; wait for the one in flight so its
     // events are committed before the relay's last drain.
@@ -113,6 +127,67 @@ pub async fn run(
     consumed?;
     info!("Notifier stopped.");
     Ok(())
+}
+
+/// Decides a batch of parsed pages: the replies among them in one store
+/// transaction, the rest (pages that are not replies, poison) one by one,
+/// and every page one by one if the batch's transaction fails, so one page
+/// that cannot be decided does not hold back the others.
+async fn handle_batch(
+    store: &Store,
+    pages: &[(Vec<u8>, Option<String>)],
+) -> Vec<Result<(), HandlerError>> {
+    let mut outcomes: Vec<Option<Result<(), HandlerError>>> = pages.iter().map(|_| None).collect();
+    let now = Utc::now();
+    let mut items = Vec::new();
+    let mut decided = Vec::new();
+    for (index, (body, _)) in pages.iter().enumerate() {
+        let Ok(page) = serde_json::from_slice::<ParsedPage>(body) else {
+            continue;
+        };
+        let PageOutcome::Reply { reply } = &page.outcome else {
+            continue;
+        };
+        let reply = (**reply).clone();
+        let keys = reply_keys(&page, &reply);
+        items.push((keys, move |known| decide(&page, reply, known, now)));
+        decided.push(index);
+    }
+    if items.len() > 1 {
+        match store.apply_replies(items).await {
+            Ok(decisions) => {
+                for (index, decision) in decided.into_iter().zip(decisions) {
+                    log_decision(&decision);
+                    outcomes[index] = Some(Ok(()));
+                }
+            }
+            Err(error) => {
+                debug!(%error, "Deciding a batch of pages failed; deciding them one by one.");
+            }
+        }
+    }
+    let mut answered = Vec::with_capacity(pages.len());
+    for ((body, message_id), outcome) in pages.iter().zip(outcomes) {
+        answered.push(match outcome {
+            Some(outcome) => outcome,
+            None => handle(store, body, message_id.as_deref()).await,
+        });
+    }
+    answered
+}
+
+/// The log line of a recorded decision.
+fn log_decision(decision: &govwire_store::Decision) {
+    let reply_id = decision.reply_id.clone().unwrap_or_default();
+    match (&decision.new_version, decision.events.first()) {
+        (Some(v), Some(ev)) => {
+            info!(reply_id = %reply_id, version = v.version, event_id = %ev.event_id, event_type = %ev.event_type, "Reply decision recorded.")
+        }
+        _ if decision.add_url.is_some() => {
+            info!(reply_id = %reply_id, "Known reply seen at a new URL; no event.")
+        }
+        _ => debug!(reply_id = %reply_id, "Reply unchanged; no event."),
+    }
 }
 
 async fn handle(store: &Store, body: &[u8], message_id: Option<&str>) -> Result<(), HandlerError> {
@@ -135,15 +210,12 @@ async fn handle(store: &Store, body: &[u8], message_id: Option<&str>) -> Result<
         let now = Utc::now();
         let page_for_decision = page.clone();
         let decision = store
-            .apply_reply(&keys, move |known| decide(&page_for_decision, reply, known, now))
+            .apply_reply(&keys, move |known| {
+                decide(&page_for_decision, reply, known, now)
+            })
             .await
             .map_err(|e| store_failure(e, "recording the decision"))?;
-        let reply_id = decision.reply_id.clone().unwrap_or_default();
-        match (&decision.new_version, decision.events.first()) {
-            (Some(v), Some(ev)) => info!(reply_id = %reply_id, version = v.version, event_id = %ev.event_id, event_type = %ev.event_type, "Reply decision recorded."),
-            _ if decision.add_url.is_some() => info!(reply_id = %reply_id, "Known reply seen at a new URL; no event."),
-            _ => debug!(reply_id = %reply_id, "Reply unchanged; no event."),
-        }
+        log_decision(&decision);
         Ok(())
     }
     .instrument(span)
@@ -281,8 +353,9 @@ pub(crate) async fn relay_once(
             return Ok(total);
         }
         let batch = pending.len();
-        for row in pending {
-            let message = Message {
+        let messages: Vec<Message> = pending
+            .iter()
+            .map(|row| Message {
                 exchange: exchange.to_string(),
                 routing_key: row.routing_key.clone(),
                 body: row.body.clone(),
@@ -291,32 +364,42 @@ pub(crate) async fn relay_once(
                 kind: Some(row.event_type.clone()),
                 timestamp: Some(row.created_at),
                 headers: vec![],
-            };
-            match publisher.publish(&message).await {
+            })
+            .collect();
+        // Published together (confirms pipelined); marked in order up to
+        // the first failure, so the outbox keeps its order: what failed and
+        // everything after it is published again on the next try.
+        let outcomes = publisher.publish_all(&messages).await;
+        let mut confirmed: Vec<&str> = Vec::with_capacity(batch);
+        let mut failure = None;
+        for (row, outcome) in pending.iter().zip(outcomes) {
+            match outcome {
                 Ok(()) => {
-                    store
-                        .mark_outbox_published(&row.event_id, Utc::now())
-                        .await?;
                     info!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, app_id = APP_ID, "Event published.");
-                    total += 1;
+                    confirmed.push(&row.event_id);
                 }
                 Err(e) if is_unheard_portal_event(&e, &row.event_type) => {
                     // No subscriber listens for portal events (the archive
                     // binds reply events only): the event went to no one,
                     // which must not hold back every event queued after it.
                     warn!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, "No queue is bound for this portal event; recorded as published to no one.");
-                    store
-                        .mark_outbox_published(&row.event_id, Utc::now())
-                        .await?;
-                    total += 1;
+                    confirmed.push(&row.event_id);
                 }
                 Err(e) => {
-                    return Err(anyhow::Error::new(e).context(format!(
+                    failure = Some(anyhow::Error::new(e).context(format!(
                         "publishing event {} ({})",
                         row.event_id, row.routing_key
-                    )))
+                    )));
+                    break;
                 }
             }
+        }
+        store
+            .mark_outbox_published_all(&confirmed, Utc::now())
+            .await?;
+        total += confirmed.len();
+        if let Some(failure) = failure {
+            return Err(failure);
         }
         if batch < OUTBOX_BATCH as usize {
             return Ok(total);

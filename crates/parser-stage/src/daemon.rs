@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use govwire_bus::{run_consumer, Bus, HandlerError, Publisher};
+use govwire_bus::{run_batch_consumer, Bus, HandlerError, Publisher};
 use govwire_model::pipeline::{Envelope, WorkQueue, NOTIFIER_QUEUE, PARSER_QUEUE};
 use govwire_model::{PageOutcome, PortalProfile, RawPage};
 use govwire_store::Store;
@@ -14,6 +14,11 @@ use tracing::{info, warn, Instrument};
 /// consumes, then the notifier's, which must exist before the first parsed
 /// page goes out (a mandatory publish to no queue is refused).
 pub const QUEUES: &[WorkQueue] = &[PARSER_QUEUE, NOTIFIER_QUEUE];
+
+/// The most pages parsed before their results are handed on together (one
+/// round of confirms) and acknowledged together: what the consumer's
+/// prefetch window holds when pages arrive faster than they are parsed.
+const BATCH: usize = 32;
 
 /// Runs the parser stage until `cancel`: consumes raw pages, parses each
 /// with its portal's profile (one of `profiles`), hands the result on.
@@ -30,14 +35,21 @@ pub async fn run(
     let profiles = Arc::new(profiles);
     info!(queue = %queue, "Parser consuming pages.");
     let handler_bus = bus.clone();
-    let result = run_consumer(consumer, dead_letters, cancel, move |delivery| {
-        let body = delivery.body().to_vec();
-        let message_id = delivery.message_id().unwrap_or_default().to_string();
+    let result = run_batch_consumer(consumer, dead_letters, cancel, BATCH, move |deliveries| {
+        let pages: Vec<(Vec<u8>, String)> = deliveries
+            .iter()
+            .map(|d| {
+                (
+                    d.body().to_vec(),
+                    d.message_id().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
         let publisher = publisher.clone();
         let profiles = profiles.clone();
         let bus = handler_bus.clone();
         let store = store.clone();
-        async move { parse_one(&bus, &publisher, &store, &profiles, &body, &message_id).await }
+        async move { parse_batch(&bus, &publisher, &store, &profiles, &pages).await }
     })
     .await;
     bus.close().await;
@@ -45,34 +57,96 @@ pub async fn run(
     Ok(result?)
 }
 
-/// One raw page: parsed and handed on, or poison.
-async fn parse_one(
+/// A batch of raw pages: each parsed (or poison), the parse outcomes
+/// counted toward their sections' health, and the parsed pages handed to
+/// the notifier with their confirms awaited together.
+async fn parse_batch(
     bus: &Bus,
     publisher: &Publisher,
     store: &Store,
     profiles: &[PortalProfile],
+    pages: &[(Vec<u8>, String)],
+) -> Vec<Result<(), HandlerError>> {
+    let mut outcomes = Vec::with_capacity(pages.len());
+    let mut messages = Vec::new();
+    let mut sent = Vec::new();
+    let mut counted: Vec<((String, String), Vec<bool>)> = Vec::new();
+    for (index, (body, message_id)) in pages.iter().enumerate() {
+        let (page, parsed) = match parse_one(profiles, body, message_id).await {
+            Ok(done) => done,
+            Err(error) => {
+                outcomes.push(Err(error));
+                continue;
+            }
+        };
+        let section = (page.portal.to_string(), page.section.to_string());
+        let ok = parsed.is_ok();
+        match counted.iter_mut().find(|(s, _)| *s == section) {
+            Some((_, oks)) => oks.push(ok),
+            None => counted.push((section, vec![ok])),
+        }
+        match parsed {
+            Ok((envelope, body)) => {
+                messages.push(bus.pipeline_message(envelope, body, chrono::Utc::now()));
+                sent.push(index);
+                outcomes.push(Ok(()));
+            }
+            Err(error) => outcomes.push(Err(error)),
+        }
+    }
+    // Counting is for the section's health: failing to count is logged,
+    // never a reason to retry the pages.
+    for ((portal, section), oks) in counted {
+        if let Err(error) = store
+            .record_parse_outcomes(&portal, &section, &oks, chrono::Utc::now())
+            .await
+        {
+            warn!(%error, %section, "Failed to record parse outcomes for the section's health.");
+        }
+    }
+    let published = publisher.publish_all(&messages).await;
+    for (index, result) in sent.into_iter().zip(published) {
+        if let Err(e) = result {
+            outcomes[index] = Err(HandlerError::Retry(
+                anyhow::Error::new(e).context("handing the parsed page to the notifier"),
+            ));
+        }
+    }
+    outcomes
+}
+
+/// What a parsed page is handed on as: its envelope and body.
+type Parsed = (Envelope, Vec<u8>);
+
+/// One raw page parsed: the page and either what to hand on or why it is
+/// poison (it cannot be parsed); an error, counted toward no section, when
+/// the message is not a raw page at all or its portal has no profile.
+async fn parse_one(
+    profiles: &[PortalProfile],
     body: &[u8],
     message_id: &str,
-) -> Result<(), HandlerError> {
+) -> Result<(RawPage, Result<Parsed, HandlerError>), HandlerError> {
     let mut page: RawPage = serde_json::from_slice(body)
         .map_err(|e| HandlerError::Poison(format!("not a RawPage: {e}")))?;
     let span = tracing::info_span!("page", portal = %page.portal, url = %page.url);
     async {
-        let profile = profiles
-            .iter()
-            .find(|p| p.id == page.portal)
-            .ok_or_else(|| {
-                HandlerError::Poison(format!("no profile for portal `{}`", page.portal))
-            })?;
+        let Some(profile) = profiles.iter().find(|p| p.id == page.portal) else {
+            return Err(HandlerError::Poison(format!(
+                "no profile for portal `{}`",
+                page.portal
+            )));
+        };
         // Attachment texts are extracted here, by tools run as processes,
         // so the parser itself stays free of I/O.
         crate::extract_attachments(&mut page, &govwire_extract::ExtractLimits::default()).await;
-        let parsed = govwire_parser::parse_page(&page, profile);
-        record_parse_outcome(store, &page, parsed.is_ok()).await;
-        let parsed = parsed.map_err(|e| {
-            warn!(error = %e, "Page could not be parsed; sending it to the dead-letter queue.");
-            HandlerError::Poison(format!("parse failure: {e}"))
-        })?;
+        let parsed = match govwire_parser::parse_page(&page, profile) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                warn!(error = %e, "Page could not be parsed; sending it to the dead-letter queue.");
+                let error = HandlerError::Poison(format!("parse failure: {e}"));
+                return Ok((page, Err(error)));
+            }
+        };
         match &parsed.outcome {
             PageOutcome::Reply { reply } => {
                 info!(reply_id = %reply.id, warnings = reply.warnings.len(), "Page parsed as a reply.")
@@ -80,28 +154,11 @@ async fn parse_one(
             PageOutcome::NotAReply { reason } => info!(%reason, "Page is not a reply; skipped."),
         }
         let envelope = Envelope::parsed_page(message_id, govwire_parser::PARSER_VERSION);
-        let body = serde_json::to_vec(&parsed).map_err(|e| {
-            HandlerError::Poison(format!("cannot serialize the parsed page: {e}"))
-        })?;
-        let message = bus.pipeline_message(envelope, body, chrono::Utc::now());
-        publisher.publish(&message).await.map_err(|e| {
-            HandlerError::Retry(
-                anyhow::Error::new(e).context("handing the parsed page to the notifier"),
-            )
-        })
+        let handed = serde_json::to_vec(&parsed)
+            .map(|body| (envelope, body))
+            .map_err(|e| HandlerError::Poison(format!("cannot serialize the parsed page: {e}")));
+        Ok((page, handed))
     }
     .instrument(span)
     .await
-}
-
-/// Counts a page's parse outcome toward its section's health (pages that all
-/// fail to parse make the section degraded). Failing to count is logged,
-/// never a reason to retry the page.
-async fn record_parse_outcome(store: &Store, page: &RawPage, ok: bool) {
-    if let Err(error) = store
-        .record_parse_outcome(&page.portal, &page.section, ok, chrono::Utc::now())
-        .await
-    {
-        warn!(%error, section = %page.section, "Failed to record the parse outcome for the section's health.");
-    }
 }

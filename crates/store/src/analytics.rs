@@ -12,6 +12,7 @@
 //! or the same version seen by a later event), and its status only to what
 //! a later withdrawn or restored event said.
 
+use crate::db::{Arg, Exec};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -292,130 +293,36 @@ impl Store {
         event: &AnalyticsEvent<'_>,
         recorded_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let reply = event.reply;
-        if event.event_id.is_empty() {
-            return Err(invalid("event has an empty id".into()));
-        }
-        if reply.id.is_empty() {
-            return Err(invalid(format!(
-                "event {} carries a reply without an id",
-                event.event_id
-            )));
-        }
-        if reply.version == 0 {
-            return Err(invalid(format!(
-                "event {} carries reply {} without a version",
-                event.event_id, reply.id
-            )));
-        }
-        if let Some((word, _)) = event.title_words.iter().find(|(_, n)| **n == 0) {
-            return Err(invalid(format!(
-                "event {}: title word {word:?} counted 0 times",
-                event.event_id
-            )));
-        }
-        let time = ts(event.time);
-
+        check_analytics_event(event)?;
         let mut tx = self.pool.begin_write().await?;
-        let mut exec = tx.exec();
-        let new_event = exec
-            .execute(
-                "INSERT INTO analytics_events (event_id, reply_id, event_type, month, \
-                 event_time, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (event_id) DO NOTHING",
-                args![
-                    event.event_id,
-                    reply.id.as_str(),
-                    event.event_type,
-                    month_of(event.time),
-                    time.clone(),
-                    ts(recorded_at),
-                ],
-            )
-            .await?
-            == 1;
-        if !new_event {
-            tx.commit().await?;
-            tracing::debug!(event_id = event.event_id, reply_id = %reply.id, "Event already counted.");
-            return Ok(false);
-        }
+        let new = write_analytics_event(&mut tx.exec(), event, &ts(recorded_at)).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
 
-        let moved = exec
-            .execute(
-                "INSERT INTO analytics_replies (reply_id, portal, version, title, published_on, \
-                 signed_on, delay_days, result_category, reply_kind, proposal_kind, \
-                 proposal_level, meeting, issuer, last_event_time) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT (reply_id) DO UPDATE SET portal = excluded.portal, \
-                 version = excluded.version, title = excluded.title, \
-                 published_on = excluded.published_on, signed_on = excluded.signed_on, \
-                 delay_days = excluded.delay_days, result_category = excluded.result_category, \
-                 reply_kind = excluded.reply_kind, proposal_kind = excluded.proposal_kind, \
-                 proposal_level = excluded.proposal_level, meeting = excluded.meeting, \
-                 issuer = excluded.issuer, last_event_time = excluded.last_event_time \
-                 WHERE analytics_replies.version < excluded.version \
-                 OR (analytics_replies.version = excluded.version \
-                 AND analytics_replies.last_event_time < excluded.last_event_time)",
-                args![
-                    reply.id.as_str(),
-                    reply.portal.as_str(),
-                    i64::from(reply.version),
-                    &reply.title,
-                    date_opt(reply.published_on),
-                    date_opt(reply.signed_on),
-                    delay_days(reply.signed_on, reply.published_on),
-                    enum_name(
-                        reply
-                            .handling_result
-                            .as_ref()
-                            .and_then(|h| h.category.as_ref())
-                    ),
-                    enum_name(reply.reply_kind.as_ref()),
-                    enum_name(reply.proposal.kind.as_ref()),
-                    enum_name(reply.proposal.level.as_ref()),
-                    &reply.proposal.meeting,
-                    &reply.issuer,
-                    time.clone(),
-                ],
-            )
-            .await?
-            == 1;
-        if moved {
-            exec.execute(
-                "DELETE FROM analytics_words WHERE reply_id = $1",
-                args![reply.id.as_str()],
-            )
-            .await?;
-            for (word, count) in event.title_words {
-                exec.execute(
-                    "INSERT INTO analytics_words (reply_id, word, count) VALUES ($1, $2, $3)",
-                    args![reply.id.as_str(), word, i64::from(*count)],
-                )
-                .await?;
+    /// [`Store::apply_analytics_event`] for several events in one
+    /// transaction, in order: one commit for a batch of deliveries. Answers
+    /// whether each was new; an event that cannot be recorded refuses the
+    /// batch before anything is written.
+    pub async fn apply_analytics_events(
+        &self,
+        events: &[AnalyticsEvent<'_>],
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Vec<bool>, StoreError> {
+        for event in events {
+            check_analytics_event(event)?;
+        }
+        let recorded_at = ts(recorded_at);
+        let mut tx = self.pool.begin_write().await?;
+        let mut new = Vec::with_capacity(events.len());
+        {
+            let mut exec = tx.exec();
+            for event in events {
+                new.push(write_analytics_event(&mut exec, event, &recorded_at).await?);
             }
         }
-        let mut status_changed = false;
-        if let Some(status) = status_set_by(event.event_type) {
-            status_changed = exec
-                .execute(
-                    "UPDATE analytics_replies SET status = $2, status_changed_at = $3 \
-                     WHERE reply_id = $1 AND (status_changed_at IS NULL OR status_changed_at < $3)",
-                    args![reply.id.as_str(), status, time],
-                )
-                .await?
-                == 1;
-        }
         tx.commit().await?;
-        tracing::debug!(
-            event_id = event.event_id,
-            event_type = event.event_type,
-            reply_id = %reply.id,
-            version = reply.version,
-            now_current = moved,
-            status_changed,
-            "Counted an event."
-        );
-        Ok(true)
+        Ok(new)
     }
 
     /// The aggregates of the analytics projection, with the `top_words`
@@ -551,6 +458,155 @@ impl Store {
             title_words,
         })
     }
+}
+
+/// Title words written per statement: well under both backends' limits on
+/// bound parameters.
+const WORDS_PER_INSERT: usize = 200;
+
+/// Refuses an event the projection cannot record.
+fn check_analytics_event(event: &AnalyticsEvent<'_>) -> Result<(), StoreError> {
+    let reply = event.reply;
+    if event.event_id.is_empty() {
+        return Err(invalid("event has an empty id".into()));
+    }
+    if reply.id.is_empty() {
+        return Err(invalid(format!(
+            "event {} carries a reply without an id",
+            event.event_id
+        )));
+    }
+    if reply.version == 0 {
+        return Err(invalid(format!(
+            "event {} carries reply {} without a version",
+            event.event_id, reply.id
+        )));
+    }
+    if let Some((word, _)) = event.title_words.iter().find(|(_, n)| **n == 0) {
+        return Err(invalid(format!(
+            "event {}: title word {word:?} counted 0 times",
+            event.event_id
+        )));
+    }
+    Ok(())
+}
+
+/// Applies one checked event on `exec` (inside a write transaction):
+/// whether it was new.
+async fn write_analytics_event(
+    exec: &mut Exec<'_>,
+    event: &AnalyticsEvent<'_>,
+    recorded_at: &str,
+) -> Result<bool, StoreError> {
+    let reply = event.reply;
+    let time = ts(event.time);
+
+    let new_event = exec
+        .execute(
+            "INSERT INTO analytics_events (event_id, reply_id, event_type, month, \
+             event_time, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (event_id) DO NOTHING",
+            args![
+                event.event_id,
+                reply.id.as_str(),
+                event.event_type,
+                month_of(event.time),
+                time.clone(),
+                recorded_at,
+            ],
+        )
+        .await?
+        == 1;
+    if !new_event {
+        tracing::debug!(event_id = event.event_id, reply_id = %reply.id, "Event already counted.");
+        return Ok(false);
+    }
+
+    let moved = exec
+        .execute(
+            "INSERT INTO analytics_replies (reply_id, portal, version, title, published_on, \
+             signed_on, delay_days, result_category, reply_kind, proposal_kind, \
+             proposal_level, meeting, issuer, last_event_time) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (reply_id) DO UPDATE SET portal = excluded.portal, \
+             version = excluded.version, title = excluded.title, \
+             published_on = excluded.published_on, signed_on = excluded.signed_on, \
+             delay_days = excluded.delay_days, result_category = excluded.result_category, \
+             reply_kind = excluded.reply_kind, proposal_kind = excluded.proposal_kind, \
+             proposal_level = excluded.proposal_level, meeting = excluded.meeting, \
+             issuer = excluded.issuer, last_event_time = excluded.last_event_time \
+             WHERE analytics_replies.version < excluded.version \
+             OR (analytics_replies.version = excluded.version \
+             AND analytics_replies.last_event_time < excluded.last_event_time)",
+            args![
+                reply.id.as_str(),
+                reply.portal.as_str(),
+                i64::from(reply.version),
+                &reply.title,
+                date_opt(reply.published_on),
+                date_opt(reply.signed_on),
+                delay_days(reply.signed_on, reply.published_on),
+                enum_name(
+                    reply
+                        .handling_result
+                        .as_ref()
+                        .and_then(|h| h.category.as_ref())
+                ),
+                enum_name(reply.reply_kind.as_ref()),
+                enum_name(reply.proposal.kind.as_ref()),
+                enum_name(reply.proposal.level.as_ref()),
+                &reply.proposal.meeting,
+                &reply.issuer,
+                time.clone(),
+            ],
+        )
+        .await?
+        == 1;
+    if moved {
+        exec.execute(
+            "DELETE FROM analytics_words WHERE reply_id = $1",
+            args![reply.id.as_str()],
+        )
+        .await?;
+        // One statement for many words (a round trip each was most of
+        // the event's cost).
+        let words: Vec<(&String, &u32)> = event.title_words.iter().collect();
+        for chunk in words.chunks(WORDS_PER_INSERT) {
+            let mut sql =
+                String::from("INSERT INTO analytics_words (reply_id, word, count) VALUES ");
+            let mut values: Vec<Arg> = args![reply.id.as_str()];
+            for (i, (word, count)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3));
+                values.push(Arg::from(word.as_str()));
+                values.push(Arg::from(i64::from(**count)));
+            }
+            exec.execute(&sql, values).await?;
+        }
+    }
+    let mut status_changed = false;
+    if let Some(status) = status_set_by(event.event_type) {
+        status_changed = exec
+            .execute(
+                "UPDATE analytics_replies SET status = $2, status_changed_at = $3 \
+                 WHERE reply_id = $1 AND (status_changed_at IS NULL OR status_changed_at < $3)",
+                args![reply.id.as_str(), status, time],
+            )
+            .await?
+            == 1;
+    }
+    tracing::debug!(
+        event_id = event.event_id,
+        event_type = event.event_type,
+        reply_id = %reply.id,
+        version = reply.version,
+        now_current = moved,
+        status_changed,
+        "Counted an event."
+    );
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! carried, and the newest record of each reply. Idempotent on the event id,
 //! so a redelivered event changes nothing.
 
+use crate::db::Exec;
+use crate::Backend;
 use chrono::{DateTime, Utc};
 use govwire_model::{FieldChange, Reply};
 
@@ -108,132 +110,54 @@ impl Store {
         event_time: DateTime<Utc>,
         received_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        if event_id.is_empty() {
-            return Err(invalid("event has an empty id".into()));
-        }
-        if reply.id.is_empty() {
-            return Err(invalid(format!(
-                "event {event_id} carries a reply without an id"
-            )));
-        }
-        if reply.version == 0 {
-            return Err(invalid(format!(
-                "event {event_id} carries reply {} without a version",
-                reply.id
-            )));
-        }
-        let json = record_json(reply)?;
-        let changes_json = changes
-            .map(|c| {
-                serde_json::to_string(c).map_err(|e| {
-                    invalid(format!(
-                        "the changes of event {event_id} do not serialize: {e}"
-                    ))
-                })
-            })
-            .transpose()?;
-        let version = i64::from(reply.version);
-        let received = ts(received_at);
-        // Segmenting the text takes a moment: done before the write lock.
-        let tokens = reply_search_tokens(reply);
-        let backend = self.backend();
-
-        let mut tx = self.pool.begin_write().await?;
-        let mut exec = tx.exec();
-        let new_event = exec
-            .execute(
-                "INSERT INTO archive_events (event_id, event_type, reply_id, version, received_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
-                args![event_id, event_type, reply.id.as_str(), version, received.clone()],
-            )
-            .await?
-            == 1;
-        if !new_event {
-            tx.commit().await?;
-            tracing::debug!(event_id, reply_id = %reply.id, "Event already archived.");
-            return Ok(false);
-        }
-        // The current row first (the versions reference it); it only moves
-        // forward, so an older version arriving late leaves it alone. The
-        // list's columns move with it; `sort_key` is the publication date,
-        // else the day the archive first saw the reply.
-        let mut row: Vec<Arg> = args![
-            reply.id.as_str(),
-            reply.portal.as_str(),
-            &reply.title,
-            &reply.doc_number,
-            version,
-            json.clone(),
-            received.clone(),
-        ];
-        row.extend(list_columns(reply));
-        let moved = exec
-            .execute(
-                "INSERT INTO archive_replies (reply_id, portal, title, doc_number, current_version, \
-                 record, first_seen_at, updated_at, published_on, handling_result, \
-                 result_category, reply_kind, proposal_kind, proposal_level, meeting, addressee, \
-                 issuer, signatory, url, sort_key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                 $16, $17, $18, COALESCE($8, substr($7, 1, 10))) \
-                 ON CONFLICT (reply_id) DO UPDATE SET portal = excluded.portal, \
-                 title = excluded.title, doc_number = excluded.doc_number, \
-                 current_version = excluded.current_version, record = excluded.record, \
-                 updated_at = excluded.updated_at, published_on = excluded.published_on, \
-                 handling_result = excluded.handling_result, \
-                 result_category = excluded.result_category, reply_kind = excluded.reply_kind, \
-                 proposal_kind = excluded.proposal_kind, \
-                 proposal_level = excluded.proposal_level, meeting = excluded.meeting, \
-                 addressee = excluded.addressee, issuer = excluded.issuer, \
-                 signatory = excluded.signatory, url = excluded.url, \
-                 sort_key = COALESCE(excluded.published_on, \
-                 substr(archive_replies.first_seen_at, 1, 10)) \
-                 WHERE archive_replies.current_version < excluded.current_version",
-                row,
-            )
-            .await?;
-        if moved == 1 {
-            write_search(&mut exec, backend, &reply.id, &tokens, None).await?;
-        }
-        let stored_version = exec
-            .execute(
-                "INSERT INTO archive_versions (reply_id, version, content_sha256, record, \
-                 event_id, event_type, received_at, changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (reply_id, version) DO NOTHING",
-                args![
-                    reply.id.as_str(),
-                    version,
-                    &reply.content_sha256,
-                    json,
-                    event_id,
-                    event_type,
-                    received,
-                    changes_json,
-                ],
-            )
-            .await?;
-        let mut status_changed = false;
-        if let Some(status) = status_set_by(event_type) {
-            status_changed = exec
-                .execute(
-                    "UPDATE archive_replies SET status = $2, status_changed_at = $3 \
-                     WHERE reply_id = $1 AND (status_changed_at IS NULL OR status_changed_at < $3)",
-                    args![reply.id.as_str(), status.as_str(), ts(event_time)],
-                )
-                .await?
-                == 1;
-        }
-        tx.commit().await?;
-        tracing::info!(
+        let prepared = PreparedEvent::new(
             event_id,
             event_type,
-            reply_id = %reply.id,
-            version = reply.version,
-            new_version = stored_version == 1,
-            now_current = moved == 1,
-            status_changed,
-            "Archived an event."
-        );
-        Ok(true)
+            reply,
+            changes,
+            event_time,
+            received_at,
+        )?;
+        let backend = self.backend();
+        let mut tx = self.pool.begin_write().await?;
+        let new = write_archived(&mut tx.exec(), backend, &prepared).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// [`Store::archive_event_with_changes`] for several events in one
+    /// transaction, in order: one commit for a batch of deliveries. Answers
+    /// whether each event was new; an event that cannot be recorded at all
+    /// (no id, a reply without an id or a version) is refused before
+    /// anything is written, and the whole batch with it.
+    pub async fn archive_events(
+        &self,
+        events: &[ArchiveInput<'_>],
+    ) -> Result<Vec<bool>, StoreError> {
+        let prepared = events
+            .iter()
+            .map(|e| {
+                PreparedEvent::new(
+                    e.event_id,
+                    e.event_type,
+                    e.reply,
+                    e.changes,
+                    e.event_time,
+                    e.received_at,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let backend = self.backend();
+        let mut tx = self.pool.begin_write().await?;
+        let mut new = Vec::with_capacity(prepared.len());
+        {
+            let mut exec = tx.exec();
+            for event in &prepared {
+                new.push(write_archived(&mut exec, backend, event).await?);
+            }
+        }
+        tx.commit().await?;
+        Ok(new)
     }
 
     /// Archived replies, the most recently updated first (ties by id), one
@@ -376,4 +300,206 @@ impl Store {
             events: narrow(row.events, "archive stats")?,
         })
     }
+}
+
+/// One event for [`Store::archive_events`], as the subscriber read it.
+#[derive(Debug, Clone, Copy)]
+pub struct ArchiveInput<'a> {
+    /// The event's id (unique in the archive).
+    pub event_id: &'a str,
+    /// The event's type.
+    pub event_type: &'a str,
+    /// The reply version the event carries.
+    pub reply: &'a Reply,
+    /// What an update changed.
+    pub changes: Option<&'a [FieldChange]>,
+    /// The event's own time.
+    pub event_time: DateTime<Utc>,
+    /// When the archive received it.
+    pub received_at: DateTime<Utc>,
+}
+
+/// An event checked and encoded for archiving, before any lock is taken.
+struct PreparedEvent<'a> {
+    event_id: &'a str,
+    event_type: &'a str,
+    reply: &'a Reply,
+    json: String,
+    changes_json: Option<String>,
+    version: i64,
+    received: String,
+    event_time: DateTime<Utc>,
+    tokens: Vec<String>,
+}
+
+impl<'a> PreparedEvent<'a> {
+    fn new(
+        event_id: &'a str,
+        event_type: &'a str,
+        reply: &'a Reply,
+        changes: Option<&[FieldChange]>,
+        event_time: DateTime<Utc>,
+        received_at: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        if event_id.is_empty() {
+            return Err(invalid("event has an empty id".into()));
+        }
+        if reply.id.is_empty() {
+            return Err(invalid(format!(
+                "event {event_id} carries a reply without an id"
+            )));
+        }
+        if reply.version == 0 {
+            return Err(invalid(format!(
+                "event {event_id} carries reply {} without a version",
+                reply.id
+            )));
+        }
+        let json = record_json(reply)?;
+        let changes_json = changes
+            .map(|c| {
+                serde_json::to_string(c).map_err(|e| {
+                    invalid(format!(
+                        "the changes of event {event_id} do not serialize: {e}"
+                    ))
+                })
+            })
+            .transpose()?;
+        let version = i64::from(reply.version);
+        let received = ts(received_at);
+        // Segmenting the text takes a moment: done before the write lock.
+        let tokens = reply_search_tokens(reply);
+
+        Ok(Self {
+            event_id,
+            event_type,
+            reply,
+            json,
+            changes_json,
+            version,
+            received,
+            event_time,
+            tokens,
+        })
+    }
+}
+
+/// Archives one prepared event on `exec` (inside a write transaction):
+/// whether it was new.
+async fn write_archived(
+    exec: &mut Exec<'_>,
+    backend: Backend,
+    event: &PreparedEvent<'_>,
+) -> Result<bool, StoreError> {
+    let PreparedEvent {
+        event_id,
+        event_type,
+        reply,
+        json,
+        changes_json,
+        version,
+        received,
+        event_time,
+        tokens,
+    } = event;
+    let (event_id, event_type, reply, version, event_time) =
+        (*event_id, *event_type, *reply, *version, *event_time);
+    let new_event = exec
+        .execute(
+            "INSERT INTO archive_events (event_id, event_type, reply_id, version, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
+            args![
+                event_id,
+                event_type,
+                reply.id.as_str(),
+                version,
+                received.clone()
+            ],
+        )
+        .await?
+        == 1;
+    if !new_event {
+        tracing::debug!(event_id, reply_id = %reply.id, "Event already archived.");
+        return Ok(false);
+    }
+    // The current row first (the versions reference it); it only moves
+    // forward, so an older version arriving late leaves it alone. The
+    // list's columns move with it; `sort_key` is the publication date,
+    // else the day the archive first saw the reply.
+    let mut row: Vec<Arg> = args![
+        reply.id.as_str(),
+        reply.portal.as_str(),
+        &reply.title,
+        &reply.doc_number,
+        version,
+        json.clone(),
+        received.clone(),
+    ];
+    row.extend(list_columns(reply));
+    let moved = exec
+        .execute(
+            "INSERT INTO archive_replies (reply_id, portal, title, doc_number, current_version, \
+             record, first_seen_at, updated_at, published_on, handling_result, \
+             result_category, reply_kind, proposal_kind, proposal_level, meeting, addressee, \
+             issuer, signatory, url, sort_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+             $16, $17, $18, COALESCE($8, substr($7, 1, 10))) \
+             ON CONFLICT (reply_id) DO UPDATE SET portal = excluded.portal, \
+             title = excluded.title, doc_number = excluded.doc_number, \
+             current_version = excluded.current_version, record = excluded.record, \
+             updated_at = excluded.updated_at, published_on = excluded.published_on, \
+             handling_result = excluded.handling_result, \
+             result_category = excluded.result_category, reply_kind = excluded.reply_kind, \
+             proposal_kind = excluded.proposal_kind, \
+             proposal_level = excluded.proposal_level, meeting = excluded.meeting, \
+             addressee = excluded.addressee, issuer = excluded.issuer, \
+             signatory = excluded.signatory, url = excluded.url, \
+             sort_key = COALESCE(excluded.published_on, \
+             substr(archive_replies.first_seen_at, 1, 10)) \
+             WHERE archive_replies.current_version < excluded.current_version",
+            row,
+        )
+        .await?;
+    if moved == 1 {
+        write_search(exec, backend, &reply.id, tokens, None).await?;
+    }
+    let stored_version = exec
+        .execute(
+            "INSERT INTO archive_versions (reply_id, version, content_sha256, record, \
+             event_id, event_type, received_at, changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (reply_id, version) DO NOTHING",
+            args![
+                reply.id.as_str(),
+                version,
+                &reply.content_sha256,
+                json,
+                event_id,
+                event_type,
+                received,
+                changes_json,
+            ],
+        )
+        .await?;
+    let mut status_changed = false;
+    if let Some(status) = status_set_by(event_type) {
+        status_changed = exec
+            .execute(
+                "UPDATE archive_replies SET status = $2, status_changed_at = $3 \
+                 WHERE reply_id = $1 AND (status_changed_at IS NULL OR status_changed_at < $3)",
+                args![reply.id.as_str(), status.as_str(), ts(event_time)],
+            )
+            .await?
+            == 1;
+    }
+    tracing::info!(
+        event_id,
+        event_type,
+        reply_id = %reply.id,
+        version = reply.version,
+        new_version = stored_version == 1,
+        now_current = moved == 1,
+        status_changed,
+        "Archived an event."
+    );
+    Ok(true)
 }

@@ -317,17 +317,36 @@ impl Store {
         ok: bool,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.record_parse_outcomes(portal, section, &[ok], at).await
+    }
+
+    /// [`Store::record_parse_outcome`] for several pages of one section,
+    /// in the order they were parsed, in one statement: the failures in a
+    /// row are those after the last success (added to the stored ones when
+    /// none of these succeeded).
+    pub async fn record_parse_outcomes(
+        &self,
+        portal: &str,
+        section: &str,
+        outcomes: &[bool],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        let trailing = outcomes.iter().rev().take_while(|ok| !**ok).count();
+        let trailing = i64::try_from(trailing).unwrap_or(i64::MAX);
+        let any_success = i64::from(outcomes.iter().any(|ok| *ok));
         let mut conn = self.pool.acquire().await?;
-        let failed = i64::from(!ok);
         conn.exec()
             .execute(
                 "INSERT INTO section_health (portal, section, last_parse_at, parse_failures) \
                  VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (portal, section) DO UPDATE SET \
                  last_parse_at = excluded.last_parse_at, \
-                 parse_failures = CASE WHEN excluded.parse_failures = 0 THEN 0 \
-                 ELSE section_health.parse_failures + 1 END",
-                args![portal, section, ts(at), failed],
+                 parse_failures = CASE WHEN $5 = 1 THEN excluded.parse_failures \
+                 ELSE section_health.parse_failures + excluded.parse_failures END",
+                args![portal, section, ts(at), trailing, any_success],
             )
             .await?;
         Ok(())

@@ -71,6 +71,7 @@ pub use analytics::{
     Analytics, AnalyticsEvent, AnalyticsTotals, Count, DelayBucket, DelayDistribution,
     MonthActivity, MonthCount, WordCount,
 };
+pub use archive::ArchiveInput;
 pub use archive_query::{
     BadCursor, Cursor, FeedEntry, ReplyFilter, ReplyPage, ReplyRow, ResultFilter, Snippet,
     VersionEntry,

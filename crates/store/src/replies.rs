@@ -350,91 +350,36 @@ impl Store {
     {
         let backend = self.backend();
         let mut tx = self.pool.begin_write().await?;
-        let mut exec = tx.exec();
-        if backend == Backend::Postgres {
-            // Serializes apply_reply per portal across processes, so that two
-            // notifiers cannot both decide a reply is new. The lock ends with
-            // the transaction.
-            exec.execute(
-                "SELECT pg_advisory_xact_lock(hashtext($1))",
-                args![format!("govwire.apply_reply:{}", keys.portal)],
-            )
-            .await?;
-        }
-        let known = match find_reply_id(&mut exec, keys).await? {
-            Some(id) => load_known(&mut exec, &id, backend == Backend::Postgres).await?,
-            None => None,
-        };
-        let known_id = known.as_ref().map(|k| k.id.clone());
-        let decision = decide(known);
-        let target = decision_target(keys, &decision)?;
-        let now = ts(Utc::now());
+        let applied = apply_in(&mut tx.exec(), backend, keys, decide).await?;
+        tx.commit().await?;
+        Ok(applied.logged(keys))
+    }
 
-        if let Some(reply) = &decision.new_version {
-            write_version(&mut exec, backend, reply, &now).await?;
-            map_item(&mut exec, &keys.portal, &keys.item_id, &reply.id, &now).await?;
-        } else if let Some(id) = &target {
-            if decision.add_url.is_some() || decision.map_item_id.is_some() {
-                let exists: Option<(i64,)> = exec
-                    .fetch_optional("SELECT version FROM replies WHERE id = $1", args![id])
-                    .await?;
-                if exists.is_none() {
-                    return Err(invalid(format!("decision names unknown reply {id}")));
-                }
+    /// [`Store::apply_reply`] for several pages in one transaction, in
+    /// order (a later page sees what an earlier one recorded): one commit
+    /// for a batch of deliveries. Any failure writes nothing at all.
+    pub async fn apply_replies<F>(
+        &self,
+        items: Vec<(ReplyKeys, F)>,
+    ) -> Result<Vec<Decision>, StoreError>
+    where
+        F: FnOnce(Option<KnownReply>) -> Decision + Send,
+    {
+        let backend = self.backend();
+        let mut tx = self.pool.begin_write().await?;
+        let mut applied = Vec::with_capacity(items.len());
+        {
+            let mut exec = tx.exec();
+            for (keys, decide) in items {
+                let one = apply_in(&mut exec, backend, &keys, decide).await?;
+                applied.push((keys, one));
             }
-        }
-        if let Some(id) = &target {
-            if let Some(item_id) = &decision.map_item_id {
-                map_item(&mut exec, &keys.portal, item_id, id, &now).await?;
-            }
-            if let Some(url) = &decision.add_url {
-                add_url(&mut exec, id, url, &now).await?;
-            }
-        }
-        let mut queued = 0u64;
-        for event in &decision.events {
-            queued += exec
-                .execute(
-                    "INSERT INTO outbox (event_id, event_type, routing_key, body, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
-                    args![
-                        &event.event_id,
-                        &event.event_type,
-                        &event.routing_key,
-                        event.body.clone(),
-                        ts(event.created_at),
-                    ],
-                )
-                .await?;
-        }
-        if let Some(sha) = &keys.page_sha256 {
-            crate::walks::close_handover_in(&mut exec, &keys.portal, &keys.item_id, sha).await?;
         }
         tx.commit().await?;
-
-        match &decision.new_version {
-            Some(reply) => tracing::info!(
-                reply_id = %reply.id,
-                version = reply.version,
-                item_id = %keys.item_id,
-                events = queued,
-                "Recorded a new version of a reply."
-            ),
-            None if decision.add_url.is_some() || decision.map_item_id.is_some() => tracing::info!(
-                reply_id = target.as_deref().unwrap_or_default(),
-                item_id = %keys.item_id,
-                url = decision.add_url.as_deref().unwrap_or_default(),
-                events = queued,
-                "Recorded a known reply seen again."
-            ),
-            None => tracing::debug!(
-                reply_id = known_id.as_deref().unwrap_or_default(),
-                item_id = %keys.item_id,
-                events = queued,
-                "Reply unchanged."
-            ),
-        }
-        Ok(decision)
+        Ok(applied
+            .into_iter()
+            .map(|(keys, one)| one.logged(&keys))
+            .collect())
     }
 
     /// The notifier's current record of a reply, with its URLs and items.
@@ -519,6 +464,47 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::mark_outbox_published`] for several events in one
+    /// transaction (the ones a relay's batch had confirmed).
+    pub async fn mark_outbox_published_all(
+        &self,
+        event_ids: &[&str],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        let at = ts(at);
+        let mut tx = self.pool.begin_write().await?;
+        {
+            let mut exec = tx.exec();
+            for event_id in event_ids {
+                let changed = exec
+                    .execute(
+                        "UPDATE outbox SET published_at = $2 WHERE event_id = $1 AND published_at IS NULL",
+                        args![*event_id, at.clone()],
+                    )
+                    .await?;
+                if changed == 0 {
+                    let exists: Option<(String,)> = exec
+                        .fetch_optional(
+                            "SELECT event_id FROM outbox WHERE event_id = $1",
+                            args![*event_id],
+                        )
+                        .await?;
+                    if exists.is_none() {
+                        tracing::warn!(
+                            event_id,
+                            "Asked to mark an unknown outbox event as published."
+                        );
+                        return Err(StoreError::UnknownOutboxEvent((*event_id).to_string()));
+                    }
+                }
+            }
+        }
+        tx.commit().await
+    }
+
     /// Deletes outbox events published before `before`; returns how many.
     /// Published events are kept for a while so an operator can see what
     /// went out; pruning keeps the table small over years.
@@ -531,4 +517,121 @@ impl Store {
             )
             .await
     }
+}
+
+/// What [`apply_in`] decided and wrote, for the log line after the commit.
+struct Applied {
+    decision: Decision,
+    target: Option<String>,
+    known_id: Option<String>,
+    queued: u64,
+}
+
+impl Applied {
+    /// Logs the committed decision and hands it over.
+    fn logged(self, keys: &ReplyKeys) -> Decision {
+        match &self.decision.new_version {
+            Some(reply) => tracing::info!(
+                reply_id = %reply.id,
+                version = reply.version,
+                item_id = %keys.item_id,
+                events = self.queued,
+                "Recorded a new version of a reply."
+            ),
+            None if self.decision.add_url.is_some() || self.decision.map_item_id.is_some() => {
+                tracing::info!(
+                    reply_id = self.target.as_deref().unwrap_or_default(),
+                    item_id = %keys.item_id,
+                    url = self.decision.add_url.as_deref().unwrap_or_default(),
+                    events = self.queued,
+                    "Recorded a known reply seen again."
+                )
+            }
+            None => tracing::debug!(
+                reply_id = self.known_id.as_deref().unwrap_or_default(),
+                item_id = %keys.item_id,
+                events = self.queued,
+                "Reply unchanged."
+            ),
+        }
+        self.decision
+    }
+}
+
+/// Decides and records one page inside a write transaction (see
+/// [`Store::apply_reply`]).
+async fn apply_in<F>(
+    exec: &mut Exec<'_>,
+    backend: Backend,
+    keys: &ReplyKeys,
+    decide: F,
+) -> Result<Applied, StoreError>
+where
+    F: FnOnce(Option<KnownReply>) -> Decision + Send,
+{
+    if backend == Backend::Postgres {
+        // Serializes apply_reply per portal across processes, so that two
+        // notifiers cannot both decide a reply is new. The lock ends with
+        // the transaction.
+        exec.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            args![format!("govwire.apply_reply:{}", keys.portal)],
+        )
+        .await?;
+    }
+    let known = match find_reply_id(exec, keys).await? {
+        Some(id) => load_known(exec, &id, backend == Backend::Postgres).await?,
+        None => None,
+    };
+    let known_id = known.as_ref().map(|k| k.id.clone());
+    let decision = decide(known);
+    let target = decision_target(keys, &decision)?;
+    let now = ts(Utc::now());
+
+    if let Some(reply) = &decision.new_version {
+        write_version(exec, backend, reply, &now).await?;
+        map_item(exec, &keys.portal, &keys.item_id, &reply.id, &now).await?;
+    } else if let Some(id) = &target {
+        if decision.add_url.is_some() || decision.map_item_id.is_some() {
+            let exists: Option<(i64,)> = exec
+                .fetch_optional("SELECT version FROM replies WHERE id = $1", args![id])
+                .await?;
+            if exists.is_none() {
+                return Err(invalid(format!("decision names unknown reply {id}")));
+            }
+        }
+    }
+    if let Some(id) = &target {
+        if let Some(item_id) = &decision.map_item_id {
+            map_item(exec, &keys.portal, item_id, id, &now).await?;
+        }
+        if let Some(url) = &decision.add_url {
+            add_url(exec, id, url, &now).await?;
+        }
+    }
+    let mut queued = 0u64;
+    for event in &decision.events {
+        queued += exec
+            .execute(
+                "INSERT INTO outbox (event_id, event_type, routing_key, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
+                args![
+                    &event.event_id,
+                    &event.event_type,
+                    &event.routing_key,
+                    event.body.clone(),
+                    ts(event.created_at),
+                ],
+            )
+            .await?;
+    }
+    if let Some(sha) = &keys.page_sha256 {
+        crate::walks::close_handover_in(exec, &keys.portal, &keys.item_id, sha).await?;
+    }
+    Ok(Applied {
+        decision,
+        target,
+        known_id,
+        queued,
+    })
 }

@@ -153,3 +153,42 @@ async fn a_name_longer_than_amqp_allows_is_an_error_not_a_panic() {
     );
     t.cleanup().await;
 }
+
+/// A pipelined batch: every message confirmed, and the one no queue is
+/// bound for is the one reported unroutable, whatever the order in which
+/// the broker's returns and confirms arrive.
+#[tokio::test]
+async fn publish_all_confirms_a_batch_and_names_the_unroutable_message() {
+    let t = spawn_bus("publish-all", 5).await;
+    let queue = t.work_queue("parser", "bound").await;
+    let publisher = t.bus.publisher().await.expect("publisher");
+    let mut messages: Vec<Message> = (0..20)
+        .map(|i| t.message("bound", &format!("m-{i}"), "{}"))
+        .collect();
+    messages[7] = t.message("unbound", "lost-7", "{}");
+
+    let outcomes = publisher.publish_all(&messages).await;
+
+    assert_eq!(outcomes.len(), 20);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i == 7 {
+            assert!(
+                matches!(
+                    outcome.as_ref().err().and_then(BusError::as_publish),
+                    Some(PublishError::Unroutable { .. })
+                ),
+                "message 7: {outcome:?}"
+            );
+        } else {
+            assert!(outcome.is_ok(), "message {i}: {outcome:?}");
+        }
+    }
+    crate::helpers::wait_for_queue_depth(&t.bus, &queue, 19).await;
+    // The channel stays usable after the batch.
+    publisher
+        .publish(&t.message("bound", "after", "{}"))
+        .await
+        .expect("a later publish is confirmed");
+    crate::helpers::wait_for_queue_depth(&t.bus, &queue, 20).await;
+    t.cleanup().await;
+}

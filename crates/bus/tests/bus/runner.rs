@@ -277,3 +277,83 @@ async fn cancelling_during_a_handler_lets_it_finish_and_settle() {
     wait_for_queue_depth(&t.bus, &queue, 0).await;
     t.cleanup().await;
 }
+
+/// The batch runner: messages already in the prefetch window come as one
+/// batch; a batch that all succeeded is acknowledged at once, a mixed one
+/// message by message (the poison one dead-lettered, the rest acked).
+#[tokio::test]
+async fn run_batch_consumer_takes_the_prefetch_window_and_settles_each_outcome() {
+    let t = spawn_bus("run-batch", 5).await;
+    let queue = t.work_queue("notifier", "parsed").await;
+    let dlq = dead_letter_queue_name(&queue);
+    let publisher = t.bus.publisher().await.expect("publisher");
+    let messages: Vec<_> = ["ok-1", "ok-2", "poison-1", "ok-3", "ok-4"]
+        .iter()
+        .map(|id| t.message("parsed", id, "{}"))
+        .collect();
+    for outcome in publisher.publish_all(&messages).await {
+        outcome.expect("published");
+    }
+    wait_for_queue_depth(&t.bus, &queue, 5).await;
+    let batches: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let cancel = CancellationToken::new();
+    let consumer = t.bus.consumer(&queue, "runner").await.expect("consumer");
+    let task = {
+        let batches = batches.clone();
+        tokio::spawn(govwire_bus::run_batch_consumer(
+            consumer,
+            publisher,
+            cancel.clone(),
+            3,
+            move |deliveries| {
+                let ids: Vec<String> = deliveries
+                    .iter()
+                    .map(|d| d.message_id().unwrap_or("-").to_owned())
+                    .collect();
+                batches.lock().expect("lock").push(ids.clone());
+                async move {
+                    ids.iter()
+                        .map(|id| {
+                            if id.starts_with("poison-") {
+                                Err(HandlerError::Poison("unparsable body".to_owned()))
+                            } else {
+                                Ok(())
+                            }
+                        })
+                        .collect()
+                }
+            },
+        ))
+    };
+    wait_for("every message to be handled", || async {
+        let handled: usize = batches.lock().expect("lock").iter().map(Vec::len).sum();
+        (handled == 5).then_some(())
+    })
+    .await;
+    wait_for_queue_depth(&t.bus, &dlq, 1).await;
+    cancel.cancel();
+    tokio::time::timeout(WAIT, task)
+        .await
+        .expect("stops")
+        .expect("no panic")
+        .expect("ok");
+    // Settled: nothing comes back once the consumer is gone, and each
+    // message was handled once, in order, in batches of at most 3.
+    wait_for_queue_depth(&t.bus, &queue, 0).await;
+    let batches = batches.lock().expect("lock").clone();
+    assert!(batches.iter().all(|b| b.len() <= 3), "{batches:?}");
+    assert!(
+        batches.iter().any(|b| b.len() > 1),
+        "messages waiting together came one by one: {batches:?}"
+    );
+    assert_eq!(
+        batches.concat(),
+        vec!["ok-1", "ok-2", "poison-1", "ok-3", "ok-4"]
+    );
+    let mut dead = t.bus.consumer(&dlq, "dlq-reader").await.expect("dlq");
+    let dead_letter = next_delivery(&mut dead).await;
+    assert_eq!(dead_letter.message_id(), Some("poison-1"));
+    dead_letter.ack().await.expect("ack");
+    dead.cancel().await.expect("cancel");
+    t.cleanup().await;
+}

@@ -13,6 +13,8 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
+
 use chrono::{NaiveDate, Utc};
 use govwire_model::profile::{HtmlListSection, JsonApiSection, SectionProfile};
 use govwire_store::Validators;
@@ -462,26 +464,34 @@ impl<S: PageSink> Crawler<S> {
         let ids: Vec<String> = candidates.iter().map(|c| c.item_id.clone()).collect();
         let known = self.store.known_items(&self.profile.id, &ids).await?;
 
+        let mut wanted = Vec::new();
         for target in candidates {
             if known.contains(&target.item_id) {
                 handled.known += 1;
                 continue;
-            }
-            if cancel.is_cancelled() {
-                return Ok(None);
             }
             if !robots.allows(&path_and_query(&target.url)) {
                 info!(portal = %self.profile.id, section = %section.id, item_id = %target.item_id, url = %target.url, "robots.txt disallows this item; skipping it.");
                 counts.skipped += 1;
                 continue;
             }
+            wanted.push(target);
+        }
+        // The page's new items are fetched `concurrency` at a time (the
+        // fetcher holds a host to that and to its delay); their outcomes
+        // are taken in the list's order.
+        let mut fetches = futures_util::stream::iter(wanted.into_iter().map(|target| {
+            info!(portal = %self.profile.id, section = %section.id, item_id = %target.item_id, url = %target.url, "New item.");
+            self.fetch_item(&section.id, target, None, cancel, tally)
+        }))
+        .buffered(self.fetcher.concurrency());
+        while let Some(outcome) = fetches.next().await {
+            if cancel.is_cancelled() {
+                return Ok(None);
+            }
             handled.new += 1;
             counts.new_items += 1;
-            info!(portal = %self.profile.id, section = %section.id, item_id = %target.item_id, url = %target.url, "New item.");
-            match self
-                .fetch_item(&section.id, target, None, cancel, tally)
-                .await?
-            {
+            match outcome? {
                 ItemOutcome::Delivered => counts.delivered += 1,
                 ItemOutcome::Missing => counts.missing += 1,
                 ItemOutcome::Failed => counts.failed += 1,

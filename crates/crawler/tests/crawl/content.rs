@@ -267,3 +267,102 @@ async fn the_pudong_profile_is_usable_and_polls_its_own_api_path() {
         .count();
     assert_eq!(posts, profile.sections.len());
 }
+
+/// Detail pages that each wait (up to a deadline) for `want` requests to be
+/// in flight together, recording the most seen at once.
+fn gathering_routes(
+    items: &'static [(&'static str, &'static str)],
+    want: usize,
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    most: Arc<std::sync::atomic::AtomicUsize>,
+) -> Router {
+    use std::sync::atomic::Ordering;
+    let mut routes = Router::new().route(
+        "/front/api/data/affair",
+        post(move |body: String| async move { Json(list_answer(&body, items)) }),
+    );
+    for (_, path) in items {
+        let (in_flight, most) = (Arc::clone(&in_flight), Arc::clone(&most));
+        routes = routes.route(
+            path,
+            get(move || async move {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                // Held until enough requests arrived together, or a deadline
+                // (a crawler that sends one at a time meets only that).
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(300);
+                while in_flight.load(Ordering::SeqCst) < want
+                    && most.load(Ordering::SeqCst) < want
+                    && tokio::time::Instant::now() < deadline
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                ([(header::CONTENT_TYPE, "text/html")], "<h1>答复</h1>")
+            }),
+        );
+    }
+    routes
+}
+
+const GATHERING_ITEMS: &[(&str, &str)] = &[
+    ("1", "/zhengwu/x/2026/1/1.html"),
+    ("2", "/zhengwu/x/2026/1/2.html"),
+    ("3", "/zhengwu/x/2026/1/3.html"),
+    ("4", "/zhengwu/x/2026/1/4.html"),
+    ("5", "/zhengwu/x/2026/1/5.html"),
+    ("6", "/zhengwu/x/2026/1/6.html"),
+    ("7", "/zhengwu/x/2026/1/7.html"),
+    ("8", "/zhengwu/x/2026/1/8.html"),
+];
+
+#[tokio::test]
+async fn with_concurrency_a_list_pages_items_are_fetched_that_many_at_a_time() {
+    let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let portal = MiniPortal::start(gathering_routes(
+        GATHERING_ITEMS,
+        4,
+        Arc::clone(&in_flight),
+        Arc::clone(&most),
+    ))
+    .await;
+    let (crawler, sink, _db) = crawler_for(&portal, |options| {
+        options.min_delay = Some(std::time::Duration::ZERO);
+        options.concurrency = Some(4);
+    })
+    .await;
+
+    let report = crawler.poll_section("docs").await.expect("poll");
+
+    assert_eq!(report.delivered, 8, "{report:?}");
+    assert_eq!(sink.len(), 8);
+    assert_eq!(
+        most.load(std::sync::atomic::Ordering::SeqCst),
+        4,
+        "four requests in flight together, never more"
+    );
+}
+
+#[tokio::test]
+async fn by_default_one_request_is_in_flight_at_a_time() {
+    let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let portal = MiniPortal::start(gathering_routes(
+        &GATHERING_ITEMS[..3],
+        2,
+        Arc::clone(&in_flight),
+        Arc::clone(&most),
+    ))
+    .await;
+    let (crawler, sink, _db) = crawler_for(&portal, |options| {
+        options.min_delay = Some(std::time::Duration::ZERO);
+    })
+    .await;
+
+    let report = crawler.poll_section("docs").await.expect("poll");
+
+    assert_eq!(report.delivered, 3, "{report:?}");
+    assert_eq!(sink.len(), 3);
+    assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

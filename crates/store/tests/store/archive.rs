@@ -12,12 +12,61 @@ on_both_backends!(
     the_newest_version_stays_current_whatever_the_arrival_order,
     the_list_shows_the_most_recently_updated_first_by_page_and_portal,
     a_record_without_a_version_is_refused,
+    a_batch_of_events_is_archived_in_order_and_redelivery_changes_nothing,
 );
 
 const URL: &str = "https://www.shpt.gov.cn/zhengwu/zdgkml-qzfwj/2022/188/150001.html";
 
 fn t(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 7, 7, 8, 0, 0).unwrap() + Duration::minutes(minutes)
+}
+
+async fn a_batch_of_events_is_archived_in_order_and_redelivery_changes_nothing(db: &TestDb) {
+    use govwire_store::ArchiveInput;
+    let v1 = versioned(&real_reply(), 1, URL);
+    let mut v2 = versioned(&real_reply(), 2, URL);
+    v2.title.push_str("（修订）");
+    let input = |event_id: &'static str, reply| ArchiveInput {
+        event_id,
+        event_type: "govwire.reply.published",
+        reply,
+        changes: None,
+        event_time: t(0),
+        received_at: t(1),
+    };
+    let batch = [input("ev-1", &v1), input("ev-2", &v2), input("ev-1", &v1)];
+    let new = db.store.archive_events(&batch).await.unwrap();
+    assert_eq!(
+        new,
+        vec![true, true, false],
+        "the repeat inside the batch is not new"
+    );
+    let stats = db.store.archive_stats().await.unwrap();
+    assert_eq!(
+        stats,
+        ArchiveStats {
+            replies: 1,
+            versions: 2,
+            events: 2
+        }
+    );
+    let archived = db.store.archive_reply(&v1.id).await.unwrap().unwrap();
+    assert_eq!(archived.current.version, 2);
+    // The whole batch again: nothing new, nothing changed.
+    let before = db.all_counts().await;
+    let again = db.store.archive_events(&batch).await.unwrap();
+    assert_eq!(again, vec![false, false, false]);
+    assert_eq!(db.all_counts().await, before);
+    // One event that cannot be recorded refuses the batch before anything
+    // is written.
+    let mut nameless = versioned(&real_reply(), 3, URL);
+    nameless.id = String::new().into();
+    let refused = db
+        .store
+        .archive_events(&[input("ev-3", &v2), input("ev-4", &nameless)])
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(db.all_counts().await, before);
 }
 
 async fn a_redelivered_event_changes_nothing(db: &TestDb) {

@@ -14,6 +14,7 @@ on_both_backends!(
     an_unchanged_list_is_neither_a_listing_nor_an_empty_one,
     parse_outcomes_count_failures_in_a_row_from_concurrent_parsers,
     a_degradation_and_a_recovery_are_recorded_with_their_events_once,
+    a_batch_of_parse_outcomes_counts_the_failures_after_its_last_success,
 );
 
 fn at(minutes: i64) -> DateTime<Utc> {
@@ -139,6 +140,37 @@ async fn parse_outcomes_count_failures_in_a_row_from_concurrent_parsers(db: &Tes
     let h = db.store.section_health("shpt", "3").await.unwrap().unwrap();
     assert_eq!(h.parse_failures, 0);
     assert_eq!(h.last_parse_at, Some(at(10)));
+}
+
+async fn a_batch_of_parse_outcomes_counts_the_failures_after_its_last_success(db: &TestDb) {
+    let failures = || async {
+        let h = db.store.section_health("shpt", "3").await.unwrap().unwrap();
+        h.parse_failures
+    };
+    db.store
+        .record_parse_outcomes("shpt", "3", &[false, false], at(0))
+        .await
+        .unwrap();
+    assert_eq!(failures().await, 2);
+    // No success in the batch: its failures add to the ones in a row.
+    db.store
+        .record_parse_outcomes("shpt", "3", &[false], at(1))
+        .await
+        .unwrap();
+    assert_eq!(failures().await, 3);
+    // A success resets the count; only the failures after it remain.
+    db.store
+        .record_parse_outcomes("shpt", "3", &[false, true, false, false], at(2))
+        .await
+        .unwrap();
+    assert_eq!(failures().await, 2);
+    db.store
+        .record_parse_outcomes("shpt", "3", &[false, true], at(3))
+        .await
+        .unwrap();
+    assert_eq!(failures().await, 0);
+    let h = db.store.section_health("shpt", "3").await.unwrap().unwrap();
+    assert_eq!(h.last_parse_at, Some(at(3)));
 }
 
 async fn a_degradation_and_a_recovery_are_recorded_with_their_events_once(db: &TestDb) {
