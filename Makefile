@@ -48,12 +48,14 @@ bench: postgres
 	$(CARGO) bench --locked -p govwire-archive --bench query
 
 ## bench-pipeline: govwire all against the fixture portal serving N (default 3000) replies,
-## politeness off: wall, replies/s, CPU per reply of govwire and RabbitMQ, peak RSS.
+## politeness off, at concurrency 1 and 16, and split into one process per daemon: wall,
+## replies/s, CPU per reply of govwire and RabbitMQ, fetch-to-archived latency, peak RSS.
 BENCH_REPLIES ?= 3000
 BENCH_RUNS ?= 3
 bench-pipeline: rabbitmq release
 	./scripts/bench-pipeline.sh $(BENCH_REPLIES) $(BENCH_RUNS) 1
 	./scripts/bench-pipeline.sh $(BENCH_REPLIES) $(BENCH_RUNS) 16
+	./scripts/bench-pipeline.sh $(BENCH_REPLIES) $(BENCH_RUNS) 16 split
 
 rabbitmq:
 	@./scripts/ensure-rabbitmq.sh
