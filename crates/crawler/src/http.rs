@@ -1,9 +1,11 @@
 //! HTTP for the crawler: one client, polite pacing per host, bounded bodies,
 //! guarded redirects, and back-off when a portal struggles.
 //!
-//! Every request goes through [`Fetcher::fetch`]. It holds the host's slot for
-//! the whole exchange (one request at a time per host), waits out the
-//! host's minimum delay and any back-off, checks the address of every hop
+//! Every request goes through [`Fetcher::fetch`]. It holds one of the host's
+//! permits for the whole exchange (the profile's `politeness.concurrency`,
+//! one by default: that many requests in flight per host), waits out the
+//! host's minimum delay since the last request started or ended and any
+//! back-off, checks the address of every hop
 //! against the [`AddressGuard`], follows at most [`MAX_REDIRECTS`] redirects
 //! itself, and reads the body as a stream, stopping at the size limit.
 
