@@ -293,11 +293,10 @@ impl Store {
         event: &AnalyticsEvent<'_>,
         recorded_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        check_analytics_event(event)?;
-        let mut tx = self.pool.begin_write().await?;
-        let new = write_analytics_event(&mut tx.exec(), event, &ts(recorded_at)).await?;
-        tx.commit().await?;
-        Ok(new)
+        let new = self
+            .apply_analytics_events(std::slice::from_ref(event), recorded_at)
+            .await?;
+        Ok(new.first().copied().unwrap_or(false))
     }
 
     /// [`Store::apply_analytics_event`] for several events in one

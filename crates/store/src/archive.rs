@@ -110,19 +110,15 @@ impl Store {
         event_time: DateTime<Utc>,
         received_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let prepared = PreparedEvent::new(
+        let event = ArchiveInput {
             event_id,
             event_type,
             reply,
             changes,
             event_time,
             received_at,
-        )?;
-        let backend = self.backend();
-        let mut tx = self.pool.begin_write().await?;
-        let new = write_archived(&mut tx.exec(), backend, &prepared).await?;
-        tx.commit().await?;
-        Ok(new)
+        };
+        Ok(self.archive_events(&[event]).await?.pop().unwrap_or(false))
     }
 
     /// [`Store::archive_event_with_changes`] for several events in one
@@ -395,15 +391,13 @@ async fn write_archived(
         event_id,
         event_type,
         reply,
-        json,
-        changes_json,
+        ref json,
+        ref changes_json,
         version,
-        received,
+        ref received,
         event_time,
-        tokens,
-    } = event;
-    let (event_id, event_type, reply, version, event_time) =
-        (*event_id, *event_type, *reply, *version, *event_time);
+        ref tokens,
+    } = *event;
     let new_event = exec
         .execute(
             "INSERT INTO archive_events (event_id, event_type, reply_id, version, received_at) \

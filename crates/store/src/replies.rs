@@ -439,29 +439,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let mut exec = conn.exec();
-        let changed = exec
-            .execute(
-                "UPDATE outbox SET published_at = $2 WHERE event_id = $1 AND published_at IS NULL",
-                args![event_id, ts(at)],
-            )
-            .await?;
-        if changed == 0 {
-            let exists: Option<(String,)> = exec
-                .fetch_optional(
-                    "SELECT event_id FROM outbox WHERE event_id = $1",
-                    args![event_id],
-                )
-                .await?;
-            if exists.is_none() {
-                tracing::warn!(
-                    event_id,
-                    "Asked to mark an unknown outbox event as published."
-                );
-                return Err(StoreError::UnknownOutboxEvent(event_id.to_string()));
-            }
-        }
-        Ok(())
+        mark_published_in(&mut conn.exec(), event_id, &ts(at)).await
     }
 
     /// [`Store::mark_outbox_published`] for several events in one
@@ -479,27 +457,7 @@ impl Store {
         {
             let mut exec = tx.exec();
             for event_id in event_ids {
-                let changed = exec
-                    .execute(
-                        "UPDATE outbox SET published_at = $2 WHERE event_id = $1 AND published_at IS NULL",
-                        args![*event_id, at.clone()],
-                    )
-                    .await?;
-                if changed == 0 {
-                    let exists: Option<(String,)> = exec
-                        .fetch_optional(
-                            "SELECT event_id FROM outbox WHERE event_id = $1",
-                            args![*event_id],
-                        )
-                        .await?;
-                    if exists.is_none() {
-                        tracing::warn!(
-                            event_id,
-                            "Asked to mark an unknown outbox event as published."
-                        );
-                        return Err(StoreError::UnknownOutboxEvent((*event_id).to_string()));
-                    }
-                }
+                mark_published_in(&mut exec, event_id, &at).await?;
             }
         }
         tx.commit().await
@@ -611,19 +569,7 @@ where
     }
     let mut queued = 0u64;
     for event in &decision.events {
-        queued += exec
-            .execute(
-                "INSERT INTO outbox (event_id, event_type, routing_key, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
-                args![
-                    &event.event_id,
-                    &event.event_type,
-                    &event.routing_key,
-                    event.body.clone(),
-                    ts(event.created_at),
-                ],
-            )
-            .await?;
+        queued += u64::from(crate::withdrawals::queue_event(exec, event).await?);
     }
     if let Some(sha) = &keys.page_sha256 {
         crate::walks::close_handover_in(exec, &keys.portal, &keys.item_id, sha).await?;
@@ -634,4 +580,35 @@ where
         known_id,
         queued,
     })
+}
+
+/// Marks one outbox event published at `at` (stored form); an id the
+/// outbox never held is [`StoreError::UnknownOutboxEvent`].
+async fn mark_published_in(
+    exec: &mut Exec<'_>,
+    event_id: &str,
+    at: &str,
+) -> Result<(), StoreError> {
+    let changed = exec
+        .execute(
+            "UPDATE outbox SET published_at = $2 WHERE event_id = $1 AND published_at IS NULL",
+            args![event_id, at],
+        )
+        .await?;
+    if changed == 0 {
+        let exists: Option<(String,)> = exec
+            .fetch_optional(
+                "SELECT event_id FROM outbox WHERE event_id = $1",
+                args![event_id],
+            )
+            .await?;
+        if exists.is_none() {
+            tracing::warn!(
+                event_id,
+                "Asked to mark an unknown outbox event as published."
+            );
+            return Err(StoreError::UnknownOutboxEvent(event_id.to_string()));
+        }
+    }
+    Ok(())
 }
