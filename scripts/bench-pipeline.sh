@@ -82,11 +82,19 @@ for run in $(seq 1 "$runs"); do
   end=$(date +%s.%N)
   govwire_cpu=0
   rss_kb=0
-  for pid in "${pids[@]}"; do
-    govwire_cpu=$(python3 -c "print($govwire_cpu + $(cpu_of "$pid"))")
+  shares=()
+  for i in "${!pids[@]}"; do
+    pid=${pids[$i]}
+    cpu=$(cpu_of "$pid")
+    shares+=("$(python3 -c "print(f'{$cpu * 1000 / $n:.2f}')")")
+    govwire_cpu=$(python3 -c "print($govwire_cpu + $cpu)")
     rss_kb=$((rss_kb + $(awk '/VmHWM/ {print $2}' "/proc/$pid/status")))
   done
   broker_after=$(cpu_of "$broker")
+  if [ "$mode" = split ]; then
+    # Each daemon's own CPU ms per reply, on stderr beside the table.
+    echo "run $run, CPU ms/reply by daemon: parser ${shares[0]}, notifier ${shares[1]}, archive ${shares[2]}, alerts ${shares[3]}, analytics ${shares[4]}, crawler ${shares[5]}" >&2
+  fi
   kill -TERM "${pids[@]}" "$portal_pid"; wait "${pids[@]}" "$portal_pid" 2>/dev/null || true
   python3 - "$n" "$start" "$end" "$govwire_cpu" "$broker_before" "$broker_after" "$rss_kb" "$run" "$work/govwire.db" <<'PY'
 import sqlite3, sys
