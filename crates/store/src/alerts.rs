@@ -90,6 +90,19 @@ struct DeliveryRow {
     summary: Option<String>,
     event: Option<String>,
 }
+crate::direct::direct_row!(DeliveryRow {
+    rule,
+    event_id,
+    sink,
+    event_type,
+    subject,
+    status,
+    attempts,
+    last_error,
+    decided_at,
+    summary,
+    event
+});
 
 impl DeliveryRow {
     fn into_delivery(self) -> Result<AlertDelivery, StoreError> {

@@ -278,6 +278,11 @@ struct TotalsRow {
     withdrawn: i64,
     events: i64,
 }
+crate::direct::direct_row!(TotalsRow {
+    replies,
+    withdrawn,
+    events
+});
 
 impl Store {
     /// Applies one reply event to the analytics projection, in one

@@ -41,6 +41,16 @@ struct SummaryRow {
     updated_at: String,
     status: String,
 }
+crate::direct::direct_row!(SummaryRow {
+    reply_id,
+    portal,
+    title,
+    doc_number,
+    current_version,
+    first_seen_at,
+    updated_at,
+    status
+});
 
 /// The columns of `archive_versions` a [`VersionMeta`] shows.
 #[derive(sqlx::FromRow)]
@@ -51,6 +61,13 @@ struct VersionRow {
     event_type: String,
     received_at: String,
 }
+crate::direct::direct_row!(VersionRow {
+    version,
+    content_sha256,
+    event_id,
+    event_type,
+    received_at
+});
 
 /// The three counts of [`ArchiveStats`].
 #[derive(sqlx::FromRow)]
@@ -59,6 +76,11 @@ struct StatsRow {
     versions: i64,
     events: i64,
 }
+crate::direct::direct_row!(StatsRow {
+    replies,
+    versions,
+    events
+});
 
 impl Store {
     /// In one transaction: records the event id (unique); if it was new,

@@ -273,6 +273,22 @@ struct RowColumns {
     /// The current record, read only when a snippet is wanted.
     record: Option<String>,
 }
+crate::direct::direct_row!(RowColumns {
+    reply_id,
+    portal,
+    title,
+    doc_number,
+    addressee,
+    handling_result,
+    result_category,
+    published_on,
+    url,
+    status,
+    current_version,
+    updated_at,
+    sort_key,
+    record
+});
 
 /// The columns of an archived version.
 #[derive(sqlx::FromRow)]
@@ -286,6 +302,16 @@ struct VersionColumns {
     changes: Option<String>,
     record: String,
 }
+crate::direct::direct_row!(VersionColumns {
+    reply_id,
+    version,
+    event_id,
+    event_type,
+    received_at,
+    content_sha256,
+    changes,
+    record
+});
 
 /// The filter as SQL over `archive_replies r`: the conditions (AND-ed) and
 /// their arguments, placeholders numbered from 1.

@@ -50,6 +50,18 @@ struct CursorRow {
     updated_at: String,
     completed_at: Option<String>,
 }
+crate::direct::direct_row!(CursorRow {
+    portal,
+    section,
+    since_date,
+    until_date,
+    next_page,
+    items_seen,
+    new_items,
+    started_at,
+    updated_at,
+    completed_at
+});
 
 /// An open range bound as stored: `''`, so it can be part of the key.
 fn bound(date: Option<NaiveDate>) -> String {
@@ -108,9 +120,8 @@ impl Store {
             )));
         }
         let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 "INSERT INTO backfill_cursors (portal, section, since_date, until_date, \
                  next_page, items_seen, new_items, started_at, updated_at, completed_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \

@@ -22,6 +22,10 @@ struct ValidatorsRow {
     etag: Option<String>,
     last_modified: Option<String>,
 }
+crate::direct::direct_row!(ValidatorsRow {
+    etag,
+    last_modified
+});
 
 /// A row of `crawl_items`, as stored (instants and dates as text).
 #[derive(sqlx::FromRow)]
@@ -42,6 +46,23 @@ struct CrawlItemRow {
     last_status: Option<i64>,
     consecutive_missing: i64,
 }
+crate::direct::direct_row!(CrawlItemRow {
+    portal,
+    section,
+    item_id,
+    url,
+    title,
+    published_on,
+    etag,
+    last_modified,
+    body_sha256,
+    first_seen_at,
+    last_fetched_at,
+    last_changed_at,
+    next_visit_at,
+    last_status,
+    consecutive_missing
+});
 
 impl CrawlItemRow {
     fn into_item(self) -> Result<CrawlItem, StoreError> {
@@ -88,9 +109,8 @@ impl Store {
 
     /// Stores the validators of `url`, replacing earlier ones.
     pub async fn set_http_validators(&self, url: &str, v: &Validators) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 "INSERT INTO http_validators (url, etag, last_modified, updated_at) \
                  VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, \
@@ -150,9 +170,8 @@ impl Store {
     /// Inserts or replaces the crawler's record of an item. `first_seen_at`
     /// of an item already stored is kept: it records the first sighting.
     pub async fn upsert_crawl_item(&self, item: &CrawlItem) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 &format!(
                     "INSERT INTO crawl_items ({CRAWL_ITEM_COLUMNS}) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \

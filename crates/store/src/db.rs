@@ -5,21 +5,31 @@
 //! Every statement in this crate is written once, with `$1`-style
 //! placeholders (SQLite accepts them too), and runs unchanged on SQLite and
 //! PostgreSQL. Rows are read into `#[derive(sqlx::FromRow)]` structs, which
-//! decode from either backend's rows.
+//! decode from either backend's rows, and which also implement
+//! [`FromDirect`] for the SQLite writer ([`crate::direct`]): on SQLite,
+//! write transactions run on the store's writer connection, everything else
+//! on the pool.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
+use crate::direct::{DirectTx, FromDirect, Writer};
 use crate::error::StoreError;
 use crate::types::Backend;
 
 /// The pool behind a [`crate::Store`].
 #[derive(Clone)]
 pub(crate) enum Pool {
-    /// An SQLite file.
-    Sqlite(SqlitePool),
+    /// An SQLite file: the pool for reads and single statements, the writer
+    /// for write transactions.
+    Sqlite {
+        /// Reads, in parallel under WAL.
+        pool: SqlitePool,
+        /// Write transactions, one at a time.
+        writer: Writer,
+    },
     /// A PostgreSQL database.
     Postgres(PgPool),
 }
@@ -27,7 +37,7 @@ pub(crate) enum Pool {
 impl Pool {
     pub(crate) fn backend(&self) -> Backend {
         match self {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -35,22 +45,39 @@ impl Pool {
     /// A pooled connection for statements outside a transaction.
     pub(crate) async fn acquire(&self) -> Result<Conn, StoreError> {
         Ok(match self {
-            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Pool::Sqlite { pool, .. } => Conn::Sqlite(pool.acquire().await?),
             Pool::Postgres(p) => Conn::Postgres(p.acquire().await?),
         })
     }
 
-    /// A transaction that will write after reading. On SQLite it starts with
-    /// `BEGIN IMMEDIATE`, taking the write lock up front: a deferred
-    /// transaction that reads and then writes can fail with `SQLITE_BUSY`
-    /// when another connection wrote in between, and busy_timeout cannot
-    /// help it. On PostgreSQL a plain `BEGIN` (READ COMMITTED); callers lock
-    /// what they need.
+    /// A transaction that will write after reading. On SQLite it runs on
+    /// the writer and starts with `BEGIN IMMEDIATE`, taking the write lock
+    /// up front: a deferred transaction that reads and then writes can fail
+    /// with `SQLITE_BUSY` when another connection wrote in between, and no
+    /// wait can help it. On PostgreSQL a plain `BEGIN` (READ COMMITTED);
+    /// callers lock what they need.
+    ///
+    /// On SQLite nothing but the transaction's own statements may be awaited
+    /// between this and the commit: the writer is held meanwhile.
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite { writer, .. } => Tx::Direct(writer.begin().await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// Runs one writing statement in a transaction of its own (on SQLite, on
+    /// the writer, as every write); returns the number of rows it changed.
+    pub(crate) async fn execute_one(&self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        match self {
+            Pool::Sqlite { writer, .. } => {
+                let mut tx = writer.begin().await?;
+                let changed = crate::direct::execute(tx.conn_mut(), sql, &args)?;
+                tx.commit()?;
+                Ok(changed)
+            }
+            Pool::Postgres(_) => self.acquire().await?.exec().execute(sql, args).await,
+        }
     }
 
     /// A transaction that only reads: one snapshot for several queries
@@ -58,14 +85,14 @@ impl Pool {
     /// PostgreSQL, where `SET LOCAL` settings end with it).
     pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Sqlite { pool, .. } => Tx::Sqlite(pool.begin().await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub(crate) async fn close(&self) {
         match self {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite { pool, .. } => pool.close().await,
             Pool::Postgres(p) => p.close().await,
         }
     }
@@ -91,8 +118,10 @@ impl Conn {
 /// An open transaction of either backend. Dropping it without
 /// [`Tx::commit`] rolls it back.
 pub(crate) enum Tx {
-    /// Begun with `BEGIN IMMEDIATE`.
+    /// A pooled SQLite connection's, begun with `BEGIN` (reads).
     Sqlite(Transaction<'static, Sqlite>),
+    /// The SQLite writer's, begun with `BEGIN IMMEDIATE`.
+    Direct(DirectTx),
     /// Begun with `BEGIN` (READ COMMITTED).
     Postgres(Transaction<'static, Postgres>),
 }
@@ -101,6 +130,7 @@ impl Tx {
     pub(crate) fn exec(&mut self) -> Exec<'_> {
         match self {
             Tx::Sqlite(t) => Exec::Sqlite(t),
+            Tx::Direct(t) => Exec::Direct(t.conn_mut()),
             Tx::Postgres(t) => Exec::Postgres(t),
         }
     }
@@ -108,6 +138,7 @@ impl Tx {
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
+            Tx::Direct(t) => t.commit()?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -118,6 +149,8 @@ impl Tx {
 pub(crate) enum Exec<'a> {
     /// A pooled or transaction's SQLite connection.
     Sqlite(&'a mut SqliteConnection),
+    /// The SQLite writer, inside its transaction.
+    Direct(&'a mut rusqlite::Connection),
     /// A pooled or transaction's PostgreSQL connection.
     Postgres(&'a mut PgConnection),
 }
@@ -210,6 +243,7 @@ impl Exec<'_> {
                 .execute(&mut **c)
                 .await?
                 .rows_affected(),
+            Exec::Direct(c) => crate::direct::execute(c, sql, &args)?,
             Exec::Postgres(c) => bind_all!(sqlx::query(sql), args)
                 .execute(&mut **c)
                 .await?
@@ -224,7 +258,7 @@ impl Exec<'_> {
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError>
     where
-        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + FromDirect + Send + Unpin,
     {
         Ok(match self {
             Exec::Sqlite(c) => {
@@ -232,6 +266,7 @@ impl Exec<'_> {
                     .fetch_all(&mut **c)
                     .await?
             }
+            Exec::Direct(c) => crate::direct::fetch_all(c, sql, &args)?,
             Exec::Postgres(c) => {
                 bind_all!(sqlx::query_as::<_, T>(sql), args)
                     .fetch_all(&mut **c)
@@ -247,7 +282,7 @@ impl Exec<'_> {
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError>
     where
-        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + FromDirect + Send + Unpin,
     {
         Ok(match self {
             Exec::Sqlite(c) => {
@@ -255,6 +290,7 @@ impl Exec<'_> {
                     .fetch_optional(&mut **c)
                     .await?
             }
+            Exec::Direct(c) => crate::direct::fetch_optional(c, sql, &args)?,
             Exec::Postgres(c) => {
                 bind_all!(sqlx::query_as::<_, T>(sql), args)
                     .fetch_optional(&mut **c)
@@ -266,7 +302,7 @@ impl Exec<'_> {
     /// Runs a query that returns exactly one row.
     pub(crate) async fn fetch_one<T>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T, StoreError>
     where
-        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+        T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + FromDirect + Send + Unpin,
     {
         self.fetch_optional(sql, args)
             .await?

@@ -138,6 +138,22 @@ struct HealthRow {
     degraded_reason: Option<String>,
     degradations: i64,
 }
+crate::direct::direct_row!(HealthRow {
+    portal,
+    section,
+    last_poll_at,
+    polls,
+    last_listed,
+    last_nonempty_at,
+    empty_polls,
+    failed_polls,
+    last_error,
+    last_parse_at,
+    parse_failures,
+    degraded_at,
+    degraded_reason,
+    degradations
+});
 
 impl HealthRow {
     fn into_health(self) -> Result<SectionHealth, StoreError> {
@@ -337,9 +353,8 @@ impl Store {
         let trailing = outcomes.iter().rev().take_while(|ok| !**ok).count();
         let trailing = i64::try_from(trailing).unwrap_or(i64::MAX);
         let any_success = i64::from(outcomes.iter().any(|ok| *ok));
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 "INSERT INTO section_health (portal, section, last_parse_at, parse_failures) \
                  VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (portal, section) DO UPDATE SET \

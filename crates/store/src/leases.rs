@@ -43,6 +43,13 @@ struct LeaseRow {
     expires_at: Option<String>,
     next_poll_at: Option<String>,
 }
+crate::direct::direct_row!(LeaseRow {
+    portal,
+    section,
+    holder,
+    expires_at,
+    next_poll_at
+});
 
 impl LeaseRow {
     fn into_lease(self) -> Result<SectionLease, StoreError> {

@@ -44,6 +44,7 @@ mod archive_query;
 mod backfill;
 mod crawl;
 mod db;
+mod direct;
 mod error;
 mod guard;
 mod health;
@@ -302,6 +303,8 @@ async fn open_sqlite(
         .connect_with(options)
         .await
         .map_err(|e| connect_error(&e, raw, redacted))?;
+    let writer = direct::Writer::open(&filename, SQLITE_BUSY_TIMEOUT)
+        .map_err(|e| connect_error(&e, raw, redacted))?;
     let file = FileWatch::of(&filename).map_err(|e| {
         let error = StoreError::FileLost {
             path: filename.clone(),
@@ -313,7 +316,7 @@ async fn open_sqlite(
     info!(url = %redacted, "Opened the SQLite database.");
     Ok((
         Store {
-            pool: Pool::Sqlite(pool),
+            pool: Pool::Sqlite { pool, writer },
             place: Arc::new(Place {
                 redacted_url: redacted.to_string(),
                 file: Some(file),

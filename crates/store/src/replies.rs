@@ -24,6 +24,12 @@ struct ReplyRow {
     content_sha256: String,
     record: String,
 }
+crate::direct::direct_row!(ReplyRow {
+    id,
+    version,
+    content_sha256,
+    record
+});
 
 /// A row of `outbox`, as stored.
 #[derive(sqlx::FromRow)]
@@ -34,6 +40,13 @@ struct OutboxRow {
     body: Vec<u8>,
     created_at: String,
 }
+crate::direct::direct_row!(OutboxRow {
+    event_id,
+    event_type,
+    routing_key,
+    body,
+    created_at
+});
 
 /// Reads a stored record back.
 pub(crate) fn parse_record(json: &str, what: &str) -> Result<Reply, StoreError> {
@@ -467,9 +480,8 @@ impl Store {
     /// Published events are kept for a while so an operator can see what
     /// went out; pruning keeps the table small over years.
     pub async fn prune_published_outbox(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1",
                 args![ts(before)],
             )

@@ -60,6 +60,14 @@ struct WalkRow {
     updated_at: String,
     completed_at: Option<String>,
 }
+crate::direct::direct_row!(WalkRow {
+    portal,
+    section,
+    started_at,
+    pages_done,
+    updated_at,
+    completed_at
+});
 
 impl WalkRow {
     fn into_progress(self) -> Result<WalkProgress, StoreError> {
@@ -105,9 +113,8 @@ impl Store {
         section: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 "INSERT INTO crawl_walks (portal, section, started_at, pages_done, updated_at) \
                  VALUES ($1, $2, $3, 0, $3) \
                  ON CONFLICT (portal, section) DO UPDATE SET \
@@ -132,9 +139,8 @@ impl Store {
         page: u32,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 "UPDATE crawl_walks SET \
                  pages_done = CASE WHEN pages_done < $3 THEN $3 ELSE pages_done END, \
                  updated_at = $4 WHERE portal = $1 AND section = $2",
@@ -152,9 +158,8 @@ impl Store {
         section: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 "UPDATE crawl_walks SET completed_at = $3, updated_at = $3 \
                  WHERE portal = $1 AND section = $2",
                 args![portal, section, ts(now)],
@@ -174,9 +179,8 @@ impl Store {
         page_sha256: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.exec()
-            .execute(
+        self.pool
+            .execute_one(
                 "INSERT INTO handovers (portal, item_id, page_sha256, handed_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (portal, item_id) DO UPDATE SET \
                  page_sha256 = excluded.page_sha256, handed_at = excluded.handed_at",

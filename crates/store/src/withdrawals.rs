@@ -122,6 +122,20 @@ struct WatchRow {
     missing_since: Option<String>,
     last_fetched_at: Option<String>,
 }
+crate::direct::direct_row!(WatchRow {
+    reply_id,
+    portal,
+    withdrawn_at,
+    withdrawn_reason,
+    withdrawals,
+    item_id,
+    crawled,
+    url,
+    last_status,
+    consecutive_missing,
+    missing_since,
+    last_fetched_at
+});
 
 /// The evidence query; `{filter}` restricts the replies.
 const WATCH_SQL: &str = "SELECT r.id AS reply_id, r.portal AS portal, \
