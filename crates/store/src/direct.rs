@@ -40,7 +40,7 @@ const STATEMENT_CACHE: usize = 256;
 /// The writer's page cache, in KiB (SQLite's negative `cache_size`). The
 /// writer is the only connection that writes, so its cache stays valid
 /// between transactions.
-const CACHE_KIB: i64 = 16 * 1024;
+const CACHE_KIB: i64 = 4 * 1024;
 
 /// The first pause before `BEGIN IMMEDIATE` is tried again while another
 /// connection holds the write lock; it doubles up to [`MAX_PAUSE`].

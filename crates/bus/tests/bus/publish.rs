@@ -192,3 +192,37 @@ async fn publish_all_confirms_a_batch_and_names_the_unroutable_message() {
     crate::helpers::wait_for_queue_depth(&t.bus, &queue, 20).await;
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_message_many_frames_long_arrives_whole_over_small_frames() {
+    let t = spawn_bus("frames", 5).await;
+    assert_eq!(
+        t.bus.frame_max(),
+        govwire_bus::DEFAULT_FRAME_MAX,
+        "the client asks for small frames; the broker's default is larger"
+    );
+    let queue = t.work_queue("parser", "raw-page").await;
+    let publisher = t.bus.publisher().await.expect("publisher");
+    let mut consumer = t
+        .bus
+        .consumer(&queue, "frames-test")
+        .await
+        .expect("consumer");
+    // Twenty frames and a bit, with every byte value, so a frame boundary
+    // that dropped or repeated a byte would show.
+    let body: Vec<u8> = (0..govwire_bus::DEFAULT_FRAME_MAX as usize * 20 + 777)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let mut message = t.message("raw-page", &unique("big"), "");
+    message.body = body.clone();
+    publisher
+        .publish(&message)
+        .await
+        .expect("publish is confirmed");
+    let delivery = next_delivery(&mut consumer).await;
+    assert_eq!(delivery.body().len(), body.len());
+    assert!(
+        delivery.body() == body.as_slice(),
+        "the body changed on the way"
+    );
+}
