@@ -137,25 +137,30 @@ pub async fn run(
             .expect("every stage that needs a store has one")
     };
 
-    // Connect every stage and declare the whole topology before any stage
-    // starts: a subscriber's queue must exist before the first event is
-    // published, or the event would reach only the queues bound so far.
+    // One connection for the process, each stage on channels of its own,
+    // and the whole topology declared before any stage starts: a
+    // subscriber's queue must exist before the first event is published, or
+    // the event would reach only the queues bound so far.
+    let (name, who) = match services.as_slice() {
+        [one] => (one.name(), format!("the {}", one.name())),
+        _ => ("all", "govwire".to_owned()),
+    };
+    let bus = Bus::connect(&bus_config, name).await.with_context(|| {
+        format!(
+            "{who} cannot reach RabbitMQ at {}",
+            bus_config.redacted_url()
+        )
+    })?;
     let mut connected = Vec::with_capacity(services.len());
     for service in services {
-        let bus = Bus::connect(&bus_config, service.name())
-            .await
-            .with_context(|| {
-                format!(
-                    "the {} cannot reach RabbitMQ at {}",
-                    service.name(),
-                    bus_config.redacted_url()
-                )
-            })?;
         declare_topology(service, &bus)
             .await
             .with_context(|| format!("declaring the {}'s queues", service.name()))?;
-        connected.push((service, bus));
+        // Each stage closes its handle when it stops; the connection
+        // closes with the last.
+        connected.push((service, bus.share()));
     }
+    bus.close().await;
 
     let mut tasks: JoinSet<(&'static str, Result<()>)> = JoinSet::new();
     // A SQLite file deleted or replaced under a running daemon ends the run

@@ -1,7 +1,7 @@
 //! The connection to RabbitMQ and the topology govwire declares on it.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,6 +57,9 @@ pub(crate) struct BusInner {
     /// the connection not recovering: the bus then counts as gone for good,
     /// so consumers stop and the service ends instead of idling.
     pub(crate) abandoned: AtomicBool,
+    /// Handles that will each call [`Bus::close`]: the connection closes
+    /// when the last of them does ([`Bus::share`]).
+    pub(crate) handles: AtomicUsize,
 }
 
 impl fmt::Debug for Bus {
@@ -146,6 +149,7 @@ impl Bus {
             config: config.clone(),
             service: service.to_owned(),
             abandoned: AtomicBool::new(false),
+            handles: AtomicUsize::new(1),
         });
         tokio::spawn(watch_connection(Watched {
             bus: Arc::downgrade(&inner),
@@ -162,6 +166,15 @@ impl Bus {
     /// The configuration this bus was connected with.
     pub fn config(&self) -> &BusConfig {
         &self.inner.config
+    }
+
+    /// Another handle on this connection, for a part of the process that
+    /// closes its bus when it stops (the stages of `govwire all` share one
+    /// connection): [`Bus::close`] on a handle closes the connection only
+    /// when every handle has been closed. A plain clone is the same handle.
+    pub fn share(&self) -> Bus {
+        self.inner.handles.fetch_add(1, Ordering::AcqRel);
+        self.clone()
     }
 
     /// The largest AMQP frame agreed with the broker, in bytes: the smaller
@@ -506,6 +519,17 @@ impl Bus {
     /// channel: unacknowledged deliveries go back to their queues. Safe to
     /// call more than once.
     pub async fn close(&self) {
+        // A handle given out by `share` closes only itself while others
+        // still use the connection.
+        let before = self
+            .inner
+            .handles
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .unwrap_or(0);
+        if before > 1 {
+            debug!(service = %self.inner.service, handles = before - 1, "RabbitMQ connection still in use; left open.");
+            return;
+        }
         let status = self.inner.connection.status();
         if !status.connected() {
             debug!(service = %self.inner.service, "RabbitMQ connection already closed.");

@@ -8,7 +8,7 @@ use lapin::options::QueueDeclareOptions;
 use lapin::types::{AMQPValue, FieldTable};
 use secrecy::ExposeSecret;
 
-use crate::helpers::{next_delivery, spawn_bus};
+use crate::helpers::{next_delivery, spawn_bus, unique};
 
 #[tokio::test]
 async fn declaring_a_work_queue_twice_is_idempotent() {
@@ -164,4 +164,29 @@ async fn tail_receives_events_published_to_the_events_exchange() {
     everything.cancel().await.expect("cancel");
     shpt_only.cancel().await.expect("cancel");
     t.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_shared_connection_closes_with_its_last_handle() {
+    let t = spawn_bus("share", 5).await;
+    let first = t.bus.share();
+    let second = t.bus.share();
+    t.bus.close().await;
+    first.close().await;
+    assert!(
+        second.is_connected(),
+        "closing two of three handles must leave the connection open"
+    );
+    // The remaining handle still works.
+    t.work_queue("parser", "raw-page").await;
+    let publisher = second.publisher().await.expect("publisher");
+    publisher
+        .publish(&t.message("raw-page", &unique("shared"), "{}"))
+        .await
+        .expect("publish on the shared connection is confirmed");
+    second.close().await;
+    assert!(
+        !t.bus.is_connected(),
+        "the last handle's close closes the connection"
+    );
 }
