@@ -22,6 +22,7 @@
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,18 +43,35 @@ const STATEMENT_CACHE: usize = 256;
 /// between transactions.
 const CACHE_KIB: i64 = 4 * 1024;
 
+/// How long the checkpointer waits after a commit before copying the log
+/// back into the database, gathering the commits of that time into one
+/// checkpoint.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// WAL pages after which a commit on the writer itself checkpoints: only
+/// when the checkpointer has fallen far behind (readers holding old
+/// snapshots for long). SQLite's default is 1,000.
+const BACKSTOP_CHECKPOINT_PAGES: u32 = 10_000;
+
 /// The first pause before `BEGIN IMMEDIATE` is tried again while another
 /// connection holds the write lock; it doubles up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(1);
 const MAX_PAUSE: Duration = Duration::from_millis(50);
 
 /// The write connection of a SQLite store. Clones share it.
+///
+/// Commits only append to the write-ahead log; copying the log back into
+/// the database (a checkpoint) is done beside the writer by a thread of the
+/// store's own, woken by commits, so no commit waits for one and no runtime
+/// thread does one.
 #[derive(Clone)]
 pub(crate) struct Writer {
     conn: Arc<Mutex<Connection>>,
     /// How long a transaction waits for the file's write lock before a
     /// (transient) "database is locked".
     busy_timeout: Duration,
+    /// Wakes the checkpointer; it ends when the last writer is dropped.
+    checkpoints: SyncSender<()>,
 }
 
 impl Writer {
@@ -69,13 +87,29 @@ impl Writer {
         // Lock waits happen in `begin`, on a timer.
         conn.busy_timeout(Duration::ZERO).map_err(driver_error)?;
         conn.execute_batch(&format!(
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{CACHE_KIB};"
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {BACKSTOP_CHECKPOINT_PAGES};"
         ))
         .map_err(driver_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let checkpointer = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(driver_error)?;
+        // A checkpoint that meets a busy lock gives up at once; the next
+        // commit wakes the checkpointer again.
+        checkpointer
+            .busy_timeout(Duration::ZERO)
+            .map_err(driver_error)?;
+        let (checkpoints, wake) = sync_channel(1);
+        std::thread::Builder::new()
+            .name("govwire-checkpoint".into())
+            .spawn(move || checkpoint_on_commits(&checkpointer, &wake))
+            .map_err(sqlx::Error::Io)?;
         Ok(Writer {
             conn: Arc::new(Mutex::new(conn)),
             busy_timeout,
+            checkpoints,
         })
     }
 
@@ -88,12 +122,34 @@ impl Writer {
         let mut pause = FIRST_PAUSE;
         loop {
             match conn.execute_batch("BEGIN IMMEDIATE") {
-                Ok(()) => return Ok(DirectTx { conn, open: true }),
+                Ok(()) => {
+                    return Ok(DirectTx {
+                        conn,
+                        open: true,
+                        checkpoints: self.checkpoints.clone(),
+                    })
+                }
                 Err(e) if is_busy(&e) && Instant::now() + pause < deadline => {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(MAX_PAUSE);
                 }
                 Err(e) => return Err(driver_error(e).into()),
+            }
+        }
+    }
+}
+
+/// The checkpointer's loop: after each wake-up (a commit), waits
+/// [`CHECKPOINT_EVERY`] for more commits, then copies what the log holds
+/// into the database with a passive checkpoint, which never waits for
+/// readers or the writer. Ends when every writer is gone.
+fn checkpoint_on_commits(conn: &Connection, wake: &Receiver<()>) {
+    while wake.recv().is_ok() {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        while wake.try_recv().is_ok() {}
+        if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            if !is_busy(&error) {
+                tracing::debug!(%error, "A checkpoint of the SQLite log failed; the next commit tries again.");
             }
         }
     }
@@ -113,6 +169,8 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 pub(crate) struct DirectTx {
     conn: OwnedMutexGuard<Connection>,
     open: bool,
+    /// Woken after the commit.
+    checkpoints: SyncSender<()>,
 }
 
 impl DirectTx {
@@ -132,6 +190,9 @@ impl DirectTx {
             }
             return Err(driver_error(e).into());
         }
+        // Full means a wake-up is already pending; disconnected cannot
+        // happen while a writer lives.
+        let _ = self.checkpoints.try_send(());
         Ok(())
     }
 }
