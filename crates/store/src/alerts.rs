@@ -75,34 +75,22 @@ pub struct AlertDelivery {
     pub event: Option<String>,
 }
 
-/// A row of `alert_deliveries`, as stored.
-#[derive(sqlx::FromRow)]
-struct DeliveryRow {
-    rule: String,
-    event_id: String,
-    sink: String,
-    event_type: String,
-    subject: String,
-    status: String,
-    attempts: i64,
-    last_error: Option<String>,
-    decided_at: String,
-    summary: Option<String>,
-    event: Option<String>,
+crate::direct::row_struct! {
+    /// A row of `alert_deliveries`, as stored.
+    struct DeliveryRow {
+        rule: String,
+        event_id: String,
+        sink: String,
+        event_type: String,
+        subject: String,
+        status: String,
+        attempts: i64,
+        last_error: Option<String>,
+        decided_at: String,
+        summary: Option<String>,
+        event: Option<String>,
+    }
 }
-crate::direct::direct_row!(DeliveryRow {
-    rule,
-    event_id,
-    sink,
-    event_type,
-    subject,
-    status,
-    attempts,
-    last_error,
-    decided_at,
-    summary,
-    event
-});
 
 impl DeliveryRow {
     fn into_delivery(self) -> Result<AlertDelivery, StoreError> {

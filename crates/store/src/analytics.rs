@@ -271,18 +271,14 @@ fn delay_distribution(mut delays: Vec<i64>, replies: u64) -> DelayDistribution {
     }
 }
 
-/// The three counts of [`AnalyticsTotals`] read in SQL.
-#[derive(sqlx::FromRow)]
-struct TotalsRow {
-    replies: i64,
-    withdrawn: i64,
-    events: i64,
+crate::direct::row_struct! {
+    /// The three counts of [`AnalyticsTotals`] read in SQL.
+    struct TotalsRow {
+        replies: i64,
+        withdrawn: i64,
+        events: i64,
+    }
 }
-crate::direct::direct_row!(TotalsRow {
-    replies,
-    withdrawn,
-    events
-});
 
 impl Store {
     /// Applies one reply event to the analytics projection, in one

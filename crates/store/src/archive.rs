@@ -29,58 +29,39 @@ fn parse_status(text: &str, what: &str) -> Result<ArchiveStatus, StoreError> {
         .ok_or_else(|| crate::db::corrupt(format!("{what}: unknown status {text:?}")))
 }
 
-/// The columns of `archive_replies` an [`ArchivedSummary`] shows.
-#[derive(sqlx::FromRow)]
-struct SummaryRow {
-    reply_id: String,
-    portal: String,
-    title: String,
-    doc_number: Option<String>,
-    current_version: i64,
-    first_seen_at: String,
-    updated_at: String,
-    status: String,
+crate::direct::row_struct! {
+    /// The columns of `archive_replies` an [`ArchivedSummary`] shows.
+    struct SummaryRow {
+        reply_id: String,
+        portal: String,
+        title: String,
+        doc_number: Option<String>,
+        current_version: i64,
+        first_seen_at: String,
+        updated_at: String,
+        status: String,
+    }
 }
-crate::direct::direct_row!(SummaryRow {
-    reply_id,
-    portal,
-    title,
-    doc_number,
-    current_version,
-    first_seen_at,
-    updated_at,
-    status
-});
 
-/// The columns of `archive_versions` a [`VersionMeta`] shows.
-#[derive(sqlx::FromRow)]
-struct VersionRow {
-    version: i64,
-    content_sha256: String,
-    event_id: String,
-    event_type: String,
-    received_at: String,
+crate::direct::row_struct! {
+    /// The columns of `archive_versions` a [`VersionMeta`] shows.
+    struct VersionRow {
+        version: i64,
+        content_sha256: String,
+        event_id: String,
+        event_type: String,
+        received_at: String,
+    }
 }
-crate::direct::direct_row!(VersionRow {
-    version,
-    content_sha256,
-    event_id,
-    event_type,
-    received_at
-});
 
-/// The three counts of [`ArchiveStats`].
-#[derive(sqlx::FromRow)]
-struct StatsRow {
-    replies: i64,
-    versions: i64,
-    events: i64,
+crate::direct::row_struct! {
+    /// The three counts of [`ArchiveStats`].
+    struct StatsRow {
+        replies: i64,
+        versions: i64,
+        events: i64,
+    }
 }
-crate::direct::direct_row!(StatsRow {
-    replies,
-    versions,
-    events
-});
 
 impl Store {
     /// In one transaction: records the event id (unique); if it was new,

@@ -254,64 +254,40 @@ pub struct FeedEntry {
     pub changes: Option<Vec<FieldChange>>,
 }
 
-/// The columns of a list row.
-#[derive(sqlx::FromRow)]
-struct RowColumns {
-    reply_id: String,
-    portal: String,
-    title: String,
-    doc_number: Option<String>,
-    addressee: Option<String>,
-    handling_result: Option<String>,
-    result_category: Option<String>,
-    published_on: Option<String>,
-    url: Option<String>,
-    status: String,
-    current_version: i64,
-    updated_at: String,
-    sort_key: String,
-    /// The current record, read only when a snippet is wanted.
-    record: Option<String>,
+crate::direct::row_struct! {
+    /// The columns of a list row.
+    struct RowColumns {
+        reply_id: String,
+        portal: String,
+        title: String,
+        doc_number: Option<String>,
+        addressee: Option<String>,
+        handling_result: Option<String>,
+        result_category: Option<String>,
+        published_on: Option<String>,
+        url: Option<String>,
+        status: String,
+        current_version: i64,
+        updated_at: String,
+        sort_key: String,
+        /// The current record, read only when a snippet is wanted.
+        record: Option<String>,
+    }
 }
-crate::direct::direct_row!(RowColumns {
-    reply_id,
-    portal,
-    title,
-    doc_number,
-    addressee,
-    handling_result,
-    result_category,
-    published_on,
-    url,
-    status,
-    current_version,
-    updated_at,
-    sort_key,
-    record
-});
 
-/// The columns of an archived version.
-#[derive(sqlx::FromRow)]
-struct VersionColumns {
-    reply_id: String,
-    version: i64,
-    event_id: String,
-    event_type: String,
-    received_at: String,
-    content_sha256: String,
-    changes: Option<String>,
-    record: String,
+crate::direct::row_struct! {
+    /// The columns of an archived version.
+    struct VersionColumns {
+        reply_id: String,
+        version: i64,
+        event_id: String,
+        event_type: String,
+        received_at: String,
+        content_sha256: String,
+        changes: Option<String>,
+        record: String,
+    }
 }
-crate::direct::direct_row!(VersionColumns {
-    reply_id,
-    version,
-    event_id,
-    event_type,
-    received_at,
-    content_sha256,
-    changes,
-    record
-});
 
 /// The filter as SQL over `archive_replies r`: the conditions (AND-ed) and
 /// their arguments, placeholders numbered from 1.

@@ -36,32 +36,21 @@ pub struct BackfillCursor {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// A row of `backfill_cursors`, as stored.
-#[derive(sqlx::FromRow)]
-struct CursorRow {
-    portal: String,
-    section: String,
-    since_date: String,
-    until_date: String,
-    next_page: i64,
-    items_seen: i64,
-    new_items: i64,
-    started_at: String,
-    updated_at: String,
-    completed_at: Option<String>,
+crate::direct::row_struct! {
+    /// A row of `backfill_cursors`, as stored.
+    struct CursorRow {
+        portal: String,
+        section: String,
+        since_date: String,
+        until_date: String,
+        next_page: i64,
+        items_seen: i64,
+        new_items: i64,
+        started_at: String,
+        updated_at: String,
+        completed_at: Option<String>,
+    }
 }
-crate::direct::direct_row!(CursorRow {
-    portal,
-    section,
-    since_date,
-    until_date,
-    next_page,
-    items_seen,
-    new_items,
-    started_at,
-    updated_at,
-    completed_at
-});
 
 /// An open range bound as stored: `''`, so it can be part of the key.
 fn bound(date: Option<NaiveDate>) -> String {

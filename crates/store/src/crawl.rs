@@ -16,53 +16,34 @@ const CRAWL_ITEM_COLUMNS: &str = "portal, section, item_id, url, title, publishe
      last_modified, body_sha256, first_seen_at, last_fetched_at, last_changed_at, \
      next_visit_at, last_status, consecutive_missing";
 
-/// A row of `http_validators`, as stored.
-#[derive(sqlx::FromRow)]
-struct ValidatorsRow {
-    etag: Option<String>,
-    last_modified: Option<String>,
+crate::direct::row_struct! {
+    /// A row of `http_validators`, as stored.
+    struct ValidatorsRow {
+        etag: Option<String>,
+        last_modified: Option<String>,
+    }
 }
-crate::direct::direct_row!(ValidatorsRow {
-    etag,
-    last_modified
-});
 
-/// A row of `crawl_items`, as stored (instants and dates as text).
-#[derive(sqlx::FromRow)]
-struct CrawlItemRow {
-    portal: String,
-    section: String,
-    item_id: String,
-    url: String,
-    title: Option<String>,
-    published_on: Option<String>,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    body_sha256: Option<String>,
-    first_seen_at: String,
-    last_fetched_at: Option<String>,
-    last_changed_at: Option<String>,
-    next_visit_at: Option<String>,
-    last_status: Option<i64>,
-    consecutive_missing: i64,
+crate::direct::row_struct! {
+    /// A row of `crawl_items`, as stored (instants and dates as text).
+    struct CrawlItemRow {
+        portal: String,
+        section: String,
+        item_id: String,
+        url: String,
+        title: Option<String>,
+        published_on: Option<String>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        body_sha256: Option<String>,
+        first_seen_at: String,
+        last_fetched_at: Option<String>,
+        last_changed_at: Option<String>,
+        next_visit_at: Option<String>,
+        last_status: Option<i64>,
+        consecutive_missing: i64,
+    }
 }
-crate::direct::direct_row!(CrawlItemRow {
-    portal,
-    section,
-    item_id,
-    url,
-    title,
-    published_on,
-    etag,
-    last_modified,
-    body_sha256,
-    first_seen_at,
-    last_fetched_at,
-    last_changed_at,
-    next_visit_at,
-    last_status,
-    consecutive_missing
-});
 
 impl CrawlItemRow {
     fn into_item(self) -> Result<CrawlItem, StoreError> {

@@ -4,11 +4,11 @@
 //!
 //! Every statement in this crate is written once, with `$1`-style
 //! placeholders (SQLite accepts them too), and runs unchanged on SQLite and
-//! PostgreSQL. Rows are read into `#[derive(sqlx::FromRow)]` structs, which
-//! decode from either backend's rows, and which also implement
-//! [`FromDirect`] for the SQLite writer ([`crate::direct`]): on SQLite,
-//! write transactions run on the store's writer connection, everything else
-//! on the pool.
+//! PostgreSQL. Rows are read into structs defined with
+//! [`crate::direct::row_struct!`], which decode from either pool's rows
+//! (`sqlx::FromRow`) and from the SQLite writer's ([`FromDirect`],
+//! [`crate::direct`]): on SQLite, write transactions run on the store's
+//! writer connection, everything else on the pool.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::postgres::{PgConnection, PgRow};

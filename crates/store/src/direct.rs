@@ -211,9 +211,7 @@ impl Drop for DirectTx {
 
 /// Runs a statement to its end; returns the number of rows it changed.
 pub(crate) fn execute(conn: &Connection, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
-    let mut stmt = prepare(conn, sql, args)?;
-    let mut rows = stmt.raw_query();
-    while rows.next().map_err(driver_error)?.is_some() {}
+    for_each_row(conn, sql, args, |_| Ok(()))?;
     Ok(conn.changes())
 }
 
@@ -223,12 +221,11 @@ pub(crate) fn fetch_all<T: FromDirect>(
     sql: &str,
     args: &[Arg],
 ) -> Result<Vec<T>, StoreError> {
-    let mut stmt = prepare(conn, sql, args)?;
-    let mut rows = stmt.raw_query();
     let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(driver_error)? {
-        out.push(T::from_direct(row).map_err(driver_error)?);
-    }
+    for_each_row(conn, sql, args, |row| {
+        out.push(T::from_direct(row)?);
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -239,15 +236,29 @@ pub(crate) fn fetch_optional<T: FromDirect>(
     sql: &str,
     args: &[Arg],
 ) -> Result<Option<T>, StoreError> {
+    let mut first = None;
+    for_each_row(conn, sql, args, |row| {
+        if first.is_none() {
+            first = Some(T::from_direct(row)?);
+        }
+        Ok(())
+    })?;
+    Ok(first)
+}
+
+/// Runs a statement to its end, handing each row it returns to `each`.
+fn for_each_row(
+    conn: &Connection,
+    sql: &str,
+    args: &[Arg],
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>,
+) -> Result<(), StoreError> {
     let mut stmt = prepare(conn, sql, args)?;
     let mut rows = stmt.raw_query();
-    let mut first = None;
     while let Some(row) = rows.next().map_err(driver_error)? {
-        if first.is_none() {
-            first = Some(T::from_direct(row).map_err(driver_error)?);
-        }
+        each(row).map_err(driver_error)?;
     }
-    Ok(first)
+    Ok(())
 }
 
 /// The cached statement for `sql` with `args` bound. Placeholders are
@@ -313,11 +324,22 @@ tuple_from_direct!(A 0, B 1);
 tuple_from_direct!(A 0, B 1, C 2);
 tuple_from_direct!(A 0, B 1, C 2, D 3);
 
-/// Implements [`FromDirect`] for a row struct, naming its fields (each read
-/// from the column of its name). A field left out or misspelt does not
-/// compile.
-macro_rules! direct_row {
-    ($name:ident { $($field:ident),* $(,)? }) => {
+/// Defines a row struct that reads from either backend: it derives
+/// `sqlx::FromRow` for the pools' rows and implements [`FromDirect`] for the
+/// writer's, each field from the column of its name.
+macro_rules! row_struct {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident : $ty:ty),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(sqlx::FromRow)]
+        $vis struct $name {
+            $($(#[$field_meta])* $field_vis $field: $ty),*
+        }
+
         impl $crate::direct::FromDirect for $name {
             fn from_direct(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
                 Ok($name {
@@ -327,7 +349,7 @@ macro_rules! direct_row {
         }
     };
 }
-pub(crate) use direct_row;
+pub(crate) use row_struct;
 
 // ---------- errors ----------
 

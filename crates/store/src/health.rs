@@ -120,40 +120,25 @@ const HEALTH_COLUMNS: &str = "portal, section, last_poll_at, polls, last_listed,
      last_nonempty_at, empty_polls, failed_polls, last_error, last_parse_at, parse_failures, \
      degraded_at, degraded_reason, degradations";
 
-/// A row of `section_health`, as stored.
-#[derive(sqlx::FromRow)]
-struct HealthRow {
-    portal: String,
-    section: String,
-    last_poll_at: Option<String>,
-    polls: i64,
-    last_listed: Option<i64>,
-    last_nonempty_at: Option<String>,
-    empty_polls: i64,
-    failed_polls: i64,
-    last_error: Option<String>,
-    last_parse_at: Option<String>,
-    parse_failures: i64,
-    degraded_at: Option<String>,
-    degraded_reason: Option<String>,
-    degradations: i64,
+crate::direct::row_struct! {
+    /// A row of `section_health`, as stored.
+    struct HealthRow {
+        portal: String,
+        section: String,
+        last_poll_at: Option<String>,
+        polls: i64,
+        last_listed: Option<i64>,
+        last_nonempty_at: Option<String>,
+        empty_polls: i64,
+        failed_polls: i64,
+        last_error: Option<String>,
+        last_parse_at: Option<String>,
+        parse_failures: i64,
+        degraded_at: Option<String>,
+        degraded_reason: Option<String>,
+        degradations: i64,
+    }
 }
-crate::direct::direct_row!(HealthRow {
-    portal,
-    section,
-    last_poll_at,
-    polls,
-    last_listed,
-    last_nonempty_at,
-    empty_polls,
-    failed_polls,
-    last_error,
-    last_parse_at,
-    parse_failures,
-    degraded_at,
-    degraded_reason,
-    degradations
-});
 
 impl HealthRow {
     fn into_health(self) -> Result<SectionHealth, StoreError> {

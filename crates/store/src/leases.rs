@@ -34,22 +34,16 @@ pub struct SectionLease {
     pub next_poll_at: Option<DateTime<Utc>>,
 }
 
-/// A row of `crawl_leases`, as stored.
-#[derive(sqlx::FromRow)]
-struct LeaseRow {
-    portal: String,
-    section: String,
-    holder: Option<String>,
-    expires_at: Option<String>,
-    next_poll_at: Option<String>,
+crate::direct::row_struct! {
+    /// A row of `crawl_leases`, as stored.
+    struct LeaseRow {
+        portal: String,
+        section: String,
+        holder: Option<String>,
+        expires_at: Option<String>,
+        next_poll_at: Option<String>,
+    }
 }
-crate::direct::direct_row!(LeaseRow {
-    portal,
-    section,
-    holder,
-    expires_at,
-    next_poll_at
-});
 
 impl LeaseRow {
     fn into_lease(self) -> Result<SectionLease, StoreError> {

@@ -16,37 +16,26 @@ use govwire_model::Reply;
 use crate::db::{self, args, corrupt, invalid, narrow, parse_ts, ts, Exec};
 use crate::{Backend, Decision, KnownReply, OutboxEvent, ReplyKeys, Store, StoreError};
 
-/// The columns of `replies` a [`KnownReply`] needs.
-#[derive(sqlx::FromRow)]
-struct ReplyRow {
-    id: String,
-    version: i64,
-    content_sha256: String,
-    record: String,
+crate::direct::row_struct! {
+    /// The columns of `replies` a [`KnownReply`] needs.
+    struct ReplyRow {
+        id: String,
+        version: i64,
+        content_sha256: String,
+        record: String,
+    }
 }
-crate::direct::direct_row!(ReplyRow {
-    id,
-    version,
-    content_sha256,
-    record
-});
 
-/// A row of `outbox`, as stored.
-#[derive(sqlx::FromRow)]
-struct OutboxRow {
-    event_id: String,
-    event_type: String,
-    routing_key: String,
-    body: Vec<u8>,
-    created_at: String,
+crate::direct::row_struct! {
+    /// A row of `outbox`, as stored.
+    struct OutboxRow {
+        event_id: String,
+        event_type: String,
+        routing_key: String,
+        body: Vec<u8>,
+        created_at: String,
+    }
 }
-crate::direct::direct_row!(OutboxRow {
-    event_id,
-    event_type,
-    routing_key,
-    body,
-    created_at
-});
 
 /// Reads a stored record back.
 pub(crate) fn parse_record(json: &str, what: &str) -> Result<Reply, StoreError> {

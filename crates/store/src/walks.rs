@@ -50,24 +50,17 @@ impl WalkProgress {
     }
 }
 
-/// A row of `crawl_walks`, as stored.
-#[derive(sqlx::FromRow)]
-struct WalkRow {
-    portal: String,
-    section: String,
-    started_at: String,
-    pages_done: i64,
-    updated_at: String,
-    completed_at: Option<String>,
+crate::direct::row_struct! {
+    /// A row of `crawl_walks`, as stored.
+    struct WalkRow {
+        portal: String,
+        section: String,
+        started_at: String,
+        pages_done: i64,
+        updated_at: String,
+        completed_at: Option<String>,
+    }
 }
-crate::direct::direct_row!(WalkRow {
-    portal,
-    section,
-    started_at,
-    pages_done,
-    updated_at,
-    completed_at
-});
 
 impl WalkRow {
     fn into_progress(self) -> Result<WalkProgress, StoreError> {

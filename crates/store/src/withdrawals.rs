@@ -106,36 +106,23 @@ impl ReplyStatusChange {
     }
 }
 
-/// One (reply, item) row of the evidence query.
-#[derive(sqlx::FromRow)]
-struct WatchRow {
-    reply_id: String,
-    portal: String,
-    withdrawn_at: Option<String>,
-    withdrawn_reason: Option<String>,
-    withdrawals: i64,
-    item_id: String,
-    crawled: i64,
-    url: Option<String>,
-    last_status: Option<i64>,
-    consecutive_missing: Option<i64>,
-    missing_since: Option<String>,
-    last_fetched_at: Option<String>,
+crate::direct::row_struct! {
+    /// One (reply, item) row of the evidence query.
+    struct WatchRow {
+        reply_id: String,
+        portal: String,
+        withdrawn_at: Option<String>,
+        withdrawn_reason: Option<String>,
+        withdrawals: i64,
+        item_id: String,
+        crawled: i64,
+        url: Option<String>,
+        last_status: Option<i64>,
+        consecutive_missing: Option<i64>,
+        missing_since: Option<String>,
+        last_fetched_at: Option<String>,
+    }
 }
-crate::direct::direct_row!(WatchRow {
-    reply_id,
-    portal,
-    withdrawn_at,
-    withdrawn_reason,
-    withdrawals,
-    item_id,
-    crawled,
-    url,
-    last_status,
-    consecutive_missing,
-    missing_since,
-    last_fetched_at
-});
 
 /// The evidence query; `{filter}` restricts the replies.
 const WATCH_SQL: &str = "SELECT r.id AS reply_id, r.portal AS portal, \
