@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use govwire_model::text::JIEBA;
+use govwire_model::text::SEGMENTER;
 use govwire_model::Reply;
 
 /// Words of the formula of reply titles and proposal titles, which say
@@ -126,7 +126,7 @@ pub fn reply_words(reply: &Reply) -> BTreeMap<String, u32> {
 
 /// The counted words of `text`, added to `words`.
 pub fn add_words(text: &str, words: &mut BTreeMap<String, u32>) {
-    for token in JIEBA.cut(text, true) {
+    for token in SEGMENTER.cut(text, true) {
         let word = token.word.trim();
         if is_counted(word) {
             *words.entry(word.to_string()).or_insert(0) += 1;

@@ -8,16 +8,15 @@
 //!   and also the shorter dictionary words inside it (`加装电梯` gives
 //!   `加装`, `电梯` and `加装电梯`): a word searched for matches as a whole
 //!   word or as part of a longer one.
-//! - [`JIEBA`]: the one segmenter of the process (analytics' title words use
-//!   it too), loaded on first use.
+//! - [`SEGMENTER`]: the segmenter (jieba's algorithm and dictionary, the
+//!   dictionary compiled in as read-only data); analytics' title words use
+//!   it too.
 //!
 //! The archive records which version of these rules indexed a reply
 //! ([`SEARCH_TOKENS_VERSION`]), so a change of the rules re-indexes what was
 //! indexed under the old ones.
 
-use std::sync::LazyLock;
-
-use jieba_rs::Jieba;
+use govwire_segment::Segmenter;
 
 /// The version of [`search_tokens`]' rules (the normal form, the
 /// segmenter's mode and dictionary, what is kept). Raise it whenever any of
@@ -30,9 +29,9 @@ pub const SEARCH_TOKENS_VERSION: u32 = 1;
 /// databases cap the size of one indexed term.
 pub const MAX_TOKEN_CHARS: usize = 64;
 
-/// The segmenter with its embedded dictionary, built once (building it
-/// takes a moment).
-pub static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
+/// The segmenter. Its dictionary is part of the executable, so it costs
+/// nothing to create and no memory of its own.
+pub const SEGMENTER: Segmenter = Segmenter;
 
 /// Text as it is compared: full-width ASCII forms (U+FF01..U+FF5E) as
 /// half-width, letters in lower case, every space (ideographic spaces and
@@ -56,7 +55,7 @@ pub fn normalize(text: &str) -> String {
 /// Tokens come in text order and may repeat.
 pub fn search_tokens(text: &str) -> Vec<String> {
     let normalized = normalize(text);
-    JIEBA
+    SEGMENTER
         .cut_for_search(&normalized, false)
         .into_iter()
         .map(|token| token.word)
