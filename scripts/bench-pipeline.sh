@@ -9,6 +9,8 @@
 #        (defaults 3000, 3, 1 (requests to the portal in flight at once) and
 #        all; `split` runs each daemon as its own process, and the figures
 #        for govwire are then the sum over the six processes)
+#        GOVWIRE_BIN=PATH times another build (default target/release/govwire),
+#        to compare two builds the same hour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-3000}
@@ -16,7 +18,7 @@ runs=${2:-3}
 concurrency=${3:-1}
 mode=${4:-all}
 case "$mode" in all|split) ;; *) echo "bench-pipeline: mode is all or split, not $mode" >&2; exit 2;; esac
-bin=./target/release/govwire
+bin=${GOVWIRE_BIN:-./target/release/govwire}
 [ -x "$bin" ] || { echo "bench-pipeline: $bin is missing; run 'make release' first" >&2; exit 1; }
 hz=$(getconf CLK_TCK)
 
