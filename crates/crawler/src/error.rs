@@ -48,6 +48,17 @@ pub enum CrawlError {
         #[source]
         source: FetchError,
     },
+    /// The portal's robots.txt could not be read (the portal is unreachable,
+    /// or robots.txt answered 5xx or 429). Until it can be, nothing is
+    /// fetched from the portal (RFC 9309); it is tried again ten minutes on.
+    #[error("robots.txt of {origin} could not be read, so nothing is fetched from the portal until it can be: {reason}")]
+    RobotsUnreadable {
+        /// The portal's origin (`https://www.shpt.gov.cn`).
+        origin: String,
+        /// Why, in words (`https://…/robots.txt is unreachable: the
+        /// connection was refused`).
+        reason: String,
+    },
     /// A list page arrived but is not what the profile describes (not JSON,
     /// no list at the configured path, an unexpected status).
     #[error("list page {url} of section `{section}` is unusable: {message}")]
@@ -106,13 +117,15 @@ pub enum FetchError {
         /// Why.
         reason: String,
     },
-    /// The request failed on the wire (connect, TLS, reset, timeout).
-    #[error("request to {url} failed{}", if *.timed_out { " (timed out)" } else { "" })]
+    /// The request failed on the wire: the portal is unreachable (its name
+    /// does not resolve, the connection is refused or reset, TLS fails, or
+    /// it does not answer in time).
+    #[error("{url} is unreachable: {failure}")]
     Transport {
         /// The URL.
         url: String,
-        /// Whether a connect or total timeout expired.
-        timed_out: bool,
+        /// What failed, in words an operator acts on.
+        failure: TransportFailure,
         /// The client's error.
         #[source]
         source: reqwest::Error,
@@ -192,6 +205,87 @@ pub enum FetchError {
     Cancelled,
 }
 
+/// Why a request failed on the wire, as an operator tells the causes apart:
+/// a name that does not resolve is a DNS or configuration problem, a refused
+/// connection a server that is down, a TLS failure a certificate or proxy
+/// problem, a timeout a server or network too slow or gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportFailure {
+    /// The host name could not be resolved (DNS).
+    NameNotResolved,
+    /// The connection was refused (nothing listens on the port).
+    Refused,
+    /// The connection was reset or closed before an answer.
+    Reset,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// No answer within the connect or request timeout.
+    TimedOut,
+    /// Another failure on the wire.
+    Other,
+}
+
+impl fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportFailure::NameNotResolved => "its host name could not be resolved (DNS)",
+            TransportFailure::Refused => "the connection was refused",
+            TransportFailure::Reset => "the connection was reset before an answer",
+            TransportFailure::Tls => "the TLS handshake failed",
+            TransportFailure::TimedOut => "it did not answer in time",
+            TransportFailure::Other => "the request failed on the wire",
+        })
+    }
+}
+
+impl TransportFailure {
+    /// The failure behind `error`, the HTTP client's error with its chain of
+    /// causes; `timed_out` when the client says a timeout expired.
+    pub(crate) fn of(error: &(dyn StdError + 'static), timed_out: bool) -> TransportFailure {
+        if timed_out {
+            return TransportFailure::TimedOut;
+        }
+        let mut current = Some(error);
+        while let Some(e) = current {
+            if let Some(failure) = Self::of_one(e) {
+                return failure;
+            }
+            let io = e.downcast_ref::<std::io::Error>();
+            if let Some(io) = io {
+                use std::io::ErrorKind;
+                match io.kind() {
+                    ErrorKind::ConnectionRefused => return TransportFailure::Refused,
+                    ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof => return TransportFailure::Reset,
+                    ErrorKind::TimedOut => return TransportFailure::TimedOut,
+                    _ => {}
+                }
+            }
+            // An I/O error's `source` skips the error it wraps (often another
+            // I/O error wrapping the TLS library's), so the walk goes into it.
+            current = match io.and_then(std::io::Error::get_ref) {
+                Some(inner) => Some(inner as &(dyn StdError + 'static)),
+                None => e.source(),
+            };
+        }
+        TransportFailure::Other
+    }
+
+    /// What `error` itself says, without its causes.
+    fn of_one(error: &(dyn StdError + 'static)) -> Option<TransportFailure> {
+        if error.is::<crate::net::NameNotResolved>() {
+            Some(TransportFailure::NameNotResolved)
+        } else if error.is::<rustls::Error>() {
+            Some(TransportFailure::Tls)
+        } else {
+            None
+        }
+    }
+}
+
 impl FetchError {
     /// The HTTP status behind the error, when there was one.
     pub fn status(&self) -> Option<u16> {
@@ -243,5 +337,90 @@ impl fmt::Display for Chain<'_> {
             source = cause.source();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+    use crate::net::NameNotResolved;
+
+    /// An error wrapping `inner` as the HTTP client's layers do: an
+    /// outer error whose `source` is an I/O error carrying `inner`.
+    #[derive(Debug)]
+    struct Outer(io::Error);
+
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("error sending request")
+        }
+    }
+
+    impl StdError for Outer {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    fn failure_of(error: io::Error) -> TransportFailure {
+        TransportFailure::of(&Outer(error), false)
+    }
+
+    #[test]
+    fn failures_are_told_apart_by_their_causes() {
+        let dns = NameNotResolved::for_test("www.shpt.gov.cn", "Name or service not known");
+        assert_eq!(
+            failure_of(io::Error::other(dns)),
+            TransportFailure::NameNotResolved
+        );
+        assert_eq!(
+            failure_of(io::Error::new(
+                io::ErrorKind::InvalidData,
+                rustls::Error::DecryptError
+            )),
+            TransportFailure::Tls
+        );
+        // The TLS library's error two I/O errors deep, as the client nests it.
+        let nested = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
+        assert_eq!(failure_of(io::Error::other(nested)), TransportFailure::Tls);
+        assert_eq!(
+            failure_of(io::Error::from(io::ErrorKind::ConnectionRefused)),
+            TransportFailure::Refused
+        );
+        assert_eq!(
+            failure_of(io::Error::from(io::ErrorKind::ConnectionReset)),
+            TransportFailure::Reset
+        );
+        assert_eq!(
+            failure_of(io::Error::from(io::ErrorKind::TimedOut)),
+            TransportFailure::TimedOut
+        );
+        assert_eq!(
+            failure_of(io::Error::other("something else")),
+            TransportFailure::Other
+        );
+        // The client's own timeout flag wins over whatever the chain says.
+        assert_eq!(
+            TransportFailure::of(&Outer(io::Error::other("x")), true),
+            TransportFailure::TimedOut
+        );
+    }
+
+    #[test]
+    fn each_failure_reads_as_what_it_is() {
+        let cases = [
+            (TransportFailure::NameNotResolved, "DNS"),
+            (TransportFailure::Refused, "refused"),
+            (TransportFailure::Reset, "reset"),
+            (TransportFailure::Tls, "TLS"),
+            (TransportFailure::TimedOut, "in time"),
+        ];
+        for (failure, word) in cases {
+            let text = failure.to_string();
+            assert!(text.contains(word), "{text}");
+            assert!(!text.contains("disallow"), "{text}");
+        }
     }
 }

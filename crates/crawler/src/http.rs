@@ -631,7 +631,7 @@ impl Fetcher {
             },
             None => FetchError::Transport {
                 url: url.to_string(),
-                timed_out: source.is_timeout(),
+                failure: crate::error::TransportFailure::of(&source, source.is_timeout()),
                 source,
             },
         };

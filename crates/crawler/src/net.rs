@@ -161,14 +161,29 @@ impl Resolve for GuardedResolver {
         let allowed = Arc::clone(&self.allowed_names);
         Box::pin(async move {
             let host = name.as_str().to_ascii_lowercase();
-            let resolved: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let lookup = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map(Iterator::collect::<Vec<SocketAddr>>);
+            let resolved = match lookup {
+                Ok(addrs) => addrs,
+                Err(source) => {
+                    return Err(Box::new(NameNotResolved {
+                        host,
+                        cause: source.to_string(),
+                    })
+                        as Box<dyn std::error::Error + Send + Sync>)
+                }
+            };
             let keep_private = allowed.contains(&host);
             let (addrs, dropped): (Vec<SocketAddr>, Vec<SocketAddr>) = resolved
                 .into_iter()
                 .partition(|a| keep_private || is_public(a.ip()));
             if addrs.is_empty() && dropped.is_empty() {
-                return Err(format!("{host} resolves to no address").into());
+                return Err(Box::new(NameNotResolved {
+                    host,
+                    cause: "no address".to_owned(),
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             if addrs.is_empty() {
                 return Err(Box::new(NoPublicAddress {
@@ -180,6 +195,36 @@ impl Resolve for GuardedResolver {
             let addrs: Addrs = Box::new(addrs.into_iter());
             Ok(addrs)
         })
+    }
+}
+
+/// A host name the resolver could not resolve (no such name, no DNS
+/// server answering, no address). The fetcher finds it in the cause chain
+/// of a failed request and reports a DNS failure.
+#[derive(Debug)]
+pub(crate) struct NameNotResolved {
+    /// The name looked up.
+    host: String,
+    /// What the system resolver said.
+    cause: String,
+}
+
+impl std::fmt::Display for NameNotResolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} could not be resolved: {}", self.host, self.cause)
+    }
+}
+
+impl std::error::Error for NameNotResolved {}
+
+#[cfg(test)]
+impl NameNotResolved {
+    /// The resolver's failure for `host`, as tests build it.
+    pub(crate) fn for_test(host: &str, cause: &str) -> Self {
+        Self {
+            host: host.to_owned(),
+            cause: cause.to_owned(),
+        }
     }
 }
 

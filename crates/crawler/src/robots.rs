@@ -17,9 +17,10 @@ pub(crate) const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
 pub(crate) enum RobotsPolicy {
     /// No robots.txt (a 4xx answer), or one without rules for us.
     AllowAll,
-    /// The robots.txt could not be read (5xx, unreachable): RFC 9309 says to
-    /// assume everything is disallowed until it can be.
-    DisallowAll,
+    /// The robots.txt could not be read (the portal is unreachable, or it
+    /// answered 5xx or 429): RFC 9309 says to assume everything is
+    /// disallowed until it can be. The text says why, in words.
+    Unreadable(String),
     /// The rules that apply to us.
     Rules {
         /// Allow and Disallow lines of the applicable groups.
@@ -126,7 +127,7 @@ impl RobotsPolicy {
     pub(crate) fn allows(&self, path_and_query: &str) -> bool {
         match self {
             RobotsPolicy::AllowAll => true,
-            RobotsPolicy::DisallowAll => false,
+            RobotsPolicy::Unreadable(_) => false,
             RobotsPolicy::Rules { rules, .. } => {
                 if path_and_query == "/robots.txt" {
                     return true;
@@ -147,6 +148,15 @@ impl RobotsPolicy {
     }
 
     /// The delay the portal asks for between requests, if any.
+    /// Why the robots.txt could not be read, when it could not: nothing is
+    /// fetched then, and messages say this, not that robots.txt disallows.
+    pub(crate) fn unreadable(&self) -> Option<&str> {
+        match self {
+            RobotsPolicy::Unreadable(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
     pub(crate) fn crawl_delay(&self) -> Option<Duration> {
         match self {
             RobotsPolicy::Rules { crawl_delay, .. } => *crawl_delay,
@@ -259,7 +269,10 @@ Disallow: /
             RobotsPolicy::AllowAll
         );
         assert!(RobotsPolicy::parse("User-agent: *\nDisallow:\n", "govwire").allows("/a"));
-        assert!(!RobotsPolicy::DisallowAll.allows("/a"));
+        let unreadable = RobotsPolicy::Unreadable("the connection was refused".into());
+        assert!(!unreadable.allows("/a"));
+        assert_eq!(unreadable.unreadable(), Some("the connection was refused"));
+        assert_eq!(RobotsPolicy::AllowAll.unreadable(), None);
     }
 
     #[test]

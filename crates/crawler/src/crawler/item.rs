@@ -304,8 +304,13 @@ impl<S: PageSink> Crawler<S> {
             }
             match self.robots(&url, cancel, tally).await {
                 Some(robots) if robots.allows(&path_and_query(&url)) => {}
-                Some(_) => {
-                    attachment.error = Some("not fetched: robots.txt disallows it".into());
+                Some(robots) => {
+                    attachment.error = Some(match robots.unreadable() {
+                        Some(reason) => {
+                            format!("not fetched: robots.txt could not be read ({reason})")
+                        }
+                        None => "not fetched: robots.txt disallows it".into(),
+                    });
                     attachments.push(attachment);
                     continue;
                 }

@@ -91,6 +91,12 @@ impl<S: PageSink> Crawler<S> {
                 report.stopped_early = true;
                 break;
             };
+            if let Some(reason) = robots.unreadable() {
+                info!(portal = %self.profile.id, item_id = %item.item_id, url = %url, reason, "robots.txt could not be read; not revisiting this item now.");
+                report.skipped += 1;
+                self.postpone(item, now).await?;
+                continue;
+            }
             if !robots.allows(&path_and_query(&url)) {
                 info!(portal = %self.profile.id, item_id = %item.item_id, url = %url, "robots.txt disallows this item; not revisiting it now.");
                 report.skipped += 1;

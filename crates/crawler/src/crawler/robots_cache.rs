@@ -57,8 +57,11 @@ impl<S: PageSink> Crawler<S> {
         let (policy, ttl) = match self.fetcher.fetch(request, cancel, tally).await {
             Err(FetchError::Cancelled) => return None,
             Err(error) => {
-                warn!(error = %Chain(&error), url = %robots_url, "Failed to fetch robots.txt; treating every path as disallowed for now.");
-                (RobotsPolicy::DisallowAll, ROBOTS_ERROR_TTL)
+                warn!(error = %Chain(&error), url = %robots_url, retry_in_secs = ROBOTS_ERROR_TTL.as_secs(), "Could not fetch robots.txt; nothing is fetched from this portal until it can be.");
+                (
+                    RobotsPolicy::Unreadable(error.to_string()),
+                    ROBOTS_ERROR_TTL,
+                )
             }
             Ok(response) if response.status.is_success() => {
                 let text = String::from_utf8_lossy(&response.body);
@@ -72,8 +75,9 @@ impl<S: PageSink> Crawler<S> {
                 (RobotsPolicy::AllowAll, ROBOTS_TTL)
             }
             Ok(response) => {
-                warn!(url = %robots_url, status = response.status.as_u16(), "robots.txt is unavailable; treating every path as disallowed for now.");
-                (RobotsPolicy::DisallowAll, ROBOTS_ERROR_TTL)
+                warn!(url = %robots_url, status = response.status.as_u16(), retry_in_secs = ROBOTS_ERROR_TTL.as_secs(), "robots.txt is unavailable; nothing is fetched from this portal until it can be read.");
+                let reason = format!("{robots_url} answered HTTP {}", response.status.as_u16());
+                (RobotsPolicy::Unreadable(reason), ROBOTS_ERROR_TTL)
             }
         };
         // Set every time, so a Crawl-delay the portal dropped stops applying.

@@ -235,6 +235,12 @@ impl<S: PageSink> Crawler<S> {
         let Some(robots) = self.robots(&url, cancel, tally).await else {
             return Ok(ControlFlow::Break(StopReason::Cancelled));
         };
+        if let Some(reason) = robots.unreadable() {
+            return Err(CrawlError::RobotsUnreadable {
+                origin: url.origin().ascii_serialization(),
+                reason: reason.to_owned(),
+            });
+        }
         if !robots.allows(&path_and_query(&url)) {
             warn!(portal = %self.profile.id, section = %section.id, url = %url, "robots.txt disallows this list page; the walk stops here.");
             return Ok(ControlFlow::Break(StopReason::DisallowedByRobots));

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use govwire_crawler::{Crawler, StopReason};
+use govwire_crawler::{CrawlError, Crawler, StopReason};
 
 use crate::support::{
     fresh_sqlite_store, list_answer, mini_profile, test_options, CollectingSink, MiniPortal,
@@ -97,15 +97,18 @@ async fn the_group_naming_our_token_applies_and_disallowed_items_are_skipped() {
 }
 
 #[tokio::test]
-async fn an_unavailable_robots_txt_disallows_everything_and_a_missing_one_allows_everything() {
+async fn an_unavailable_robots_txt_stops_everything_and_a_missing_one_allows_everything() {
     let down = portal_with_robots(StatusCode::SERVICE_UNAVAILABLE, "busy").await;
-    let (crawler, sink, _db) = crawler_for(&down, |_| {}).await;
-    let report = crawler.poll_section("docs").await.expect("poll");
-    assert_eq!(
-        report.stopped_because,
-        StopReason::DisallowedByRobots,
-        "{report:?}"
+    let (crawler, sink, db) = crawler_for(&down, |_| {}).await;
+    let error = crawler
+        .poll_section("docs")
+        .await
+        .expect_err("a poll that cannot read robots.txt fails");
+    assert!(
+        matches!(&error, CrawlError::RobotsUnreadable { reason, .. } if reason.ends_with("answered HTTP 503")),
+        "{error:?}"
     );
+    assert_says_unreadable_not_disallowed(&db, &error.to_string()).await;
     assert_eq!(sink.len(), 0);
     let hits = down.hits();
     assert_eq!(hits.len(), 1, "{hits:?}");
@@ -119,6 +122,100 @@ async fn an_unavailable_robots_txt_disallows_everything_and_a_missing_one_allows
     let report = crawler.poll_section("docs").await.expect("poll");
     assert_eq!(report.delivered, 2, "{report:?}");
     assert_eq!(sink.len(), 2);
+}
+
+/// The poll's error and the section health's last error (which the
+/// degraded event's reason quotes) say robots.txt could not be read, and
+/// never that it disallows anything.
+async fn assert_says_unreadable_not_disallowed(db: &govwire_store::testing::TestDb, message: &str) {
+    assert!(
+        message.contains("robots.txt of http://127.0.0.1:"),
+        "{message}"
+    );
+    assert!(message.contains("could not be read"), "{message}");
+    let health = db
+        .store
+        .section_health("mini", "docs")
+        .await
+        .expect("health")
+        .expect("the poll is recorded");
+    let recorded = health
+        .last_error
+        .expect("the failed poll's cause is recorded");
+    assert_eq!(health.failed_polls, 1);
+    for text in [message, recorded.as_str()] {
+        assert!(!text.contains("disallow"), "{text}");
+    }
+    assert!(recorded.contains("could not be read"), "{recorded}");
+}
+
+#[tokio::test]
+async fn a_portal_refusing_connections_is_reported_unreachable_not_disallowed() {
+    // A loopback port nothing listens on: connections to it are refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = closed.local_addr().expect("its address").port();
+    drop(closed);
+    let base_url = format!("http://127.0.0.1:{port}");
+    let db = fresh_sqlite_store().await;
+    let crawler = Crawler::new(
+        mini_profile(),
+        db.store.clone(),
+        CollectingSink::new(),
+        test_options(&base_url),
+    )
+    .expect("crawler");
+
+    let error = crawler
+        .poll_section("docs")
+        .await
+        .expect_err("nothing answers");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!(
+            "{base_url}/robots.txt is unreachable: the connection was refused"
+        )),
+        "{message}"
+    );
+    assert_says_unreadable_not_disallowed(&db, &message).await;
+}
+
+#[tokio::test]
+async fn a_tls_handshake_that_fails_is_reported_as_such() {
+    // A loopback server that answers a TLS hello with plain HTTP.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let port = listener.local_addr().expect("its address").port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            use tokio::io::AsyncWriteExt;
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let base_url = format!("https://127.0.0.1:{port}");
+    let db = fresh_sqlite_store().await;
+    let crawler = Crawler::new(
+        mini_profile(),
+        db.store.clone(),
+        CollectingSink::new(),
+        test_options(&base_url),
+    )
+    .expect("crawler");
+
+    let error = crawler
+        .poll_section("docs")
+        .await
+        .expect_err("no TLS server");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!(
+            "{base_url}/robots.txt is unreachable: the TLS handshake failed"
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("disallow"), "{message}");
 }
 
 #[tokio::test]
