@@ -24,6 +24,10 @@ pub struct HealthPolicy {
     pub empty_polls: u32,
     /// Polls in a row that failed.
     pub failed_polls: u32,
+    /// How long polls may keep failing, from the first failure of the run:
+    /// past it the section is degraded however few polls that was (a
+    /// section polled every few hours is not left failing for a day).
+    pub failing_for: std::time::Duration,
     /// Pages in a row of the section that failed to parse.
     pub parse_failures: u32,
 }
@@ -35,9 +39,13 @@ impl Default for HealthPolicy {
     }
 }
 
-/// What is wrong with the section now, if anything: every rule that holds,
-/// in words for an operator.
-pub fn problems(health: &SectionHealth, policy: &HealthPolicy) -> Option<String> {
+/// What is wrong with the section at `now`, if anything: every rule that
+/// holds, in words for an operator.
+pub fn problems(
+    health: &SectionHealth,
+    policy: &HealthPolicy,
+    now: DateTime<Utc>,
+) -> Option<String> {
     let mut found = Vec::new();
     if let Some(last) = health.last_nonempty_at {
         if health.empty_polls >= policy.empty_polls.max(1) {
@@ -48,10 +56,22 @@ pub fn problems(health: &SectionHealth, policy: &HealthPolicy) -> Option<String>
             ));
         }
     }
-    if health.failed_polls >= policy.failed_polls.max(1) {
+    let failing_for = health
+        .failing_since
+        .filter(|_| health.failed_polls > 0)
+        .map(|since| (now - since).to_std().unwrap_or_default());
+    let by_count = health.failed_polls >= policy.failed_polls.max(1);
+    let by_time = failing_for.is_some_and(|span| span >= policy.failing_for);
+    if by_count || by_time {
+        let polls = match health.failed_polls {
+            1 => "the last poll failed".to_owned(),
+            n => format!("the last {n} polls failed"),
+        };
+        let span = failing_for
+            .map(|span| format!(", over {}", span_in_words(span)))
+            .unwrap_or_default();
         found.push(format!(
-            "the last {} polls failed ({})",
-            health.failed_polls,
+            "{polls}{span} ({})",
             health.last_error.as_deref().unwrap_or("no cause recorded")
         ));
     }
@@ -64,6 +84,24 @@ pub fn problems(health: &SectionHealth, policy: &HealthPolicy) -> Option<String>
     (!found.is_empty()).then(|| found.join("; "))
 }
 
+/// A span as an operator reads it: `42 minutes`, `3 hours 5 minutes`,
+/// `2 days 4 hours`.
+fn span_in_words(span: std::time::Duration) -> String {
+    let minutes = span.as_secs() / 60;
+    let unit = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match (minutes / (24 * 60), minutes / 60 % 24, minutes % 60) {
+        (0, 0, m) => unit(m, "minute", "minutes"),
+        (0, h, 0) => unit(h, "hour", "hours"),
+        (0, h, m) => format!(
+            "{} {}",
+            unit(h, "hour", "hours"),
+            unit(m, "minute", "minutes")
+        ),
+        (d, 0, _) => unit(d, "day", "days"),
+        (d, h, _) => format!("{} {}", unit(d, "day", "days"), unit(h, "hour", "hours")),
+    }
+}
+
 /// The change to record for the section at `now`, with its event: degraded
 /// when a problem appears in a healthy section, recovered when a degraded
 /// one has none left. The whole decision, as the store's transaction calls
@@ -73,7 +111,7 @@ pub fn decide_health(
     policy: &HealthPolicy,
     now: DateTime<Utc>,
 ) -> Option<HealthChange> {
-    match (problems(health, policy), health.is_degraded()) {
+    match (problems(health, policy, now), health.is_degraded()) {
         (Some(reason), false) => {
             let event = PortalEvent::degraded(
                 &health.portal,
@@ -129,6 +167,7 @@ mod tests {
             last_nonempty_at: Some(t0()),
             empty_polls: 0,
             failed_polls: 0,
+            failing_since: None,
             last_error: None,
             last_parse_at: Some(t0()),
             parse_failures: 0,
@@ -142,6 +181,7 @@ mod tests {
         HealthPolicy {
             empty_polls: 3,
             failed_polls: 5,
+            failing_for: std::time::Duration::from_secs(30 * 60),
             parse_failures: 4,
         }
     }
@@ -199,6 +239,46 @@ mod tests {
         };
         assert!(reason.contains("last 5 polls failed"), "{reason}");
         assert!(reason.contains("HTTP 503"), "{reason}");
+    }
+
+    #[test]
+    fn polls_failing_long_enough_degrade_the_section_however_few_they_were() {
+        let mut h = healthy();
+        h.failed_polls = 2;
+        h.failing_since = Some(t0());
+        h.last_error =
+            Some("http://portal/robots.txt is unreachable: the connection was refused".into());
+        let soon = t0() + chrono::Duration::minutes(29);
+        assert_eq!(
+            decide_health(&h, &policy(), soon),
+            None,
+            "29 minutes of failures"
+        );
+        let later = t0() + chrono::Duration::minutes(31);
+        let change = decide_health(&h, &policy(), later).expect("degraded after 30 minutes");
+        let HealthChange::Degraded { reason, .. } = change else {
+            panic!("expected degraded");
+        };
+        assert_eq!(
+            reason,
+            "the last 2 polls failed, over 31 minutes \
+             (http://portal/robots.txt is unreachable: the connection was refused)"
+        );
+        // A section whose polls succeed again has no failing span.
+        h.failed_polls = 0;
+        assert_eq!(decide_health(&h, &policy(), later), None);
+    }
+
+    #[test]
+    fn spans_read_in_words() {
+        let words = |secs| span_in_words(std::time::Duration::from_secs(secs));
+        assert_eq!(words(59), "0 minutes");
+        assert_eq!(words(60), "1 minute");
+        assert_eq!(words(31 * 60), "31 minutes");
+        assert_eq!(words(3600), "1 hour");
+        assert_eq!(words(3 * 3600 + 5 * 60), "3 hours 5 minutes");
+        assert_eq!(words(2 * 86400 + 4 * 3600 + 7), "2 days 4 hours");
+        assert_eq!(words(86400 + 60), "1 day");
     }
 
     #[test]

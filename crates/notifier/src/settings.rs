@@ -41,6 +41,10 @@ pub struct NotifierConfig {
     /// Polls in a row that fail that make a section degraded:
     /// [`HealthPolicy::failed_polls`]. Default 5.
     pub degraded_after_failed_polls: u32,
+    /// How long a section's polls may keep failing, from the first failure,
+    /// before it is degraded however few polls that was (seconds):
+    /// [`HealthPolicy::failing_for`]. Default 30 minutes.
+    pub degraded_after_failing_secs: u64,
     /// Pages in a row of a section that fail to parse that make the section
     /// degraded: [`HealthPolicy::parse_failures`]. Default 5.
     pub degraded_after_parse_failures: u32,
@@ -49,7 +53,8 @@ pub struct NotifierConfig {
 impl Default for NotifierConfig {
     /// An outbox sweep a second, a sweep a minute; a withdrawal after three
     /// misses over two days; a section degraded after three empty polls,
-    /// five failed polls or five unparsable pages.
+    /// five failed polls or thirty minutes of them, or five unparsable
+    /// pages.
     fn default() -> Self {
         Self {
             outbox_interval_ms: 1000,
@@ -58,6 +63,7 @@ impl Default for NotifierConfig {
             withdraw_grace_secs: 2 * 24 * 3600,
             degraded_after_empty_polls: 3,
             degraded_after_failed_polls: 5,
+            degraded_after_failing_secs: 30 * 60,
             degraded_after_parse_failures: 5,
         }
     }
@@ -78,6 +84,7 @@ impl NotifierConfig {
                 health: HealthPolicy {
                     empty_polls: self.degraded_after_empty_polls,
                     failed_polls: self.degraded_after_failed_polls,
+                    failing_for: Duration::from_secs(self.degraded_after_failing_secs),
                     parse_failures: self.degraded_after_parse_failures,
                 },
             },
@@ -100,6 +107,10 @@ impl NotifierConfig {
             (
                 "notifier.degraded_after_failed_polls",
                 u64::from(self.degraded_after_failed_polls),
+            ),
+            (
+                "notifier.degraded_after_failing_secs",
+                self.degraded_after_failing_secs,
             ),
             (
                 "notifier.degraded_after_parse_failures",

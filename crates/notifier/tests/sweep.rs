@@ -26,6 +26,7 @@ fn settings() -> SweepSettings {
         health: HealthPolicy {
             empty_polls: 2,
             failed_polls: 3,
+            failing_for: Duration::from_secs(30 * 60),
             parse_failures: 3,
         },
     }
@@ -234,6 +235,48 @@ async fn a_section_that_empties_is_degraded_once_and_recovers_once(db: TestDb) {
         ]
     );
     db.cleanup().await;
+}
+
+async fn a_section_failing_for_half_an_hour_is_degraded_naming_the_cause(db: TestDb) {
+    let failed = |minutes: i64| SectionPollRecord {
+        portal: "shpt".into(),
+        section: "3".into(),
+        at: t(minutes),
+        listed: 0,
+        new_items: 0,
+        errors: 0,
+        error: Some(
+            "robots.txt of https://www.shpt.gov.cn could not be read, so nothing is fetched \
+             from the portal until it can be: https://www.shpt.gov.cn/robots.txt is \
+             unreachable: its host name could not be resolved (DNS)"
+                .into(),
+        ),
+        not_modified: false,
+    };
+    // Two failed polls, fewer than the three that degrade by count.
+    db.store.record_section_poll(&failed(0)).await.unwrap();
+    db.store.record_section_poll(&failed(15)).await.unwrap();
+    assert_eq!(sweep(&db, 29).await.degraded, 0, "29 minutes of failures");
+    assert_eq!(sweep(&db, 30).await.degraded, 1, "30 minutes of failures");
+    let health = db.store.section_health("shpt", "3").await.unwrap().unwrap();
+    let reason = health.degraded_reason.unwrap();
+    assert!(
+        reason.starts_with("the last 2 polls failed, over 30 minutes (robots.txt of"),
+        "{reason}"
+    );
+    assert!(reason.contains("could not be resolved (DNS)"), "{reason}");
+    assert!(!reason.contains("disallow"), "{reason}");
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_section_failing_for_half_an_hour_is_degraded_naming_the_cause_on_sqlite() {
+    a_section_failing_for_half_an_hour_is_degraded_naming_the_cause(fresh_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_section_failing_for_half_an_hour_is_degraded_naming_the_cause_on_postgres() {
+    a_section_failing_for_half_an_hour_is_degraded_naming_the_cause(fresh_postgres().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

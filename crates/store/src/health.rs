@@ -67,6 +67,8 @@ pub struct SectionHealth {
     pub empty_polls: u32,
     /// Polls in a row that failed.
     pub failed_polls: u32,
+    /// When the first of those failed polls was, while polls fail.
+    pub failing_since: Option<DateTime<Utc>>,
     /// Why the last failed poll failed.
     pub last_error: Option<String>,
     /// When the parser stage last reported a page of this section.
@@ -117,8 +119,8 @@ impl HealthChange {
 }
 
 const HEALTH_COLUMNS: &str = "portal, section, last_poll_at, polls, last_listed, \
-     last_nonempty_at, empty_polls, failed_polls, last_error, last_parse_at, parse_failures, \
-     degraded_at, degraded_reason, degradations";
+     last_nonempty_at, empty_polls, failed_polls, failing_since, last_error, last_parse_at, \
+     parse_failures, degraded_at, degraded_reason, degradations";
 
 crate::direct::row_struct! {
     /// A row of `section_health`, as stored.
@@ -131,6 +133,7 @@ crate::direct::row_struct! {
         last_nonempty_at: Option<String>,
         empty_polls: i64,
         failed_polls: i64,
+        failing_since: Option<String>,
         last_error: Option<String>,
         last_parse_at: Option<String>,
         parse_failures: i64,
@@ -153,6 +156,7 @@ impl HealthRow {
             last_nonempty_at: parse_ts_opt(self.last_nonempty_at.as_deref(), &what)?,
             empty_polls: narrow(self.empty_polls, &what)?,
             failed_polls: narrow(self.failed_polls, &what)?,
+            failing_since: parse_ts_opt(self.failing_since.as_deref(), &what)?,
             last_error: self.last_error,
             last_parse_at: parse_ts_opt(self.last_parse_at.as_deref(), &what)?,
             parse_failures: narrow(self.parse_failures, &what)?,
@@ -173,6 +177,7 @@ struct PollCounts {
     last_nonempty_at: Option<String>,
     empty_polls: i64,
     failed_polls: i64,
+    failing_since: Option<String>,
     last_error: Option<String>,
 }
 
@@ -183,17 +188,20 @@ fn after_poll(before: PollCounts, poll: &SectionPollRecord) -> PollCounts {
     if let Some(error) = &poll.error {
         // The list was not read: nothing is known of the listing.
         next.failed_polls += 1;
+        next.failing_since.get_or_insert_with(|| ts(poll.at));
         next.last_error = Some(error.clone());
         return next;
     }
     if poll.errors > 0 && poll.errors >= poll.new_items {
         next.failed_polls += 1;
+        next.failing_since.get_or_insert_with(|| ts(poll.at));
         next.last_error = Some(format!(
             "none of the {} new pages listed could be fetched",
             poll.errors
         ));
     } else {
         next.failed_polls = 0;
+        next.failing_since = None;
     }
     let listed = if poll.not_modified {
         // An unchanged list shows what it showed last time; before any
@@ -275,14 +283,15 @@ impl Store {
                 last_nonempty_at: before.last_nonempty_at.map(ts),
                 empty_polls: i64::from(before.empty_polls),
                 failed_polls: i64::from(before.failed_polls),
+                failing_since: before.failing_since.map(ts),
                 last_error: before.last_error,
             },
             poll,
         );
         exec.execute(
             "UPDATE section_health SET last_poll_at = $3, polls = $4, last_listed = $5, \
-             last_nonempty_at = $6, empty_polls = $7, failed_polls = $8, last_error = $9 \
-             WHERE portal = $1 AND section = $2",
+             last_nonempty_at = $6, empty_polls = $7, failed_polls = $8, last_error = $9, \
+             failing_since = $10 WHERE portal = $1 AND section = $2",
             args![
                 &poll.portal,
                 &poll.section,
@@ -293,6 +302,7 @@ impl Store {
                 after.empty_polls,
                 after.failed_polls,
                 after.last_error,
+                after.failing_since,
             ],
         )
         .await?;
@@ -469,6 +479,7 @@ mod tests {
             last_nonempty_at: None,
             empty_polls: 0,
             failed_polls: 0,
+            failing_since: None,
             last_error: None,
         }
     }
@@ -545,5 +556,30 @@ mod tests {
             },
         );
         assert_eq!(some_failed.failed_polls, 0);
+    }
+
+    #[test]
+    fn failing_since_is_the_first_failed_poll_of_the_run_and_ends_with_it() {
+        let at = |hour| Utc.with_ymd_and_hms(2026, 7, 7, hour, 0, 0).unwrap();
+        let failed_at = |hour| SectionPollRecord {
+            at: at(hour),
+            error: Some("unreachable".into()),
+            ..poll(0)
+        };
+        let first = after_poll(after_poll(start(), &poll(15)), &failed_at(9));
+        assert_eq!(first.failing_since, Some(ts(at(9))));
+        let second = after_poll(first, &failed_at(10));
+        assert_eq!(
+            second.failing_since,
+            Some(ts(at(9))),
+            "the run's first failure"
+        );
+        let recovered = after_poll(second, &poll(15));
+        assert_eq!(
+            (recovered.failed_polls, recovered.failing_since.clone()),
+            (0, None)
+        );
+        let again = after_poll(recovered, &failed_at(11));
+        assert_eq!(again.failing_since, Some(ts(at(11))), "a new run");
     }
 }

@@ -84,6 +84,24 @@ async fn polls_count_empty_and_failed_runs_per_section(db: &TestDb) {
     assert_eq!(h.failed_polls, 1);
     assert_eq!(h.empty_polls, 2);
     assert_eq!(h.last_error.as_deref(), Some("HTTP 503 from the list API"));
+    assert_eq!(
+        h.failing_since,
+        Some(at(3)),
+        "failing from the first failure"
+    );
+    db.store
+        .record_section_poll(&SectionPollRecord {
+            error: Some("unreachable".into()),
+            ..poll("3", 3, 0)
+        })
+        .await
+        .unwrap();
+    let h = db.store.section_health("shpt", "3").await.unwrap().unwrap();
+    assert_eq!(
+        (h.failed_polls, h.failing_since),
+        (2, Some(at(3))),
+        "still failing since the first failure"
+    );
 
     db.store
         .record_section_poll(&poll("3", 4, 15))
@@ -91,6 +109,7 @@ async fn polls_count_empty_and_failed_runs_per_section(db: &TestDb) {
         .unwrap();
     let h = db.store.section_health("shpt", "3").await.unwrap().unwrap();
     assert_eq!((h.empty_polls, h.failed_polls), (0, 0));
+    assert_eq!(h.failing_since, None, "a good poll ends the failing run");
     assert_eq!(h.last_nonempty_at, Some(at(4)));
     let all = db.store.all_section_health().await.unwrap();
     let sections: Vec<&str> = all.iter().map(|h| h.section.as_str()).collect();
