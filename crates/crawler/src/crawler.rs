@@ -367,6 +367,9 @@ impl<S: PageSink> Crawler<S> {
             instance = %self.options.instance_id,
             "Crawler started."
         );
+        if let Err(error) = self.log_next_polls().await {
+            warn!(error = %Chain(&error), portal = %self.profile.id, "Failed to read the section schedule.");
+        }
         // A failure that persists (a read-only store, a full disk) is
         // logged once, then once a minute with a count; a round in which the
         // store failed is followed by a growing wait, never a tight loop.

@@ -8,6 +8,8 @@
 //!   and also the shorter dictionary words inside it (`加装电梯` gives
 //!   `加装`, `电梯` and `加装电梯`): a word searched for matches as a whole
 //!   word or as part of a longer one.
+//! - [`span_in_words`]: a span of time as an operator reads it in a log
+//!   line or an event's reason.
 //! - [`SEGMENTER`]: the segmenter (jieba's algorithm and dictionary, the
 //!   dictionary compiled in as read-only data); analytics' title words use
 //!   it too.
@@ -99,6 +101,26 @@ pub fn find_first<S: AsRef<str>>(text: &str, words: &[S]) -> Option<std::ops::Ra
     Some(origin[from].0..origin[to - 1].1)
 }
 
+/// A span as an operator reads it: `40 seconds`, `42 minutes`,
+/// `3 hours 5 minutes`, `2 days 4 hours` (the two largest units, rounded
+/// down).
+pub fn span_in_words(span: std::time::Duration) -> String {
+    let minutes = span.as_secs() / 60;
+    let unit = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match (minutes / (24 * 60), minutes / 60 % 24, minutes % 60) {
+        (0, 0, 0) => unit(span.as_secs(), "second", "seconds"),
+        (0, 0, m) => unit(m, "minute", "minutes"),
+        (0, h, 0) => unit(h, "hour", "hours"),
+        (0, h, m) => format!(
+            "{} {}",
+            unit(h, "hour", "hours"),
+            unit(m, "minute", "minutes")
+        ),
+        (d, 0, _) => unit(d, "day", "days"),
+        (d, h, _) => format!("{} {}", unit(d, "day", "days"), unit(h, "hour", "hours")),
+    }
+}
+
 /// Whether `word` may be a search token.
 fn is_token(word: &str) -> bool {
     !word.is_empty()
@@ -168,5 +190,18 @@ mod tests {
         assert_eq!(&text[at], "１２");
         assert_eq!(find_first(text, &["停车"]), None);
         assert_eq!(find_first(text, &[""]), None);
+    }
+
+    #[test]
+    fn spans_read_in_words() {
+        let words = |secs| span_in_words(std::time::Duration::from_secs(secs));
+        assert_eq!(words(0), "0 seconds");
+        assert_eq!(words(59), "59 seconds");
+        assert_eq!(words(60), "1 minute");
+        assert_eq!(words(31 * 60), "31 minutes");
+        assert_eq!(words(3600), "1 hour");
+        assert_eq!(words(3 * 3600 + 5 * 60), "3 hours 5 minutes");
+        assert_eq!(words(2 * 86400 + 4 * 3600 + 7), "2 days 4 hours");
+        assert_eq!(words(86400 + 60), "1 day");
     }
 }

@@ -12,6 +12,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use govwire_model::event::PortalEvent;
+use govwire_model::text::span_in_words;
 use govwire_store::{HealthChange, SectionHealth};
 
 use crate::decide::outbox;
@@ -82,24 +83,6 @@ pub fn problems(
         ));
     }
     (!found.is_empty()).then(|| found.join("; "))
-}
-
-/// A span as an operator reads it: `42 minutes`, `3 hours 5 minutes`,
-/// `2 days 4 hours`.
-fn span_in_words(span: std::time::Duration) -> String {
-    let minutes = span.as_secs() / 60;
-    let unit = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    match (minutes / (24 * 60), minutes / 60 % 24, minutes % 60) {
-        (0, 0, m) => unit(m, "minute", "minutes"),
-        (0, h, 0) => unit(h, "hour", "hours"),
-        (0, h, m) => format!(
-            "{} {}",
-            unit(h, "hour", "hours"),
-            unit(m, "minute", "minutes")
-        ),
-        (d, 0, _) => unit(d, "day", "days"),
-        (d, h, _) => format!("{} {}", unit(d, "day", "days"), unit(h, "hour", "hours")),
-    }
 }
 
 /// The change to record for the section at `now`, with its event: degraded
@@ -267,18 +250,6 @@ mod tests {
         // A section whose polls succeed again has no failing span.
         h.failed_polls = 0;
         assert_eq!(decide_health(&h, &policy(), later), None);
-    }
-
-    #[test]
-    fn spans_read_in_words() {
-        let words = |secs| span_in_words(std::time::Duration::from_secs(secs));
-        assert_eq!(words(59), "0 minutes");
-        assert_eq!(words(60), "1 minute");
-        assert_eq!(words(31 * 60), "31 minutes");
-        assert_eq!(words(3600), "1 hour");
-        assert_eq!(words(3 * 3600 + 5 * 60), "3 hours 5 minutes");
-        assert_eq!(words(2 * 86400 + 4 * 3600 + 7), "2 days 4 hours");
-        assert_eq!(words(86400 + 60), "1 day");
     }
 
     #[test]

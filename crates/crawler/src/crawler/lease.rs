@@ -144,6 +144,23 @@ impl<S: PageSink> Crawler<S> {
         Ok(wake.max(instant_now + MIN_SCHEDULE_LOOK))
     }
 
+    /// Logs, in one INFO line, when each section of the portal is polled
+    /// next, as the store's schedule says (so after a restart the operator
+    /// knows when the crawler will next be heard from).
+    pub(super) async fn log_next_polls(&self) -> Result<(), CrawlError> {
+        let leases = self.store.section_leases(&self.profile.id).await?;
+        let sections: Vec<&str> = self
+            .profile
+            .sections
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
+        let next_polls =
+            next_polls_in_words(&sections, &leases, &self.options.instance_id, Utc::now());
+        info!(portal = %self.profile.id, next_polls = %next_polls, "When each section is polled next.");
+        Ok(())
+    }
+
     /// Takes the lease of `section_id` for a backfill, waiting up to
     /// `backfill_lease_wait` while another instance holds it. `Ok(false)`
     /// when cancelled while waiting.
@@ -232,5 +249,84 @@ impl<S: PageSink> Crawler<S> {
                 warn!(error = %Chain(&error), portal, section = section_id, "Failed to give a backfill's lease back.");
             }
         }
+    }
+}
+
+/// When each of `sections` is polled next, in words: `3 at
+/// 2026-12-07T02:15:00Z (in 14 minutes)`, `news now`, `6 when instance
+/// crawler-b gives it back (by 2026-12-07T02:01:30Z)`, joined by `; `.
+fn next_polls_in_words(
+    sections: &[&str],
+    leases: &[govwire_store::SectionLease],
+    instance: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let at = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    sections
+        .iter()
+        .map(|&section| {
+            let lease = leases.iter().find(|l| l.section == section);
+            let held_elsewhere = lease.and_then(|l| match (&l.holder, l.expires_at) {
+                (Some(holder), Some(expiry)) if expiry > now && holder != instance => {
+                    Some((holder.as_str(), expiry))
+                }
+                _ => None,
+            });
+            match (held_elsewhere, lease.and_then(|l| l.next_poll_at)) {
+                (Some((holder, expiry)), _) => format!(
+                    "{section} when instance {holder} gives it back (by {})",
+                    at(expiry)
+                ),
+                (None, Some(next)) if next > now => format!(
+                    "{section} at {} (in {})",
+                    at(next),
+                    govwire_model::text::span_in_words((next - now).to_std().unwrap_or_default())
+                ),
+                _ => format!("{section} now"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use govwire_store::SectionLease;
+
+    use super::*;
+
+    fn lease(
+        section: &str,
+        holder: Option<&str>,
+        expires: Option<i64>,
+        next: Option<i64>,
+    ) -> SectionLease {
+        let t0 = Utc.with_ymd_and_hms(2026, 12, 7, 2, 0, 0).unwrap();
+        SectionLease {
+            portal: "shpt".into(),
+            section: section.into(),
+            holder: holder.map(str::to_owned),
+            expires_at: expires.map(|m| t0 + chrono::Duration::minutes(m)),
+            next_poll_at: next.map(|m| t0 + chrono::Duration::minutes(m)),
+        }
+    }
+
+    #[test]
+    fn each_section_says_when_it_is_polled_next() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 2, 0, 0).unwrap();
+        let leases = [
+            lease("3", None, None, Some(14)),
+            lease("6", Some("crawler-b"), Some(2), Some(30)),
+            lease("7", None, None, Some(-5)),
+            lease("8", Some("me"), Some(2), Some(30)),
+        ];
+        let text = next_polls_in_words(&["3", "6", "7", "8", "new"], &leases, "me", now);
+        assert_eq!(
+            text,
+            "3 at 2026-12-07T02:14:00Z (in 14 minutes); \
+             6 when instance crawler-b gives it back (by 2026-12-07T02:02:00Z); \
+             7 now; 8 at 2026-12-07T02:30:00Z (in 30 minutes); new now"
+        );
     }
 }

@@ -45,6 +45,15 @@ impl<S: PageSink> Crawler<S> {
         );
         let next = (!interrupted).then(|| after(Utc::now(), poll_every));
         self.release(&section.id, next).await;
+        if let Some(next) = next {
+            info!(
+                portal = %self.profile.id,
+                section = %section.id,
+                next_poll_at = %next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                next_poll_in = %govwire_model::text::span_in_words(poll_every),
+                "Next poll of the section scheduled."
+            );
+        }
         result.map(|_| true)
     }
 
