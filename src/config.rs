@@ -1,4 +1,6 @@
-//! Configuration: `config/govwire.toml`, then environment overrides
+//! Configuration: the file [`find_config`] finds (`--config`,
+//! `GOVWIRE_CONFIG`, `./config/govwire.toml`, `/etc/govwire/govwire.toml`),
+//! then environment overrides
 //! `GOVWIRE__<SECTION>__<KEY>`, then command-line flags. Unknown keys and
 //! invalid values stop start-up with a message naming them; secrets are
 //! wrapped so `Debug` cannot print them.
@@ -14,7 +16,7 @@
 //! `config/govwire.toml` lists every key at its default.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use secrecy::{ExposeSecret, SecretString};
@@ -129,7 +131,7 @@ impl Config {
             .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
         let mut config =
             Self::from_toml(&text, env).with_context(|| format!("in {}", path.display()))?;
-        let dir = path.parent().unwrap_or(Path::new("."));
+        let dir = config_dir(path);
         if let Some(file) = config
             .alerts
             .load_rules_file(dir)
@@ -203,6 +205,17 @@ impl Config {
         }
     }
 
+    /// The directory of portal profiles: `crawler.portals_dir`, relative to
+    /// `config_dir` (the configuration file's own directory) unless
+    /// absolute.
+    pub fn portals_dir(&self, config_dir: &Path) -> PathBuf {
+        if self.crawler.portals_dir.is_absolute() {
+            self.crawler.portals_dir.clone()
+        } else {
+            config_dir.join(&self.crawler.portals_dir)
+        }
+    }
+
     /// Loads and validates the profiles named in `crawler.portals`, applying
     /// base-URL overrides: `overrides` (from the command line) first, then
     /// `GOVWIRE_PORTAL_<ID>_BASE_URL` from `env`.
@@ -212,11 +225,7 @@ impl Config {
         overrides: &BTreeMap<String, String>,
         env: &BTreeMap<String, String>,
     ) -> Result<Vec<(PortalProfile, Option<String>)>> {
-        let dir = if self.crawler.portals_dir.is_absolute() {
-            self.crawler.portals_dir.clone()
-        } else {
-            config_dir.join(&self.crawler.portals_dir)
-        };
+        let dir = self.portals_dir(config_dir);
         let mut out = Vec::new();
         for id in &self.crawler.portals {
             let profile = load_profile(&dir.join(format!("{id}.toml")))?;
@@ -243,6 +252,77 @@ impl Config {
             out.push((profile, base));
         }
         Ok(out)
+    }
+}
+
+/// The configuration file in the working directory's `config/`, as a
+/// checkout or an unpacked release has it.
+pub const LOCAL_CONFIG: &str = "config/govwire.toml";
+
+/// The configuration file of an installed govwire (`make install`).
+pub const SYSTEM_CONFIG: &str = "/etc/govwire/govwire.toml";
+
+/// How the configuration file was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// Named by `--config`.
+    Flag,
+    /// Named by the `GOVWIRE_CONFIG` environment variable.
+    Env,
+    /// [`LOCAL_CONFIG`], in the working directory.
+    WorkingDirectory,
+    /// [`SYSTEM_CONFIG`].
+    System,
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ConfigSource::Flag => "named by --config",
+            ConfigSource::Env => "named by GOVWIRE_CONFIG",
+            ConfigSource::WorkingDirectory => "found in the working directory",
+            ConfigSource::System => "found in /etc/govwire",
+        })
+    }
+}
+
+/// Finds the configuration file: the path `--config` names, else the one
+/// `GOVWIRE_CONFIG` names, else [`LOCAL_CONFIG`] if it exists, else
+/// [`SYSTEM_CONFIG`] if it exists. A path named by the flag or the variable
+/// is taken as it is (reading it says if it is missing). `exists` tells
+/// whether a file exists.
+pub fn find_config(
+    flag: Option<&Path>,
+    env: Option<&std::ffi::OsStr>,
+    exists: impl Fn(&Path) -> bool,
+) -> Result<(PathBuf, ConfigSource)> {
+    if let Some(path) = flag {
+        return Ok((path.to_path_buf(), ConfigSource::Flag));
+    }
+    if let Some(path) = env.filter(|p| !p.is_empty()) {
+        return Ok((PathBuf::from(path), ConfigSource::Env));
+    }
+    for (path, source) in [
+        (LOCAL_CONFIG, ConfigSource::WorkingDirectory),
+        (SYSTEM_CONFIG, ConfigSource::System),
+    ] {
+        if exists(Path::new(path)) {
+            return Ok((PathBuf::from(path), source));
+        }
+    }
+    bail!(
+        "no configuration file: --config and GOVWIRE_CONFIG name none, and neither \
+         ./{LOCAL_CONFIG} nor {SYSTEM_CONFIG} exists; name one with --config FILE \
+         (the release's config/govwire.toml lists every key at its default)"
+    )
+}
+
+/// The directory of the configuration file at `path`, which relative paths
+/// in it (`crawler.portals_dir`, `alerts.rules_file`) start from.
+pub fn config_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
     }
 }
 

@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use govwire::config::{Config, LogFormat};
+use govwire::config::{find_config, Config, LogFormat};
 use govwire::services::{self, Service};
 use tokio_util::sync::CancellationToken;
 
@@ -21,14 +21,10 @@ use tokio_util::sync::CancellationToken;
     about = "Watches government portals for replies to deputies' suggestions and members' proposals."
 )]
 struct Cli {
-    /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "GOVWIRE_CONFIG",
-        default_value = "config/govwire.toml"
-    )]
-    config: PathBuf,
+    /// Configuration file. Without it: the file GOVWIRE_CONFIG names, else
+    /// ./config/govwire.toml, else /etc/govwire/govwire.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Log line format (overrides `[log] format`).
     #[arg(long, global = true, value_enum)]
     log_format: Option<LogFormat>,
@@ -262,7 +258,16 @@ fn main() -> ExitCode {
     };
     if let Command::Parse(args) = &cli.command {
         govwire::telemetry::init(cli.log_format.unwrap_or(LogFormat::Auto), "warn");
-        return runtime.block_on(parse(&cli.config, args));
+        // A saved page parses without any configuration: the profile is
+        // then the one compiled in.
+        let found = find_config(
+            cli.config.as_deref(),
+            config_env().as_deref(),
+            Path::is_file,
+        )
+        .ok()
+        .map(|(path, _)| path);
+        return runtime.block_on(parse(found.as_deref(), args));
     }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -286,25 +291,32 @@ async fn run(cli: Cli) -> Result<()> {
         }
         _ => {}
     }
+    let (config_path, source) = find_config(
+        cli.config.as_deref(),
+        config_env().as_deref(),
+        Path::is_file,
+    )?;
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let config = Config::load(&cli.config, env)?;
+    let config = Config::load(&config_path, env)?;
     govwire::telemetry::init(
         cli.log_format.unwrap_or(config.log.format),
         &config.log.level,
     );
+    tracing::info!(config = %config_path.display(), found = %source, "Configuration loaded.");
+    let cli_config = config_path;
     match cli.command {
-        Command::Crawler(a) => run_services(&cli.config, &a, &[Service::Crawler]).await,
-        Command::Parser(a) => run_services(&cli.config, &a, &[Service::Parser]).await,
-        Command::Notifier(a) => run_services(&cli.config, &a, &[Service::Notifier]).await,
-        Command::Archive(a) => run_services(&cli.config, &a, &[Service::Archive]).await,
+        Command::Crawler(a) => run_services(&cli_config, &a, &[Service::Crawler]).await,
+        Command::Parser(a) => run_services(&cli_config, &a, &[Service::Parser]).await,
+        Command::Notifier(a) => run_services(&cli_config, &a, &[Service::Notifier]).await,
+        Command::Archive(a) => run_services(&cli_config, &a, &[Service::Archive]).await,
         Command::Alerts(AlertsArgs { command: None, run }) => {
-            run_services(&cli.config, &run, &[Service::Alerts]).await
+            run_services(&cli_config, &run, &[Service::Alerts]).await
         }
         Command::Alerts(AlertsArgs {
             command: Some(command),
             ..
         }) => alerts_command(&config, command).await,
-        Command::Analytics(a) => run_services(&cli.config, &a, &[Service::Analytics]).await,
+        Command::Analytics(a) => run_services(&cli_config, &a, &[Service::Analytics]).await,
         Command::Report { out } => {
             let store = services::open_store(config.analytics_store_url()).await?;
             let analytics = store
@@ -319,8 +331,8 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Export(a) => export(&config, &a).await,
-        Command::All(a) => run_services(&cli.config, &a, &Service::ALL).await,
-        Command::Backfill(a) => backfill(&cli.config, &a).await,
+        Command::All(a) => run_services(&cli_config, &a, &Service::ALL).await,
+        Command::Backfill(a) => backfill(&cli_config, &a).await,
         Command::Init => {
             for report in services::init_stores(&config).await? {
                 let state = match (report.created, report.migrations_applied) {
@@ -333,8 +345,8 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::CheckConfig(a) => {
-            let plan = services::plan(&cli.config, &a.base_urls()?)?;
-            println!("configuration OK: {}", cli.config.display());
+            let plan = services::plan(&cli_config, &a.base_urls()?)?;
+            println!("configuration OK: {} ({source})", cli_config.display());
             for (profile, base) in &plan.portals {
                 println!(
                     "portal {}: {} section(s), base URL {}",
@@ -495,7 +507,7 @@ async fn alerts_command(config: &Config, command: AlertsCommand) -> Result<()> {
 
 /// `govwire parse`: exit code 0 for a reply, 2 for a page that is not a
 /// reply, 1 for a page that cannot be read or parsed.
-async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
+async fn parse(config_path: Option<&Path>, args: &ParseArgs) -> ExitCode {
     let fail = |e: anyhow::Error| {
         eprintln!("govwire: error: {e}");
         for cause in e.chain().skip(1) {
@@ -506,11 +518,17 @@ async fn parse(config_path: &std::path::Path, args: &ParseArgs) -> ExitCode {
     let profile_path = if args.profile.ends_with(".toml") || args.profile.contains('/') {
         PathBuf::from(&args.profile)
     } else {
-        config_path
-            .parent()
-            .unwrap_or_else(|| std::path::Path::new("."))
-            .join("portals")
-            .join(format!("{}.toml", args.profile))
+        // The configuration's profile directory; beside the file when the
+        // configuration does not load (a page can still be read).
+        let dir = match config_path {
+            Some(path) => {
+                let env: Vec<(String, String)> = std::env::vars().collect();
+                let dir = govwire::config::config_dir(path);
+                Config::load(path, env).map_or_else(|_| dir.join("portals"), |c| c.portals_dir(dir))
+            }
+            None => PathBuf::from("portals"),
+        };
+        dir.join(format!("{}.toml", args.profile))
     };
     // A shipped profile named by its id is read from the binary when the
     // configuration directory does not hold it (govwire run from elsewhere).
@@ -690,4 +708,10 @@ fn schemas(out: &std::path::Path, check: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The `GOVWIRE_CONFIG` environment variable, which names the configuration
+/// file when `--config` does not.
+fn config_env() -> Option<std::ffi::OsString> {
+    std::env::var_os("GOVWIRE_CONFIG")
 }

@@ -91,10 +91,7 @@ pub fn plan(
 ) -> Result<RunPlan> {
     let env: Vec<(String, String)> = std::env::vars().collect();
     let config = Config::load(config_path, env.clone())?;
-    let config_dir = config_path
-        .parent()
-        .map(|p| p.parent().unwrap_or(p))
-        .unwrap_or(std::path::Path::new("."));
+    let config_dir = crate::config::config_dir(config_path);
     let env_map: BTreeMap<String, String> = env.into_iter().collect();
     let portals = config.portal_profiles(config_dir, base_urls, &env_map)?;
     Ok(RunPlan {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use govwire::config::{load_profile, Config};
+use govwire::config::{config_dir, find_config, load_profile, Config, ConfigSource};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 const SHIPPED: &str = include_str!("../config/govwire.toml");
@@ -28,6 +28,72 @@ fn the_shipped_configuration_loads() {
         govwire_bus::DEFAULT_RECONNECT_MAX_DELAY
     );
     assert_eq!(c.crawler.portals, vec!["shpt"]);
+}
+
+#[test]
+fn the_configuration_is_found_by_flag_then_variable_then_working_directory_then_etc() {
+    use std::ffi::OsStr;
+    let nothing = |_: &Path| false;
+    let everything = |_: &Path| true;
+    let only_etc = |p: &Path| p == Path::new("/etc/govwire/govwire.toml");
+    let flag = Some(Path::new("/srv/a.toml"));
+    let var = Some(OsStr::new("/srv/b.toml"));
+
+    let found = |flag, var, exists: &dyn Fn(&Path) -> bool| find_config(flag, var, exists).unwrap();
+    assert_eq!(
+        found(flag, var, &everything),
+        ("/srv/a.toml".into(), ConfigSource::Flag)
+    );
+    assert_eq!(
+        found(None, var, &everything),
+        ("/srv/b.toml".into(), ConfigSource::Env)
+    );
+    assert_eq!(
+        found(None, Some(OsStr::new("")), &everything),
+        ("config/govwire.toml".into(), ConfigSource::WorkingDirectory),
+        "an empty variable names nothing"
+    );
+    assert_eq!(
+        found(None, None, &only_etc),
+        ("/etc/govwire/govwire.toml".into(), ConfigSource::System)
+    );
+    // A named file is taken as named, even missing: reading it says so.
+    assert_eq!(found(flag, None, &nothing).1, ConfigSource::Flag);
+    let err = find_config(None, None, nothing).unwrap_err().to_string();
+    assert!(
+        err.contains("./config/govwire.toml")
+            && err.contains("/etc/govwire/govwire.toml")
+            && err.contains("--config"),
+        "{err}"
+    );
+    assert_eq!(ConfigSource::Env.to_string(), "named by GOVWIRE_CONFIG");
+}
+
+#[test]
+fn profiles_are_read_beside_the_configuration_file_wherever_it_is() {
+    // An installed layout: /etc/govwire/govwire.toml and /etc/govwire/portals/.
+    let root = std::env::temp_dir().join(format!("govwire-etc-{}", std::process::id()));
+    let etc = root.join("etc/govwire");
+    std::fs::create_dir_all(etc.join("portals")).unwrap();
+    std::fs::write(etc.join("govwire.toml"), SHIPPED).unwrap();
+    let shipped_profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/portals");
+    std::fs::copy(
+        shipped_profiles.join("shpt.toml"),
+        etc.join("portals/shpt.toml"),
+    )
+    .unwrap();
+
+    let path = etc.join("govwire.toml");
+    let config = Config::load(&path, env(&[])).unwrap();
+    assert_eq!(config.portals_dir(config_dir(&path)), etc.join("portals"));
+    let profiles = config
+        .portal_profiles(config_dir(&path), &Default::default(), &Default::default())
+        .unwrap();
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].0.id.as_str(), "shpt");
+    // A bare file name's directory is the working directory.
+    assert_eq!(config_dir(Path::new("govwire.toml")), Path::new("."));
+    std::fs::remove_dir_all(&root).ok();
 }
 
 #[test]

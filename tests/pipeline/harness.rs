@@ -178,7 +178,7 @@ async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) ->
     };
     let overrides = BTreeMap::from([("shpt".to_string(), portal.base_url())]);
     let portals = config
-        .portal_profiles(repo_root(), &overrides, &BTreeMap::new())
+        .portal_profiles(&repo_root().join("config"), &overrides, &BTreeMap::new())
         .expect("the shipped profiles load");
     let bus_config = config.bus();
     let plan = RunPlan {

@@ -21,7 +21,9 @@ use crate::error::CrawlError;
 #[serde(deny_unknown_fields, default)]
 pub struct CrawlerConfig {
     /// Directory of portal profiles (`<id>.toml`), relative to the directory
-    /// of the configuration file unless absolute. Default `config/portals`.
+    /// of the configuration file unless absolute (`portals` beside
+    /// `/etc/govwire/govwire.toml` is `/etc/govwire/portals`). Default
+    /// `portals`.
     pub portals_dir: PathBuf,
     /// Profiles to poll, by id; at least one. Default `["shpt"]`.
     pub portals: Vec<String>,
@@ -94,7 +96,7 @@ impl Default for CrawlerConfig {
     /// waiting up to 10 min for a section another instance polls.
     fn default() -> Self {
         Self {
-            portals_dir: PathBuf::from("config/portals"),
+            portals_dir: PathBuf::from("portals"),
             portals: vec!["shpt".to_owned()],
             user_agent: "govwire/0.1 (+https://github.com/govwire/govwire; operator: unset)"
                 .to_owned(),
