@@ -205,6 +205,43 @@ impl Config {
         }
     }
 
+    /// Settings that work but should be changed before govwire polls a real
+    /// portal, in words for the operator.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.crawler.user_agent == CrawlerConfig::default().user_agent
+            || self.crawler.user_agent.contains("operator: unset")
+        {
+            warnings.push(format!(
+                "crawler.user_agent is the placeholder `{}`: set it to name your \
+                 organisation and a contact (a URL or mailto:), so a portal's operator \
+                 can reach you before blocking you",
+                self.crawler.user_agent
+            ));
+        }
+        warnings
+    }
+
+    /// Every distinct store the daemons use, with who uses it: the shared
+    /// store, and the archive's, alerts' and analytics' own when they have
+    /// one.
+    pub fn store_urls(&self) -> Vec<(&'static str, SecretString)> {
+        let mut stores: Vec<(&'static str, SecretString)> = vec![("the", self.store.url.clone())];
+        for (what, url) in [
+            ("the archive's", self.archive_store_url()),
+            ("alerts'", self.alerts_store_url()),
+            ("analytics'", self.analytics_store_url()),
+        ] {
+            if stores
+                .iter()
+                .all(|(_, u)| u.expose_secret() != url.expose_secret())
+            {
+                stores.push((what, url));
+            }
+        }
+        stores
+    }
+
     /// The directory of portal profiles: `crawler.portals_dir`, relative to
     /// `config_dir` (the configuration file's own directory) unless
     /// absolute.

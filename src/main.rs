@@ -99,8 +99,10 @@ enum Command {
     /// directory, or the PostgreSQL database) and apply the migrations.
     /// Idempotent. Daemons never create their store: run this first.
     Init,
-    /// Load and validate the configuration and portal profiles, then exit.
-    CheckConfig(RunArgs),
+    /// Load and validate the configuration and portal profiles, warn about
+    /// settings to change before polling a real portal, then exit (1 when
+    /// something cannot be used).
+    CheckConfig(CheckConfigArgs),
     /// Walk a portal's history (its list pages to the end) through the same
     /// dedup and versioning path as live polling. Resumes where an
     /// interrupted run of the same range stopped.
@@ -225,6 +227,15 @@ struct BackfillArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct CheckConfigArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Also check that RabbitMQ and every configured store answer.
+    #[arg(long)]
+    connect: bool,
+}
+
+#[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Override a portal's base URL: `--base-url shpt=http://127.0.0.1:8480`.
     #[arg(long = "base-url", value_name = "PORTAL=URL")]
@@ -344,19 +355,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::CheckConfig(a) => {
-            let plan = services::plan(&cli_config, &a.base_urls()?)?;
-            println!("configuration OK: {} ({source})", cli_config.display());
-            for (profile, base) in &plan.portals {
-                println!(
-                    "portal {}: {} section(s), base URL {}",
-                    profile.id,
-                    profile.sections.len(),
-                    base.as_deref().unwrap_or(&profile.base_url)
-                );
-            }
-            Ok(())
-        }
+        Command::CheckConfig(a) => check_config(&cli_config, source, &a).await,
         Command::Tail {
             json,
             binding,
@@ -503,6 +502,64 @@ async fn alerts_command(config: &Config, command: AlertsCommand) -> Result<()> {
             result
         }
     }
+}
+
+/// `govwire check-config`: the configuration and profiles loaded, the
+/// settings still at a placeholder, and with `--connect` whether RabbitMQ
+/// and each store answer.
+async fn check_config(
+    path: &Path,
+    source: govwire::config::ConfigSource,
+    args: &CheckConfigArgs,
+) -> Result<()> {
+    let plan = services::plan(path, &args.run.base_urls()?)?;
+    println!("configuration OK: {} ({source})", path.display());
+    for (profile, base) in &plan.portals {
+        println!(
+            "portal {}: {} section(s), base URL {}",
+            profile.id,
+            profile.sections.len(),
+            base.as_deref().unwrap_or(&profile.base_url)
+        );
+    }
+    for warning in plan.config.warnings() {
+        println!("warning: {warning}");
+    }
+    if !args.connect {
+        return Ok(());
+    }
+    let mut failed = 0;
+    let bus_config = plan.config.bus();
+    match govwire_bus::Bus::connect(&bus_config, "check-config").await {
+        Ok(bus) => {
+            println!("RabbitMQ at {} answers", bus_config.redacted_url());
+            bus.close().await;
+        }
+        Err(e) => {
+            failed += 1;
+            println!(
+                "RabbitMQ at {} does not answer: {e}",
+                bus_config.redacted_url()
+            );
+        }
+    }
+    for (what, url) in plan.config.store_urls() {
+        let shown = govwire_store::redact_url(secrecy::ExposeSecret::expose_secret(&url));
+        match services::open_store(url).await {
+            Ok(store) => {
+                println!("{what} store at {shown} answers");
+                store.close().await;
+            }
+            Err(e) => {
+                failed += 1;
+                println!("{what} store at {shown}: {e:#}");
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of the services the configuration names did not answer");
+    }
+    Ok(())
 }
 
 /// `govwire parse`: exit code 0 for a reply, 2 for a page that is not a

@@ -84,6 +84,111 @@ fn the_shipped_configuration_checks_out() {
     assert!(stdout.contains("portal shpt"), "{stdout}");
 }
 
+#[test]
+fn check_config_says_which_file_and_warns_about_the_placeholder_user_agent() {
+    let out = govwire().args(["check-config"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("configuration OK: config/govwire.toml (found in the working directory)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("warning: crawler.user_agent is the placeholder"),
+        "{stdout}"
+    );
+
+    let named = govwire()
+        .args(["check-config"])
+        .env("GOVWIRE_CONFIG", "config/govwire.toml")
+        .env(
+            "GOVWIRE__CRAWLER__USER_AGENT",
+            "govwire (+mailto:desk@example.org)",
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&named.stdout);
+    assert!(stdout.contains("(named by GOVWIRE_CONFIG)"), "{stdout}");
+    assert!(!stdout.contains("warning:"), "{stdout}");
+}
+
+#[test]
+fn check_config_connect_checks_the_broker_and_the_store() {
+    let dir = std::env::temp_dir().join(format!(
+        "govwire-check-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = format!("sqlite://{}/govwire.db", dir.display());
+    let amqp =
+        std::env::var("GOVWIRE_TEST_AMQP_URL").unwrap_or_else(|_| govwire_bus::DEFAULT_URL.into());
+
+    // A store not created yet: the broker answers, the store does not.
+    let missing = govwire()
+        .args(["check-config", "--connect"])
+        .env("GOVWIRE__AMQP__URL", &amqp)
+        .env("GOVWIRE__STORE__URL", &store)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&missing.stdout);
+    assert!(!missing.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("RabbitMQ at amqp://") && stdout.contains(" answers"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("does not exist; create it with `govwire init`"),
+        "{stdout}"
+    );
+
+    init_store(&store);
+    let ok = govwire()
+        .args(["check-config", "--connect"])
+        .env("GOVWIRE__AMQP__URL", &amqp)
+        .env("GOVWIRE__STORE__URL", &store)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("the store at {store} answers")),
+        "{stdout}"
+    );
+
+    // A broker port nothing listens on (loopback): reported, exit 1, and
+    // the password in the URL is never printed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let down = govwire()
+        .args(["check-config", "--connect"])
+        .env(
+            "GOVWIRE__AMQP__URL",
+            format!("amqp://guest:pw-s3cret@127.0.0.1:{port}/%2f"),
+        )
+        .env("GOVWIRE__STORE__URL", &store)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&down.stdout);
+    let stderr = String::from_utf8_lossy(&down.stderr);
+    assert!(!down.status.success(), "{stdout}");
+    assert!(stdout.contains("does not answer"), "{stdout}");
+    assert!(
+        !stdout.contains("pw-s3cret") && !stderr.contains("pw-s3cret"),
+        "{stdout}{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
     let portal = FixturePortal::start(
