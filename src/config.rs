@@ -152,12 +152,29 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config> {
         let mut value: toml::Value = toml::from_str(text).context("the file is not valid TOML")?;
-        apply_env_overrides(&mut value, env)?;
+        let overridden = apply_env_overrides(&mut value, env)?;
+        // Where a key's value came from: the variable that set it, or its
+        // line in the file.
+        let origin = |key: &str| match overridden.get(key) {
+            Some(var) => format!(" (set by {var})"),
+            None => key_line(text, key).map_or_else(String::new, |line| format!(" (line {line})")),
+        };
         let config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
-            anyhow::anyhow!("configuration key `{path}`: {}", e.into_inner())
+            let origin = origin(&path);
+            anyhow::anyhow!(
+                "configuration key `{path}`{origin}: {}",
+                in_words(&e.into_inner().to_string())
+            )
         })?;
-        config.validate()?;
+        config.validate().map_err(|e| {
+            match e.downcast_ref::<govwire_model::settings::ConfigError>() {
+                Some(govwire_model::settings::ConfigError { key, message }) => {
+                    anyhow::anyhow!("configuration key `{key}`{}: {message}", origin(key))
+                }
+                None => e,
+            }
+        })?;
         Ok(config)
     }
 
@@ -403,10 +420,13 @@ fn profile_from_text(text: &str, origin: &str) -> Result<PortalProfile> {
 /// array), or of its default when the file leaves the key out; keys with
 /// neither (unset by default, or unknown) are read as TOML literals when
 /// they parse as one, else as strings.
+/// Applies the `GOVWIRE__<SECTION>__<KEY>` variables of `env` to `root`;
+/// returns, for each key set, the variable that set it.
 fn apply_env_overrides(
     root: &mut toml::Value,
     env: impl IntoIterator<Item = (String, String)>,
-) -> Result<()> {
+) -> Result<BTreeMap<String, String>> {
+    let mut overridden = BTreeMap::new();
     let defaults =
         toml::Value::try_from(Config::default()).context("the defaults are not a TOML table")?;
     let mut vars: Vec<(String, String)> = env
@@ -475,8 +495,109 @@ fn apply_env_overrides(
             _ => parse_literal(&raw).unwrap_or(toml::Value::String(raw)),
         };
         table.insert(leaf, value);
+        overridden.insert(dotted, key);
     }
-    Ok(())
+    Ok(overridden)
+}
+
+/// The line (from 1) of `text` that sets `key` (`amqp.prefetch`): the
+/// first `prefetch = …` line under the `[amqp]` header. Indices of arrays
+/// of tables (`alerts.rules[0].name`) are ignored.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    let key: String = key
+        .split('.')
+        .map(|part| part.split('[').next().unwrap_or(part))
+        .collect::<Vec<_>>()
+        .join(".");
+    let mut section = String::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[') {
+            section = header
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .trim()
+                .to_owned();
+            continue;
+        }
+        let Some((name, _)) = line.split_once('=') else {
+            continue;
+        };
+        let name = name.trim().trim_matches('"');
+        if line.starts_with('#') || name.is_empty() {
+            continue;
+        }
+        let full = if section.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{section}.{name}")
+        };
+        if full == key {
+            return Some(n + 1);
+        }
+    }
+    None
+}
+
+/// A deserializer's complaint in words an operator knows: what kind of
+/// value the key wants (`a whole number from 0 to 65535`, not `u16`) and
+/// what it got.
+fn in_words(message: &str) -> String {
+    const WANTED: [(&str, &str); 13] = [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f32", "expected a number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a string", "expected a text in quotes"),
+        ("expected a sequence", "expected a list, as [\"a\", \"b\"]"),
+        ("expected a map", "expected a section (a table)"),
+    ];
+    // The TOML deserializer adds the key's path on lines of its own; the
+    // caller names the key already.
+    let mut text = message
+        .lines()
+        .filter(|line| !line.starts_with("in `"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_owned();
+    if let Some((_, rest)) = text.split_once("invalid type: ") {
+        if let Some((got, wanted)) = rest.split_once(", expected ") {
+            let got = match got.split_once(' ') {
+                Some(("string", value)) => format!("got the text {value}"),
+                Some(("integer" | "floating", value)) => {
+                    format!("got the number {}", value.trim_matches('`'))
+                }
+                Some(("boolean", value)) => format!("got {}", value.trim_matches('`')),
+                _ => format!("got {got}"),
+            };
+            text = format!("expected {wanted}; {got}");
+        }
+    } else if let Some((_, rest)) = text.split_once("invalid value: ") {
+        if let Some((got, wanted)) = rest.split_once(", expected ") {
+            let got = got
+                .split_once(' ')
+                .map_or(got, |(_, value)| value)
+                .trim_matches('`');
+            text = format!("expected {wanted}; got {got}");
+        }
+    }
+    for (rust, words) in WANTED {
+        if text.starts_with(rust) && !text[rust.len()..].starts_with(|c: char| c.is_alphanumeric())
+        {
+            text = format!("{words}{}", &text[rust.len()..]);
+        }
+    }
+    text
 }
 
 fn parse_literal(raw: &str) -> Option<toml::Value> {

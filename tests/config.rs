@@ -147,6 +147,71 @@ fn an_invalid_value_stops_start_up_naming_the_key() {
 }
 
 #[test]
+fn a_wrong_value_says_what_is_wanted_in_words_and_where_it_came_from() {
+    // From the file: the line that set it.
+    let text = SHIPPED.replace("prefetch = 16", "prefetch = \"many\"");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("prefetch = "))
+        .unwrap()
+        + 1;
+    let err = format!("{:#}", Config::from_toml(&text, env(&[])).unwrap_err());
+    assert_eq!(
+        err,
+        format!(
+            "configuration key `amqp.prefetch` (line {line}): expected a whole number \
+             from 0 to 65535; got the text \"many\""
+        )
+    );
+    let text = SHIPPED.replace("prefetch = 16", "prefetch = 70000");
+    let err = format!("{:#}", Config::from_toml(&text, env(&[])).unwrap_err());
+    assert!(
+        err.ends_with("expected a whole number from 0 to 65535; got 70000"),
+        "{err}"
+    );
+    assert!(!err.contains("u16"), "{err}");
+
+    // From the environment: the variable that set it.
+    let err = format!(
+        "{:#}",
+        Config::from_toml(
+            SHIPPED,
+            env(&[("GOVWIRE__NOTIFIER__DEGRADED_AFTER_FAILED_POLLS", "0")])
+        )
+        .unwrap_err()
+    );
+    assert_eq!(
+        err,
+        "configuration key `notifier.degraded_after_failed_polls` (set by \
+         GOVWIRE__NOTIFIER__DEGRADED_AFTER_FAILED_POLLS): must be at least 1"
+    );
+    let text = SHIPPED.replace(
+        "degraded_after_parse_failures = 5",
+        "degraded_after_parse_failures = 0",
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("degraded_after_parse_failures"))
+        .unwrap()
+        + 1;
+    let err = format!("{:#}", Config::from_toml(&text, env(&[])).unwrap_err());
+    assert!(
+        err.starts_with(&format!(
+            "configuration key `notifier.degraded_after_parse_failures` (line {line})"
+        )),
+        "{err}"
+    );
+
+    // Kinds of value in words.
+    let text = SHIPPED.replace("portals = [\"shpt\"]", "portals = \"shpt\"");
+    let err = format!("{:#}", Config::from_toml(&text, env(&[])).unwrap_err());
+    assert!(
+        err.contains("expected a list, as [\"a\", \"b\"]; got the text \"shpt\""),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_notifier_thresholds_come_from_the_file_and_zero_is_refused() {
     let c = Config::from_toml(SHIPPED, env(&[])).unwrap();
     let settings = c.notifier.settings();
