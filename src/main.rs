@@ -283,10 +283,15 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "govwire stopped with an error.");
-            eprintln!("govwire: error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+            // Once: a JSON line where lines are JSON (a journal, a
+            // container log), readable text otherwise.
+            if govwire::telemetry::writes_json() {
+                tracing::error!(error = %format!("{e:#}"), "govwire stopped with an error.");
+            } else {
+                eprintln!("govwire: error: {e}");
+                for cause in e.chain().skip(1) {
+                    eprintln!("  caused by: {cause}");
+                }
             }
             ExitCode::from(1)
         }

@@ -189,6 +189,46 @@ fn check_config_connect_checks_the_broker_and_the_store() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[test]
+fn an_error_is_printed_once_as_a_json_line_off_a_terminal_and_as_text_on_one() {
+    let dir = std::env::temp_dir().join(format!(
+        "govwire-once-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    let store = format!("sqlite://{}/missing.db", dir.display());
+    // A daemon on a store that was never created stops with an error.
+    let run = |format: &str| {
+        govwire()
+            .args(["--log-format", format, "archive"])
+            .env("GOVWIRE__STORE__URL", &store)
+            .env("GOVWIRE__ARCHIVE__LISTEN", "127.0.0.1:0")
+            .output()
+            .unwrap()
+    };
+    let json = run("json");
+    assert!(!json.status.success());
+    let stderr = String::from_utf8_lossy(&json.stderr);
+    let mentions: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("does not exist"))
+        .collect();
+    assert_eq!(mentions.len(), 1, "the error once: {stderr}");
+    let line: serde_json::Value = serde_json::from_str(mentions[0]).unwrap();
+    assert_eq!(line["level"], "ERROR", "{stderr}");
+    assert!(!stderr.contains("govwire: error:"), "{stderr}");
+
+    let text = run("pretty");
+    assert!(!text.status.success());
+    let stderr = String::from_utf8_lossy(&text.stderr);
+    let mentions = stderr
+        .lines()
+        .filter(|l| l.contains("does not exist"))
+        .count();
+    assert_eq!(mentions, 1, "the error once: {stderr}");
+    assert!(stderr.contains("govwire: error:"), "{stderr}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
     let portal = FixturePortal::start(
@@ -281,6 +321,52 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
     assert!(
         text.contains("event_id") && text.contains("reply_id"),
         "{archived}"
+    );
+    // Every field is a top-level field: no line nests its spans, and the
+    // parser's line for the archived reply names its service, portal,
+    // section and URL itself.
+    let parsed: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        parsed.iter().all(|v| v.get("spans").is_none()),
+        "a line nests its spans"
+    );
+    let reply_id = v["reply_id"].as_str().unwrap();
+    let parser_line = parsed
+        .iter()
+        .find(|v| v["message"] == "Page parsed as a reply." && v["reply_id"] == reply_id)
+        .unwrap_or_else(|| panic!("no parser line for {reply_id}"));
+    assert_eq!(parser_line["service"], "parser", "{parser_line}");
+    assert_eq!(parser_line["portal"], "shpt", "{parser_line}");
+    assert!(
+        parser_line["section"].is_string() && parser_line["url"].is_string(),
+        "{parser_line}"
+    );
+    // At most one INFO line per reply per stage.
+    for target in [
+        "govwire_parser_stage",
+        "govwire_notifier",
+        "govwire_archive",
+        "govwire_store",
+    ] {
+        let info: Vec<&serde_json::Value> = parsed
+            .iter()
+            .filter(|v| v["level"] == "INFO" && v["reply_id"] == reply_id)
+            .filter(|v| v["target"].as_str().is_some_and(|t| t.starts_with(target)))
+            .collect();
+        assert!(
+            info.len() <= 1,
+            "{target} logs {reply_id} {} times at INFO: {info:?}",
+            info.len()
+        );
+    }
+    assert!(
+        parsed.iter().any(
+            |v| v["message"] == "Configuration loaded." && v["config"] == "config/govwire.toml"
+        ),
+        "the first lines say which configuration file was read"
     );
 
     let status = Command::new("kill")

@@ -193,7 +193,7 @@ fn log_decision(decision: &govwire_store::Decision) {
 async fn handle(store: &Store, body: &[u8], message_id: Option<&str>) -> Result<(), HandlerError> {
     let page: ParsedPage = serde_json::from_slice(body)
         .map_err(|e| HandlerError::Poison(format!("not a ParsedPage: {e}")))?;
-    let span = tracing::info_span!("page", portal = %page.portal, url = %page.url, message_id = message_id.unwrap_or(""));
+    let span = tracing::info_span!("page", portal = %page.portal, section = %page.section, url = %page.url, message_id = message_id.unwrap_or(""));
     async {
         let reply = match &page.outcome {
             PageOutcome::Reply { reply } => (**reply).clone(),
@@ -375,7 +375,8 @@ pub(crate) async fn relay_once(
         for (row, outcome) in pending.iter().zip(outcomes) {
             match outcome {
                 Ok(()) => {
-                    info!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, app_id = APP_ID, "Event published.");
+                    // DEBUG: "Reply decision recorded." is the reply's INFO line.
+                    debug!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, app_id = APP_ID, "Event published.");
                     confirmed.push(&row.event_id);
                 }
                 Err(e) if is_unheard_portal_event(&e, &row.event_type) => {

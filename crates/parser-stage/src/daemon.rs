@@ -128,7 +128,7 @@ async fn parse_one(
 ) -> Result<(RawPage, Result<Parsed, HandlerError>), HandlerError> {
     let mut page: RawPage = serde_json::from_slice(body)
         .map_err(|e| HandlerError::Poison(format!("not a RawPage: {e}")))?;
-    let span = tracing::info_span!("page", portal = %page.portal, url = %page.url);
+    let span = tracing::info_span!("page", portal = %page.portal, section = %page.section, url = %page.url);
     async {
         let Some(profile) = profiles.iter().find(|p| p.id == page.portal) else {
             return Err(HandlerError::Poison(format!(

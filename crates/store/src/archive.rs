@@ -488,7 +488,8 @@ async fn write_archived(
             .await?
             == 1;
     }
-    tracing::info!(
+    // DEBUG: the archive's own line is the reply's one INFO line there.
+    tracing::debug!(
         event_id,
         event_type,
         reply_id = %reply.id,

@@ -65,7 +65,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 pub use alerts::{AlertDelivery, DeliveryStatus};
 pub use analytics::{
@@ -223,18 +223,19 @@ async fn open(url: &SecretString, mode: Mode) -> Result<(Store, InitReport), Sto
             redacted_url: redacted,
             reason: "the scheme must be sqlite: or postgres://".into(),
         };
-        warn!(%error, "Refused a database URL.");
+        debug!(%error, "Refused a database URL.");
         Err(error)
     }
 }
 
-/// A [`StoreError::Missing`], logged.
+/// A [`StoreError::Missing`], logged at DEBUG.
 fn missing(redacted: &str, reason: String) -> StoreError {
     let error = StoreError::Missing {
         redacted_url: redacted.to_string(),
         reason,
     };
-    warn!(%error, "Refused to open a store that does not exist.");
+    // The caller reports the error; a line here would say it twice.
+    debug!(%error, "Refused to open a store that does not exist.");
     error
 }
 
@@ -253,7 +254,7 @@ async fn open_sqlite(
             redacted_url: redacted.to_string(),
             reason: "an in-memory database would lose govwire's state on exit; name a file".into(),
         };
-        warn!(%error, "Refused a database URL.");
+        debug!(%error, "Refused a database URL.");
         return Err(error);
     }
     let existed = filename.exists();
@@ -489,7 +490,7 @@ async fn open_postgres(
                 redacted_url: redacted.to_string(),
                 reason: RedactedCause::new(&e, raw).to_string(),
             };
-            warn!(%error, "Refused a database URL.");
+            debug!(%error, "Refused a database URL.");
             error
         })?
         .application_name("govwire");

@@ -487,10 +487,11 @@ struct Applied {
 }
 
 impl Applied {
-    /// Logs the committed decision and hands it over.
+    /// Logs the committed decision (at DEBUG: the notifier's own line is
+    /// the reply's one INFO line in its stage) and hands it over.
     fn logged(self, keys: &ReplyKeys) -> Decision {
         match &self.decision.new_version {
-            Some(reply) => tracing::info!(
+            Some(reply) => tracing::debug!(
                 reply_id = %reply.id,
                 version = reply.version,
                 item_id = %keys.item_id,
@@ -498,7 +499,7 @@ impl Applied {
                 "Recorded a new version of a reply."
             ),
             None if self.decision.add_url.is_some() || self.decision.map_item_id.is_some() => {
-                tracing::info!(
+                tracing::debug!(
                     reply_id = self.target.as_deref().unwrap_or_default(),
                     item_id = %keys.item_id,
                     url = self.decision.add_url.as_deref().unwrap_or_default(),
