@@ -56,6 +56,29 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// `[analytics]`: the analytics subscriber and its report.
     pub analytics: AnalyticsConfig,
+    /// `[telemetry]`: the health and metrics listener of each process.
+    pub telemetry: TelemetryConfig,
+}
+
+/// `[telemetry]`: where each govwire process serves `/livez`, `/readyz`
+/// and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// Address of `govwire all`'s listener. A daemon run alone listens on
+    /// the same host at this port plus its offset (crawler 1, parser 2,
+    /// notifier 3, archive 4, alerts 5, analytics 6), so the daemons of one
+    /// machine never collide; port 0 takes any free port. Default
+    /// `127.0.0.1:9470`: reachable from the host only.
+    pub listen: std::net::SocketAddr,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 9470)),
+        }
+    }
 }
 
 /// `[log]`, read by [`crate::telemetry`].

@@ -15,5 +15,6 @@
 
 pub mod backfill;
 pub mod config;
+pub mod health;
 pub mod services;
 pub mod telemetry;

@@ -47,6 +47,32 @@ impl Service {
         Service::Analytics,
     ];
 
+    /// The work queue the stage consumes, if it consumes one.
+    pub fn consumes(self) -> Option<govwire_model::pipeline::WorkQueue> {
+        use govwire_model::pipeline as p;
+        match self {
+            Service::Crawler => None,
+            Service::Parser => Some(p::PARSER_QUEUE),
+            Service::Notifier => Some(p::NOTIFIER_QUEUE),
+            Service::Archive => Some(p::ARCHIVE_QUEUE),
+            Service::Alerts => Some(p::ALERTS_QUEUE),
+            Service::Analytics => Some(p::ANALYTICS_QUEUE),
+        }
+    }
+
+    /// What a daemon of this stage, run alone, adds to
+    /// `telemetry.listen`'s port.
+    pub fn telemetry_offset(self) -> u16 {
+        match self {
+            Service::Crawler => 1,
+            Service::Parser => 2,
+            Service::Notifier => 3,
+            Service::Archive => 4,
+            Service::Alerts => 5,
+            Service::Analytics => 6,
+        }
+    }
+
     /// The name used in logs and on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -72,6 +98,8 @@ pub struct RunPlan {
     pub archive_listen: Option<SocketAddr>,
     /// Overrides `analytics.listen` (tests bind port 0).
     pub analytics_listen: Option<SocketAddr>,
+    /// Overrides `telemetry.listen`, offset included (tests bind port 0).
+    pub telemetry_listen: Option<SocketAddr>,
 }
 
 /// Things a running pipeline reports back (for tests and `make demo`).
@@ -81,6 +109,8 @@ pub struct Reports {
     pub archive_bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
     /// Receives the analytics API's bound address.
     pub analytics_bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+    /// Receives the health and metrics listener's bound address.
+    pub telemetry_bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 }
 
 /// Loads the configuration and profiles as the command line and environment
@@ -99,6 +129,7 @@ pub fn plan(
         portals,
         archive_listen: None,
         analytics_listen: None,
+        telemetry_listen: None,
     })
 }
 
@@ -157,9 +188,37 @@ pub async fn run(
         // closes with the last.
         connected.push((service, bus.share()));
     }
+    let readiness = crate::health::Readiness {
+        queues: connected
+            .iter()
+            .filter_map(|(service, _)| service.consumes())
+            .map(|queue| bus_config.queue_name(queue.name))
+            .collect(),
+        bus: bus.clone(),
+        stores: stores
+            .all()
+            .map(|store| (store.redacted_url().to_owned(), store.clone()))
+            .collect(),
+    };
     bus.close().await;
 
     let mut tasks: JoinSet<(&'static str, Result<()>)> = JoinSet::new();
+    // Installed before any stage counts anything.
+    crate::health::metrics();
+    let listen = plan
+        .telemetry_listen
+        .unwrap_or_else(|| telemetry_address(config.telemetry.listen, &connected));
+    let token = cancel.clone();
+    let bound = reports.telemetry_bound.take();
+    tasks.spawn(
+        async move {
+            (
+                "health and metrics listener",
+                crate::health::serve(listen, readiness, token, bound).await,
+            )
+        }
+        .in_current_span(),
+    );
     // A SQLite file deleted or replaced under a running daemon ends the run
     // with an error, so a supervisor restarts it (and the restart refuses
     // to start on the missing store).
@@ -289,6 +348,19 @@ pub async fn run(
     match first_error {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// Where this process serves health and metrics: `configured` for several
+/// stages (`govwire all`), its port plus the stage's offset for one stage
+/// alone, so the daemons of one machine do not collide (port 0 stays 0).
+fn telemetry_address(configured: SocketAddr, stages: &[(Service, Bus)]) -> SocketAddr {
+    match stages {
+        [(one, _)] if configured.port() != 0 => SocketAddr::new(
+            configured.ip(),
+            configured.port().saturating_add(one.telemetry_offset()),
+        ),
+        _ => configured,
     }
 }
 

@@ -76,6 +76,7 @@ pub struct Pipeline {
     handle: std::thread::JoinHandle<anyhow::Result<()>>,
     archive: String,
     analytics: String,
+    telemetry: String,
     http: reqwest::Client,
 }
 
@@ -186,9 +187,11 @@ async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) ->
         portals,
         archive_listen: Some("127.0.0.1:0".parse().unwrap()),
         analytics_listen: Some("127.0.0.1:0".parse().unwrap()),
+        telemetry_listen: Some("127.0.0.1:0".parse().unwrap()),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     let (analytics_tx, analytics_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
+    let (telemetry_tx, telemetry_rx) = tokio::sync::oneshot::channel::<SocketAddr>();
     let cancel = CancellationToken::new();
     // The pipeline runs on its own thread and runtime, as the binary runs
     // it, so the test's runtime only drives the test.
@@ -206,20 +209,24 @@ async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) ->
             Reports {
                 archive_bound: Some(tx),
                 analytics_bound: Some(analytics_tx),
+                telemetry_bound: Some(telemetry_tx),
             },
         ))
     });
-    let both = async { (rx.await, analytics_rx.await) };
-    let (archive, analytics) = match tokio::time::timeout(Duration::from_secs(60), both).await {
-        Ok((Ok(archive), Ok(analytics))) => {
-            (format!("http://{archive}"), format!("http://{analytics}"))
-        }
-        _ => {
-            cancel.cancel();
-            let outcome = tokio::task::spawn_blocking(move || handle.join()).await;
-            panic!("the pipeline did not start: {outcome:?}");
-        }
-    };
+    let all = async { (rx.await, analytics_rx.await, telemetry_rx.await) };
+    let (archive, analytics, telemetry) =
+        match tokio::time::timeout(Duration::from_secs(60), all).await {
+            Ok((Ok(archive), Ok(analytics), Ok(telemetry))) => (
+                format!("http://{archive}"),
+                format!("http://{analytics}"),
+                format!("http://{telemetry}"),
+            ),
+            _ => {
+                cancel.cancel();
+                let outcome = tokio::task::spawn_blocking(move || handle.join()).await;
+                panic!("the pipeline did not start: {outcome:?}");
+            }
+        };
     Pipeline {
         portal,
         recorder,
@@ -228,6 +235,7 @@ async fn spawn_with(config: Config, reuse: Option<(RunningPortal, Recorder)>) ->
         handle,
         archive,
         analytics,
+        telemetry,
         http: reqwest::Client::new(),
     }
 }
@@ -242,6 +250,19 @@ impl Pipeline {
             .send()
             .await
             .expect("the analytics API answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    /// `GET` of the health and metrics listener at `path` (`/livez`,
+    /// `/readyz`, `/metrics`): the status and the body.
+    pub async fn telemetry_get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.telemetry))
+            .send()
+            .await
+            .expect("the health and metrics listener answers");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     }

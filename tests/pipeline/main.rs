@@ -5,6 +5,7 @@
 mod alerts;
 mod analytics;
 mod harness;
+mod telemetry;
 
 use std::time::Duration;
 
@@ -65,6 +66,7 @@ async fn every_reply_reaches_the_archive_exactly_once(db: TestDb) {
         assert_eq!(archived["version"], 1);
     }
     analytics::assert_analytics_agree_with_the_archive(&pipeline, &goldens).await;
+    telemetry::assert_health_and_metrics_tell_the_run(&pipeline, goldens.len()).await;
     pipeline.stop().await;
     db.cleanup().await;
 }

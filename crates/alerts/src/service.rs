@@ -225,6 +225,7 @@ impl Alerts {
                     .record_alert_delivery(&held)
                     .await
                     .map_err(|e| store_error(e, "holding the alert for its digest"))?;
+                metrics::counter!("govwire_alert_deliveries_total", "sink" => sink_name.to_string(), "outcome" => "held").increment(1);
                 info!(rule = %rule.name, sink = sink_name, limit, "Rule over its rate limit; alert held for the hour's digest.");
                 return Ok(None);
             }
@@ -262,6 +263,13 @@ impl Alerts {
             .record_alert_delivery(&delivery)
             .await
             .map_err(|e| store_error(e, "recording the alert delivery"))?;
+        // Sinks are named in the configuration: a bounded label.
+        let outcome = if failure.is_none() {
+            "delivered"
+        } else {
+            "failed"
+        };
+        metrics::counter!("govwire_alert_deliveries_total", "sink" => sink_name.to_string(), "outcome" => outcome).increment(1);
         match &failure {
             None => {
                 info!(rule = %rule.name, sink = sink_name, attempts = delivery.attempts, "Alert delivered.")

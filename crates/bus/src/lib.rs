@@ -57,4 +57,4 @@ pub use consumer::{
 pub use dead_letters::{DeadLetter, Replay};
 pub use error::{AmqpError, BusError, PublishError};
 pub use publisher::{Message, Publisher};
-pub use runner::{run_batch_consumer, run_consumer, HandlerError};
+pub use runner::{consumer_loops, run_batch_consumer, run_consumer, HandlerError};

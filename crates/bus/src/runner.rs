@@ -6,6 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use metrics::{counter, gauge, histogram};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
@@ -129,6 +130,7 @@ where
     let max_batch = max_batch.max(1);
     let queue = consumer.queue().to_owned();
     info!(queue = %queue, max_batch, "Consumer loop started.");
+    let _running = Running::start(&queue);
     let single = |delivery: &Delivery| {
         let called =
             std::panic::catch_unwind(AssertUnwindSafe(|| handler(std::slice::from_ref(delivery))));
@@ -174,7 +176,12 @@ where
                 None => break,
             }
         }
+        counter!("govwire_consumer_deliveries_total", "queue" => queue.clone())
+            .increment(batch.len() as u64);
+        let started = std::time::Instant::now();
         let mut outcomes = call_batch(&handler, &batch).await;
+        histogram!("govwire_consumer_batch_duration_seconds", "queue" => queue.clone())
+            .record(started.elapsed().as_secs_f64());
         if outcomes.len() != batch.len() {
             error!(queue = %queue, deliveries = batch.len(), outcomes = outcomes.len(), "The batch handler answered a different number of outcomes than it was given messages; retrying them all.");
             outcomes = batch.iter().map(|_| Err(missing_outcome())).collect();
@@ -182,7 +189,11 @@ where
         if outcomes.iter().all(Result::is_ok) {
             let count = batch.len();
             match Delivery::ack_through(batch).await {
-                Ok(()) => debug!(queue = %queue, count, "Acknowledged messages."),
+                Ok(()) => {
+                    counter!("govwire_consumer_acks_total", "queue" => queue.clone())
+                        .increment(count as u64);
+                    debug!(queue = %queue, count, "Acknowledged messages.")
+                }
                 Err(error) => {
                     error!(%error, queue = %queue, count, "Failed to acknowledge messages.")
                 }
@@ -214,6 +225,43 @@ where
     }
     info!(queue = %queue, "Consumer loop stopping: cancelled.");
     consumer.cancel_returning(&publisher, held).await
+}
+
+/// The consumer loops of this process, by queue, and whether each runs:
+/// what a readiness check asks of the bus.
+static CONSUMER_LOOPS: std::sync::Mutex<std::collections::BTreeMap<String, bool>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// Every consumer loop this process started, by queue, with whether it
+/// still runs (a loop that returned, by a failure or a stop, does not).
+pub fn consumer_loops() -> Vec<(String, bool)> {
+    CONSUMER_LOOPS
+        .lock()
+        .map(|loops| loops.iter().map(|(q, r)| (q.clone(), *r)).collect())
+        .unwrap_or_default()
+}
+
+/// A consumer loop's mark as running, taken off when the loop returns
+/// (whichever way), with the `govwire_consumer_running` gauge.
+struct Running(String);
+
+impl Running {
+    fn start(queue: &str) -> Self {
+        if let Ok(mut loops) = CONSUMER_LOOPS.lock() {
+            loops.insert(queue.to_owned(), true);
+        }
+        gauge!("govwire_consumer_running", "queue" => queue.to_owned()).set(1.0);
+        Running(queue.to_owned())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(mut loops) = CONSUMER_LOOPS.lock() {
+            loops.insert(self.0.clone(), false);
+        }
+        gauge!("govwire_consumer_running", "queue" => self.0.clone()).set(0.0);
+    }
 }
 
 /// The outcome of a delivery a batch handler gave none for.
@@ -348,7 +396,10 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
     let delivery_count = delivery.delivery_count();
     match outcome {
         Ok(()) => match delivery.ack().await {
-            Ok(()) => debug!(queue = %queue, message_id = %message_id, "Acknowledged message."),
+            Ok(()) => {
+                counter!("govwire_consumer_acks_total", "queue" => queue.clone()).increment(1);
+                debug!(queue = %queue, message_id = %message_id, "Acknowledged message.")
+            }
             Err(error) => {
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to acknowledge message.")
             }
@@ -362,6 +413,7 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
                 delivery_count,
                 "Handler failed; requeueing message."
             );
+            counter!("govwire_consumer_requeues_total", "queue" => queue.clone()).increment(1);
             if let Err(error) = delivery.requeue().await {
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to requeue message.");
             }
@@ -374,6 +426,7 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
                 delivery_count,
                 "Poison message; dead-lettering it."
             );
+            counter!("govwire_consumer_dead_letters_total", "queue" => queue.clone()).increment(1);
             if let Err(error) = delivery.dead_letter(publisher, &reason).await {
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to dead-letter message.");
             }
@@ -386,6 +439,7 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
                 delivery_count,
                 "Effect failed after its retries; dead-lettering the message."
             );
+            counter!("govwire_consumer_dead_letters_total", "queue" => queue.clone()).increment(1);
             if let Err(error) = delivery.dead_letter(publisher, &reason).await {
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to dead-letter message.");
             }

@@ -238,16 +238,58 @@ pub(crate) struct FetchResponse {
     pub(crate) body: Vec<u8>,
 }
 
-/// Counts requests made during one crawler operation, for its report.
+/// Counts requests made during one crawler operation, for its report, and
+/// names the portal and section its requests are counted under in the
+/// metrics.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
     /// HTTP requests sent (every redirect hop counts).
     requests: AtomicU32,
     /// Responses with status 304.
     not_modified: AtomicU32,
+    /// The portal the requests are for (metrics label).
+    portal: String,
+    /// The section, or `revisits` (metrics label).
+    section: String,
 }
 
 impl Tally {
+    /// A tally for the requests of `section` of `portal`.
+    pub(crate) fn for_section(portal: &str, section: &str) -> Self {
+        Self {
+            portal: portal.to_owned(),
+            section: section.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// Counts one finished exchange in the metrics: its outcome (the
+    /// status, or what failed), its bytes and its duration.
+    fn count(&self, result: &Result<OneResponse, FetchError>, elapsed: std::time::Duration) {
+        use crate::error::TransportFailure;
+        let outcome: std::borrow::Cow<'static, str> = match result {
+            Ok(response) => response.status.as_u16().to_string().into(),
+            Err(FetchError::Transport { failure, .. }) => match failure {
+                TransportFailure::NameNotResolved => "dns_failure",
+                TransportFailure::Refused => "connection_refused",
+                TransportFailure::Reset => "connection_reset",
+                TransportFailure::Tls => "tls_failure",
+                TransportFailure::TimedOut => "timeout",
+                _ => "transport_failure",
+            }
+            .into(),
+            Err(FetchError::Blocked { .. }) => "blocked".into(),
+            Err(FetchError::BodyTooLarge { .. }) => "too_large".into(),
+            Err(_) => "refused".into(),
+        };
+        let (portal, section) = (self.portal.clone(), self.section.clone());
+        metrics::counter!("govwire_crawler_requests_total", "portal" => portal.clone(), "section" => section.clone(), "outcome" => outcome).increment(1);
+        if let Ok(response) = result {
+            metrics::counter!("govwire_crawler_response_bytes_total", "portal" => portal.clone(), "section" => section).increment(response.body.len() as u64);
+        }
+        metrics::histogram!("govwire_crawler_request_duration_seconds", "portal" => portal)
+            .record(elapsed.as_secs_f64());
+    }
     /// Requests sent so far.
     pub(crate) fn requests(&self) -> u32 {
         self.requests.load(Ordering::Relaxed)
@@ -469,6 +511,7 @@ impl Fetcher {
         state.last_request = Some(state.last_request.map_or(finished, |t| t.max(finished)));
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
 
+        tally.count(&result, started.elapsed());
         let result = match result {
             Ok(response) => match self.block_reason(&response, &mut state) {
                 Some(reason) => {

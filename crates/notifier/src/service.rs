@@ -376,6 +376,7 @@ pub(crate) async fn relay_once(
             match outcome {
                 Ok(()) => {
                     // DEBUG: "Reply decision recorded." is the reply's INFO line.
+                    metrics::counter!("govwire_notifier_events_published_total", "type" => row.event_type.clone()).increment(1);
                     debug!(event_id = %row.event_id, event_type = %row.event_type, routing_key = %row.routing_key, app_id = APP_ID, "Event published.");
                     confirmed.push(&row.event_id);
                 }

@@ -84,6 +84,8 @@ pub async fn sweep_once(
     }
     let health = settings.health;
     for section in store.all_section_health().await? {
+        let degraded = || metrics::gauge!("govwire_section_degraded", "portal" => section.portal.clone(), "section" => section.section.clone());
+        degraded().set(if section.is_degraded() { 1.0 } else { 0.0 });
         if decide_health(&section, &health, now).is_none() {
             continue;
         }
@@ -93,14 +95,24 @@ pub async fn sweep_once(
             })
             .await;
         match recorded {
-            Ok(Some(HealthChange::Degraded { .. })) => report.degraded += 1,
-            Ok(Some(HealthChange::Recovered { .. })) => report.recovered += 1,
+            Ok(Some(HealthChange::Degraded { .. })) => {
+                degraded().set(1.0);
+                report.degraded += 1
+            }
+            Ok(Some(HealthChange::Recovered { .. })) => {
+                degraded().set(0.0);
+                report.recovered += 1
+            }
             Ok(None) => {}
             Err(error) => {
                 warn!(%error, portal = %section.portal, section = %section.section, "Failed to record a section's health; will try again.");
                 report.failed += 1;
             }
         }
+    }
+    match store.outbox_pending_count().await {
+        Ok(pending) => metrics::gauge!("govwire_outbox_pending_events").set(pending as f64),
+        Err(error) => warn!(%error, "Failed to count the outbox's pending events."),
     }
     if report.changes() > 0 || report.failed > 0 {
         info!(

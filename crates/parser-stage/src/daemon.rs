@@ -142,16 +142,23 @@ async fn parse_one(
         let parsed = match govwire_parser::parse_page(&page, profile) {
             Ok(parsed) => parsed,
             Err(e) => {
+                metrics::counter!("govwire_parser_pages_total", "portal" => page.portal.to_string(), "outcome" => "failed").increment(1);
                 warn!(error = %e, "Page could not be parsed; sending it to the dead-letter queue.");
                 let error = HandlerError::Poison(format!("parse failure: {e}"));
                 return Ok((page, Err(error)));
             }
         };
+        let portal = page.portal.to_string();
         match &parsed.outcome {
             PageOutcome::Reply { reply } => {
+                metrics::counter!("govwire_parser_pages_total", "portal" => portal.clone(), "outcome" => "reply").increment(1);
+                metrics::counter!("govwire_parser_warnings_total", "portal" => portal).increment(reply.warnings.len() as u64);
                 info!(reply_id = %reply.id, warnings = reply.warnings.len(), "Page parsed as a reply.")
             }
-            PageOutcome::NotAReply { reason } => info!(%reason, "Page is not a reply; skipped."),
+            PageOutcome::NotAReply { reason } => {
+                metrics::counter!("govwire_parser_pages_total", "portal" => portal, "outcome" => "not_a_reply").increment(1);
+                info!(%reason, "Page is not a reply; skipped.")
+            }
         }
         let envelope = Envelope::parsed_page(message_id, govwire_parser::PARSER_VERSION);
         let handed = serde_json::to_vec(&parsed)

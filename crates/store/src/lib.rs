@@ -205,6 +205,21 @@ impl Store {
         &self.place.redacted_url
     }
 
+    /// Whether the database answers a query now (a readiness check): a
+    /// connection taken from the pool and `SELECT 1` on it.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let (one,): (i64,) = conn
+            .exec()
+            .fetch_one("SELECT CAST(1 AS BIGINT)", db::args![])
+            .await?;
+        if one == 1 {
+            Ok(())
+        } else {
+            Err(db::corrupt(format!("SELECT 1 answered {one}")))
+        }
+    }
+
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;

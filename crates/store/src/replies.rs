@@ -408,6 +408,19 @@ impl Store {
             .transpose()
     }
 
+    /// How many outbox events wait to be published.
+    pub async fn outbox_pending_count(&self) -> Result<u64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let (count,): (i64,) = conn
+            .exec()
+            .fetch_one(
+                "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL",
+                args![],
+            )
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// Unpublished outbox events, oldest first.
     pub async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxEvent>, StoreError> {
         let mut conn = self.pool.acquire().await?;

@@ -183,7 +183,7 @@ impl<S: PageSink> Crawler<S> {
             "Backfill started."
         );
 
-        let tally = Tally::default();
+        let tally = Tally::for_section(&self.profile.id, &section.id);
         let mut counts = WalkCounts::default();
         let rule = StopRule::EndOfList {
             since,

@@ -65,7 +65,7 @@ impl<S: PageSink> Crawler<S> {
         section: &SectionProfile,
         cancel: &CancellationToken,
     ) -> Result<PollReport, CrawlError> {
-        let tally = Tally::default();
+        let tally = Tally::for_section(&self.profile.id, &section.id);
         let must_reach = self
             .store
             .walk_progress(&self.profile.id, &section.id)
@@ -124,6 +124,18 @@ impl<S: PageSink> Crawler<S> {
         report: &PollReport,
         walked: &Result<StopReason, CrawlError>,
     ) {
+        let outcome = match walked {
+            Ok(StopReason::Cancelled) => "cancelled",
+            Ok(StopReason::DisallowedByRobots) => "robots_disallowed",
+            Ok(StopReason::NotModified) => "not_modified",
+            Ok(_) => "listed",
+            Err(CrawlError::RobotsUnreadable { .. }) => "robots_unreadable",
+            Err(_) => "failed",
+        };
+        let (portal, section_id) = (self.profile.id.to_string(), section.id.to_string());
+        metrics::counter!("govwire_crawler_polls_total", "portal" => portal.clone(), "section" => section_id.clone(), "outcome" => outcome).increment(1);
+        metrics::counter!("govwire_crawler_items_total", "portal" => portal.clone(), "section" => section_id.clone(), "kind" => "new").increment(u64::from(report.new_items));
+        metrics::counter!("govwire_crawler_pages_delivered_total", "portal" => portal, "section" => section_id).increment(u64::from(report.delivered));
         let error = match walked {
             Ok(StopReason::Cancelled) => return,
             Ok(StopReason::DisallowedByRobots) => {

@@ -37,6 +37,17 @@ impl<S: PageSink> Crawler<S> {
         };
         let result = self.while_leased(REVISITS_LEASE, &child, work).await;
         self.release(REVISITS_LEASE, None).await;
+        if let Ok(report) = &result {
+            let portal = self.profile.id.to_string();
+            for (kind, count) in [
+                ("changed", report.delivered),
+                ("unchanged", report.unchanged + report.not_modified),
+                ("missing", report.missing),
+                ("failed", report.failed),
+            ] {
+                metrics::counter!("govwire_crawler_revisits_total", "portal" => portal.clone(), "outcome" => kind).increment(u64::from(count));
+            }
+        }
         result.map(Some)
     }
 
@@ -64,7 +75,7 @@ impl<S: PageSink> Crawler<S> {
         &self,
         cancel: &CancellationToken,
     ) -> Result<RevisitReport, CrawlError> {
-        let tally = Tally::default();
+        let tally = Tally::for_section(&self.profile.id, "revisits");
         let mut report = RevisitReport::default();
         let now = Utc::now();
         let due = self
