@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools build release clean-state fuzz bench bench-pipeline
+.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools build release clean-state fuzz bench bench-pipeline install
 
 ## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite
 ## (created first by `govwire init`, which leaves an existing store as it is).
@@ -13,6 +13,11 @@ run: rabbitmq tools release
 ## test: the whole suite against a real RabbitMQ and PostgreSQL (started or installed if needed).
 test: services tools
 	$(CARGO) test --workspace --locked --all-targets
+
+## install: the release binary, /etc/govwire (configuration and profiles, kept if present),
+## /var/lib/govwire, a govwire user and the systemd unit (sudo; DESTDIR=root for a staging root).
+install: release
+	./scripts/install.sh
 
 ## demo: the pipeline against the fixture portal; shows events arriving and ends with a summary.
 demo: rabbitmq tools build
