@@ -366,7 +366,7 @@ fn telemetry_address(configured: SocketAddr, stages: &[(Service, Bus)]) -> Socke
 
 /// Declares the exchanges and the queues `service` consumes or publishes
 /// into. Idempotent; each daemon also declares its own on start.
-async fn declare_topology(service: Service, bus: &Bus) -> Result<()> {
+pub async fn declare_topology(service: Service, bus: &Bus) -> Result<()> {
     let queues = match service {
         Service::Crawler => BusPageSink::QUEUES,
         Service::Parser => govwire_parser_stage::QUEUES,
