@@ -189,6 +189,74 @@ fn check_config_connect_checks_the_broker_and_the_store() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_tells_each_section_s_last_poll_and_each_queue_s_depth() {
+    let dir = std::env::temp_dir().join(format!(
+        "govwire-status-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/govwire.db", dir.display());
+    init_store(&url);
+    // A section whose last two polls failed, half an hour apart.
+    let store = govwire_store::Store::connect(&url.clone().into())
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    for minutes in [31, 1] {
+        store
+            .record_section_poll(&govwire_store::SectionPollRecord {
+                portal: "shpt".into(),
+                section: "bureau-docs".into(),
+                at: now - chrono::Duration::minutes(minutes),
+                listed: 0,
+                new_items: 0,
+                errors: 0,
+                error: Some(
+                    "https://www.shpt.gov.cn/robots.txt is unreachable: the connection was refused"
+                        .into(),
+                ),
+                not_modified: false,
+            })
+            .await
+            .unwrap();
+    }
+    store.close().await;
+    let prefix = format!("govwire.test.status-{:x}", rand::random::<u32>());
+    let out = govwire()
+        .arg("status")
+        .env("GOVWIRE__STORE__URL", &url)
+        .env("GOVWIRE__AMQP__QUEUE_PREFIX", &prefix)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("portal shpt: no reply yet"), "{stdout}");
+    assert!(
+        stdout.contains("  section district-gov-docs: never polled"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  section bureau-docs: last poll ")
+            && stdout.contains("failed (2 in a row over 31 minutes): https://www.shpt.gov.cn/robots.txt is unreachable: the connection was refused"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("    not degraded"), "{stdout}");
+    // This test's queues were never declared.
+    assert!(
+        stdout.contains(&format!(
+            "  {prefix}.parser: not declared waiting, not declared dead letters"
+        )),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn an_error_is_printed_once_as_a_json_line_off_a_terminal_and_as_text_on_one() {
     let dir = std::env::temp_dir().join(format!(

@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{args, narrow, parse_ts_opt, ts, Exec};
+use crate::db::{args, narrow, parse_ts, parse_ts_opt, ts, Exec};
 use crate::{Backend, OutboxEvent, Store, StoreError};
 
 /// What one poll of a section found, as the crawler reports it after the
@@ -384,6 +384,45 @@ impl Store {
             )
             .await?;
         rows.into_iter().map(HealthRow::into_health).collect()
+    }
+
+    /// When each section last listed an item the crawler had not seen
+    /// before, by portal and section.
+    pub async fn last_new_items(&self) -> Result<Vec<(String, String, DateTime<Utc>)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<(String, String, String)> = conn
+            .exec()
+            .fetch_all(
+                "SELECT portal, section, MAX(first_seen_at) FROM crawl_items \
+                 GROUP BY portal, section ORDER BY portal, section",
+                args![],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|(portal, section, at)| {
+                let at = parse_ts(&at, &format!("the last new item of {portal}/{section}"))?;
+                Ok((portal, section, at))
+            })
+            .collect()
+    }
+
+    /// When each portal last gave a reply govwire had not seen before, and
+    /// how many replies it has.
+    pub async fn last_new_replies(&self) -> Result<Vec<(String, DateTime<Utc>, u64)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<(String, String, i64)> = conn
+            .exec()
+            .fetch_all(
+                "SELECT portal, MAX(first_seen_at), COUNT(*) FROM replies GROUP BY portal ORDER BY portal",
+                args![],
+            )
+            .await?;
+        rows.into_iter()
+            .map(|(portal, at, count)| {
+                let at = parse_ts(&at, &format!("the last new reply of {portal}"))?;
+                Ok((portal, at, u64::try_from(count).unwrap_or(0)))
+            })
+            .collect()
     }
 
     /// Decides and records a section's health in ONE transaction: reads the
