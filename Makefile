@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools build release clean-state fuzz bench bench-pipeline install
+.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools python-example build release clean-state fuzz bench bench-pipeline install
 
 ## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite
 ## (created first by `govwire init`, which leaves an existing store as it is).
@@ -11,7 +11,7 @@ run: rabbitmq tools release
 	./target/release/govwire all
 
 ## test: the whole suite against a real RabbitMQ and PostgreSQL (started or installed if needed).
-test: services tools
+test: services tools python-example
 	$(CARGO) test --workspace --locked --all-targets
 
 ## install: the release binary, /etc/govwire (configuration and profiles, kept if present),
@@ -40,6 +40,11 @@ services: rabbitmq postgres
 ## tools: the programs attachment text is read with (pdftotext, antiword, catdoc), and the browser and CJK font the analytics report and the archive's pages are tested in (chromium, fonts-wqy-zenhei).
 tools:
 	@./scripts/ensure-tools.sh
+
+## python-example: the Python subscriber example's packages (pika, jsonschema) in
+## target/python-consumer-venv, which the tests run it from.
+python-example:
+	@./scripts/ensure-python-example.sh
 
 ## fuzz: the parser's fuzz target for FUZZ_SECONDS (default 60) on the stable toolchain.
 FUZZ_SECONDS ?= 60

@@ -5,6 +5,7 @@
 mod alerts;
 mod analytics;
 mod harness;
+mod python_consumer;
 mod telemetry;
 
 use std::time::Duration;
