@@ -59,6 +59,8 @@ for run in $(seq 1 "$runs"); do
   sed 's/^max_pages = .*/max_pages = 1000000/' config/portals/shpt.toml >"$work/portals/shpt.toml"
   export GOVWIRE__CRAWLER__PORTALS_DIR="$work/portals"
   export GOVWIRE__LOG__LEVEL=warn
+  # Any free port for each process's health and metrics listener.
+  export GOVWIRE__TELEMETRY__LISTEN=127.0.0.1:0
   "$bin" init >/dev/null
 
   broker_before=$(cpu_of "$broker")

@@ -26,6 +26,9 @@ fn govwire() -> Command {
             c.env_remove(k);
         }
     }
+    // Any free port for the health and metrics listener: the daemons of
+    // tests running at once must not contend for the shipped one.
+    c.env("GOVWIRE__TELEMETRY__LISTEN", "127.0.0.1:0");
     c
 }
 
@@ -435,6 +438,31 @@ async fn govwire_all_logs_json_lines_and_stops_cleanly_on_sigterm() {
             |v| v["message"] == "Configuration loaded." && v["config"] == "config/govwire.toml"
         ),
         "the first lines say which configuration file was read"
+    );
+    // The process serves its health and metrics where it says it does.
+    let listen = parsed
+        .iter()
+        .find(|v| v["message"] == "Serving /livez, /readyz and /metrics.")
+        .and_then(|v| v["listen"].as_str())
+        .expect("a line says where health and metrics are served")
+        .to_owned();
+    let (live, metrics) = std::thread::spawn(move || {
+        let get = |path: &str| {
+            let url = format!("http://{listen}{path}");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async { reqwest::get(&url).await.unwrap().text().await.unwrap() })
+        };
+        (get("/livez"), get("/metrics"))
+    })
+    .join()
+    .unwrap();
+    assert_eq!(live, "ok\n");
+    assert!(
+        metrics.contains("govwire_crawler_requests_total{"),
+        "{metrics}"
     );
 
     let status = Command::new("kill")

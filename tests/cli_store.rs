@@ -21,6 +21,9 @@ fn govwire() -> Command {
             c.env_remove(k);
         }
     }
+    // Any free port for the health and metrics listener: the daemons of
+    // tests running at once must not contend for the shipped one.
+    c.env("GOVWIRE__TELEMETRY__LISTEN", "127.0.0.1:0");
     c
 }
 
