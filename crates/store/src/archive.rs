@@ -7,7 +7,8 @@ use crate::Backend;
 use chrono::{DateTime, Utc};
 use govwire_model::{FieldChange, Reply};
 
-use crate::archive_query::{list_columns, reply_search_tokens, write_search};
+use crate::archive_query::list_columns;
+use crate::archive_search::{reply_search_tokens, write_search};
 use crate::db::{args, invalid, narrow, parse_ts, parse_ts_opt, ts, Arg};
 use crate::replies::{parse_record, record_json};
 use crate::{

@@ -41,6 +41,7 @@ mod alerts;
 mod analytics;
 mod archive;
 mod archive_query;
+mod archive_search;
 mod backfill;
 mod crawl;
 mod db;
