@@ -16,5 +16,6 @@
 pub mod backfill;
 pub mod config;
 pub mod health;
+pub mod operate;
 pub mod services;
 pub mod telemetry;

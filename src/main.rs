@@ -365,7 +365,10 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::CheckConfig(a) => check_config(&cli_config, source, &a).await,
+        Command::CheckConfig(a) => {
+            govwire::operate::check_config(&cli_config, source, &a.run.base_urls()?, a.connect)
+                .await
+        }
         Command::Tail {
             json,
             binding,
@@ -385,7 +388,7 @@ async fn run(cli: Cli) -> Result<()> {
             govwire_bus::commands::tail::run(bus, &binding, json, limit, cancel, std::io::stdout())
                 .await
         }
-        Command::Status => status(&cli_config).await,
+        Command::Status => govwire::operate::status(&cli_config).await,
         Command::Dlq(dlq) => {
             let bus = govwire_bus::Bus::connect(&config.bus(), "dlq")
                 .await
@@ -513,180 +516,6 @@ async fn alerts_command(config: &Config, command: AlertsCommand) -> Result<()> {
             result
         }
     }
-}
-
-/// `govwire status`: per portal and section, the last poll and its
-/// outcome, the last new item and reply, the degraded state; per queue, its
-/// depth and dead letters.
-async fn status(config_path: &Path) -> Result<()> {
-    use govwire_model::text::span_in_words;
-    let plan = services::plan(config_path, &BTreeMap::new())?;
-    let config = &plan.config;
-    let now = chrono::Utc::now();
-    let ago = |at: chrono::DateTime<chrono::Utc>| {
-        format!(
-            "{} ({} ago)",
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            span_in_words((now - at).to_std().unwrap_or_default())
-        )
-    };
-    let mut failed = false;
-    println!("govwire status, {}", config_path.display());
-
-    match services::open_store(config.store.url.clone()).await {
-        Ok(store) => {
-            let health = store.all_section_health().await?;
-            let items = store.last_new_items().await?;
-            let replies = store.last_new_replies().await?;
-            store.close().await;
-            for (profile, _) in &plan.portals {
-                let portal = profile.id.as_str();
-                match replies.iter().find(|(p, _, _)| p == portal) {
-                    Some((_, at, count)) => {
-                        println!(
-                            "portal {portal}: {count} replies, the last new one {}",
-                            ago(*at)
-                        )
-                    }
-                    None => println!("portal {portal}: no reply yet"),
-                }
-                for section in &profile.sections {
-                    let id = section.id.as_str();
-                    let h = health
-                        .iter()
-                        .find(|h| h.portal == portal && h.section == id);
-                    let poll = match h.and_then(|h| h.last_poll_at.map(|at| (h, at))) {
-                        None => "never polled".to_owned(),
-                        Some((h, at)) if h.failed_polls > 0 => format!(
-                            "last poll {}: failed ({} in a row{}): {}",
-                            ago(at),
-                            h.failed_polls,
-                            h.failing_since
-                                .map(|since| format!(
-                                    " over {}",
-                                    span_in_words((now - since).to_std().unwrap_or_default())
-                                ))
-                                .unwrap_or_default(),
-                            h.last_error.as_deref().unwrap_or("no cause recorded")
-                        ),
-                        Some((h, at)) => format!(
-                            "last poll {}: listed {}",
-                            ago(at),
-                            h.last_listed
-                                .map_or("nothing yet".to_owned(), |n| n.to_string())
-                        ),
-                    };
-                    println!("  section {id}: {poll}");
-                    if let Some((_, _, at)) = items.iter().find(|(p, s, _)| p == portal && s == id)
-                    {
-                        println!("    last new item listed {}", ago(*at));
-                    }
-                    match h.and_then(|h| h.degraded_at.map(|at| (h, at))) {
-                        Some((h, at)) => println!(
-                            "    DEGRADED since {}: {}",
-                            ago(at),
-                            h.degraded_reason.as_deref().unwrap_or("no reason recorded")
-                        ),
-                        None => println!("    not degraded"),
-                    }
-                }
-            }
-        }
-        Err(e) => {
-            failed = true;
-            println!("store: {e:#}");
-        }
-    }
-
-    let bus_config = config.bus();
-    match govwire_bus::Bus::connect(&bus_config, "status").await {
-        Ok(bus) => {
-            println!("queues (RabbitMQ at {}):", bus_config.redacted_url());
-            for queue in govwire_model::pipeline::QUEUES {
-                let name = bus_config.queue_name(queue.name);
-                let dlq = govwire_bus::dead_letter_queue_name(&name);
-                let depth = |count: Result<u32, govwire_bus::BusError>| match count {
-                    Ok(n) => n.to_string(),
-                    Err(_) => "not declared".to_owned(),
-                };
-                println!(
-                    "  {name}: {} waiting, {} dead letters",
-                    depth(bus.queue_message_count(&name).await),
-                    depth(bus.queue_message_count(&dlq).await)
-                );
-            }
-            bus.close().await;
-        }
-        Err(e) => {
-            failed = true;
-            println!(
-                "RabbitMQ at {} does not answer: {e}",
-                bus_config.redacted_url()
-            );
-        }
-    }
-    if failed {
-        bail!("the store or the broker did not answer");
-    }
-    Ok(())
-}
-
-/// `govwire check-config`: the configuration and profiles loaded, the
-/// settings still at a placeholder, and with `--connect` whether RabbitMQ
-/// and each store answer.
-async fn check_config(
-    path: &Path,
-    source: govwire::config::ConfigSource,
-    args: &CheckConfigArgs,
-) -> Result<()> {
-    let plan = services::plan(path, &args.run.base_urls()?)?;
-    println!("configuration OK: {} ({source})", path.display());
-    for (profile, base) in &plan.portals {
-        println!(
-            "portal {}: {} section(s), base URL {}",
-            profile.id,
-            profile.sections.len(),
-            base.as_deref().unwrap_or(&profile.base_url)
-        );
-    }
-    for warning in plan.config.warnings() {
-        println!("warning: {warning}");
-    }
-    if !args.connect {
-        return Ok(());
-    }
-    let mut failed = 0;
-    let bus_config = plan.config.bus();
-    match govwire_bus::Bus::connect(&bus_config, "check-config").await {
-        Ok(bus) => {
-            println!("RabbitMQ at {} answers", bus_config.redacted_url());
-            bus.close().await;
-        }
-        Err(e) => {
-            failed += 1;
-            println!(
-                "RabbitMQ at {} does not answer: {e}",
-                bus_config.redacted_url()
-            );
-        }
-    }
-    for (what, url) in plan.config.store_urls() {
-        let shown = govwire_store::redact_url(secrecy::ExposeSecret::expose_secret(&url));
-        match services::open_store(url).await {
-            Ok(store) => {
-                println!("{what} store at {shown} answers");
-                store.close().await;
-            }
-            Err(e) => {
-                failed += 1;
-                println!("{what} store at {shown}: {e:#}");
-            }
-        }
-    }
-    if failed > 0 {
-        bail!("{failed} of the services the configuration names did not answer");
-    }
-    Ok(())
 }
 
 /// `govwire parse`: exit code 0 for a reply, 2 for a page that is not a
