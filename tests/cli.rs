@@ -121,13 +121,8 @@ fn check_config_says_which_file_and_warns_about_the_placeholder_user_agent() {
 
 #[test]
 fn check_config_connect_checks_the_broker_and_the_store() {
-    let dir = std::env::temp_dir().join(format!(
-        "govwire-check-{}-{:x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = format!("sqlite://{}/govwire.db", dir.display());
+    let dir = tempfile_dir::Dir::new("check");
+    let store = format!("sqlite://{}/govwire.db", dir.path.display());
     let amqp =
         std::env::var("GOVWIRE_TEST_AMQP_URL").unwrap_or_else(|_| govwire_bus::DEFAULT_URL.into());
 
@@ -189,18 +184,12 @@ fn check_config_connect_checks_the_broker_and_the_store() {
         !stdout.contains("pw-s3cret") && !stderr.contains("pw-s3cret"),
         "{stdout}{stderr}"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_tells_each_section_s_last_poll_and_each_queue_s_depth() {
-    let dir = std::env::temp_dir().join(format!(
-        "govwire-status-{}-{:x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}/govwire.db", dir.display());
+    let dir = tempfile_dir::Dir::new("status");
+    let url = format!("sqlite://{}/govwire.db", dir.path.display());
     init_store(&url);
     // A section whose last two polls failed, half an hour apart.
     let store = govwire_store::Store::connect(&url.clone().into())
@@ -257,17 +246,12 @@ async fn status_tells_each_section_s_last_poll_and_each_queue_s_depth() {
         )),
         "{stdout}"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn an_error_is_printed_once_as_a_json_line_off_a_terminal_and_as_text_on_one() {
-    let dir = std::env::temp_dir().join(format!(
-        "govwire-once-{}-{:x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    let store = format!("sqlite://{}/missing.db", dir.display());
+    let dir = tempfile_dir::Dir::new("once");
+    let store = format!("sqlite://{}/missing.db", dir.path.display());
     // A daemon on a store that was never created stops with an error.
     let run = |format: &str| {
         govwire()

@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use metrics::{counter, gauge, histogram};
+use metrics::{counter, gauge, histogram, Counter, Histogram};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
@@ -131,6 +131,7 @@ where
     let queue = consumer.queue().to_owned();
     info!(queue = %queue, max_batch, "Consumer loop started.");
     let _running = Running::start(&queue);
+    let metrics = ConsumerMetrics::of(&queue);
     let single = |delivery: &Delivery| {
         let called =
             std::panic::catch_unwind(AssertUnwindSafe(|| handler(std::slice::from_ref(delivery))));
@@ -176,11 +177,11 @@ where
                 None => break,
             }
         }
-        counter!("govwire_consumer_deliveries_total", "queue" => queue.clone())
-            .increment(batch.len() as u64);
+        metrics.deliveries.increment(batch.len() as u64);
         let started = std::time::Instant::now();
         let mut outcomes = call_batch(&handler, &batch).await;
-        histogram!("govwire_consumer_batch_duration_seconds", "queue" => queue.clone())
+        metrics
+            .batch_duration
             .record(started.elapsed().as_secs_f64());
         if outcomes.len() != batch.len() {
             error!(queue = %queue, deliveries = batch.len(), outcomes = outcomes.len(), "The batch handler answered a different number of outcomes than it was given messages; retrying them all.");
@@ -190,8 +191,7 @@ where
             let count = batch.len();
             match Delivery::ack_through(batch).await {
                 Ok(()) => {
-                    counter!("govwire_consumer_acks_total", "queue" => queue.clone())
-                        .increment(count as u64);
+                    metrics.acks.increment(count as u64);
                     debug!(queue = %queue, count, "Acknowledged messages.")
                 }
                 Err(error) => {
@@ -220,11 +220,33 @@ where
                     }
                 }
             }
-            settle(delivery, outcome, &publisher).await;
+            settle(delivery, outcome, &publisher, &metrics).await;
         }
     }
     info!(queue = %queue, "Consumer loop stopping: cancelled.");
     consumer.cancel_returning(&publisher, held).await
+}
+
+/// A consumer loop's metrics, their handles taken once for its queue.
+struct ConsumerMetrics {
+    deliveries: Counter,
+    acks: Counter,
+    requeues: Counter,
+    dead_letters: Counter,
+    batch_duration: Histogram,
+}
+
+impl ConsumerMetrics {
+    fn of(queue: &str) -> Self {
+        let queue = queue.to_owned();
+        Self {
+            deliveries: counter!("govwire_consumer_deliveries_total", "queue" => queue.clone()),
+            acks: counter!("govwire_consumer_acks_total", "queue" => queue.clone()),
+            requeues: counter!("govwire_consumer_requeues_total", "queue" => queue.clone()),
+            dead_letters: counter!("govwire_consumer_dead_letters_total", "queue" => queue.clone()),
+            batch_duration: histogram!("govwire_consumer_batch_duration_seconds", "queue" => queue),
+        }
+    }
 }
 
 /// The consumer loops of this process, by queue, and whether each runs:
@@ -390,14 +412,19 @@ async fn give_back(delivery: Delivery, publisher: &Publisher) {
 }
 
 /// Applies a handler's outcome to its delivery, logging what happened.
-async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher: &Publisher) {
+async fn settle(
+    delivery: Delivery,
+    outcome: Result<(), HandlerError>,
+    publisher: &Publisher,
+    metrics: &ConsumerMetrics,
+) {
     let message_id = delivery.message_id().unwrap_or("-").to_owned();
     let queue = delivery.queue().to_owned();
     let delivery_count = delivery.delivery_count();
     match outcome {
         Ok(()) => match delivery.ack().await {
             Ok(()) => {
-                counter!("govwire_consumer_acks_total", "queue" => queue.clone()).increment(1);
+                metrics.acks.increment(1);
                 debug!(queue = %queue, message_id = %message_id, "Acknowledged message.")
             }
             Err(error) => {
@@ -413,7 +440,7 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
                 delivery_count,
                 "Handler failed; requeueing message."
             );
-            counter!("govwire_consumer_requeues_total", "queue" => queue.clone()).increment(1);
+            metrics.requeues.increment(1);
             if let Err(error) = delivery.requeue().await {
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to requeue message.");
             }
@@ -426,7 +453,7 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
                 delivery_count,
                 "Poison message; dead-lettering it."
             );
-            counter!("govwire_consumer_dead_letters_total", "queue" => queue.clone()).increment(1);
+            metrics.dead_letters.increment(1);
             if let Err(error) = delivery.dead_letter(publisher, &reason).await {
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to dead-letter message.");
             }
@@ -439,7 +466,7 @@ async fn settle(delivery: Delivery, outcome: Result<(), HandlerError>, publisher
                 delivery_count,
                 "Effect failed after its retries; dead-lettering the message."
             );
-            counter!("govwire_consumer_dead_letters_total", "queue" => queue.clone()).increment(1);
+            metrics.dead_letters.increment(1);
             if let Err(error) = delivery.dead_letter(publisher, &reason).await {
                 error!(%error, queue = %queue, message_id = %message_id, "Failed to dead-letter message.");
             }

@@ -149,6 +149,24 @@ async fn assert_says_unreadable_not_disallowed(db: &govwire_store::testing::Test
     assert!(recorded.contains("could not be read"), "{recorded}");
 }
 
+/// The error of a poll of the mini profile's section at `base_url`, where
+/// no portal answers as one, with the store it recorded the poll in.
+async fn failed_poll_at(base_url: &str) -> (CrawlError, govwire_store::testing::TestDb) {
+    let db = fresh_sqlite_store().await;
+    let crawler = Crawler::new(
+        mini_profile(),
+        db.store.clone(),
+        CollectingSink::new(),
+        test_options(base_url),
+    )
+    .expect("crawler");
+    let error = crawler
+        .poll_section("docs")
+        .await
+        .expect_err("no portal answers there");
+    (error, db)
+}
+
 #[tokio::test]
 async fn a_portal_refusing_connections_is_reported_unreachable_not_disallowed() {
     // A loopback port nothing listens on: connections to it are refused.
@@ -156,19 +174,7 @@ async fn a_portal_refusing_connections_is_reported_unreachable_not_disallowed() 
     let port = closed.local_addr().expect("its address").port();
     drop(closed);
     let base_url = format!("http://127.0.0.1:{port}");
-    let db = fresh_sqlite_store().await;
-    let crawler = Crawler::new(
-        mini_profile(),
-        db.store.clone(),
-        CollectingSink::new(),
-        test_options(&base_url),
-    )
-    .expect("crawler");
-
-    let error = crawler
-        .poll_section("docs")
-        .await
-        .expect_err("nothing answers");
+    let (error, db) = failed_poll_at(&base_url).await;
     let message = error.to_string();
     assert!(
         message.contains(&format!(
@@ -195,19 +201,7 @@ async fn a_tls_handshake_that_fails_is_reported_as_such() {
         }
     });
     let base_url = format!("https://127.0.0.1:{port}");
-    let db = fresh_sqlite_store().await;
-    let crawler = Crawler::new(
-        mini_profile(),
-        db.store.clone(),
-        CollectingSink::new(),
-        test_options(&base_url),
-    )
-    .expect("crawler");
-
-    let error = crawler
-        .poll_section("docs")
-        .await
-        .expect_err("no TLS server");
+    let (error, _db) = failed_poll_at(&base_url).await;
     let message = error.to_string();
     assert!(
         message.contains(&format!(
