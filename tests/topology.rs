@@ -48,6 +48,17 @@ fn arguments(listed: &Value) -> Value {
     Value::Object(map)
 }
 
+/// `args` with the values of `keys` (names of exchanges or queues) read with
+/// the test's prefix as `govwire`.
+fn general_values(mut args: Value, keys: &[&str], general: &dyn Fn(&str) -> String) -> Value {
+    for key in keys {
+        if let Some(Value::String(name)) = args.get(*key).cloned() {
+            args[*key] = Value::String(general(&name));
+        }
+    }
+    args
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_definitions_file_is_what_the_daemons_declare() {
     let prefix = format!("govwire.t{:08x}", rand::random::<u32>());
@@ -88,7 +99,7 @@ async fn the_definitions_file_is_what_the_daemons_declare() {
                     "name": general(e["name"].as_str().unwrap()),
                     "type": e["type"], "durable": e["durable"],
                     "auto_delete": e["auto_delete"], "internal": e["internal"],
-                    "arguments": arguments(&e["arguments"]),
+                    "arguments": general_values(arguments(&e["arguments"]), &["alternate-exchange"], &general),
                 })
             })
         },
@@ -100,12 +111,11 @@ async fn the_definitions_file_is_what_the_daemons_declare() {
         ),
         |q| {
             ours(q["name"].as_str()?).then(|| {
-                let mut args = arguments(&q["arguments"]);
-                for key in ["x-dead-letter-exchange", "x-dead-letter-routing-key"] {
-                    if let Some(Value::String(name)) = args.get(key).cloned() {
-                        args[key] = Value::String(general(&name));
-                    }
-                }
+                let args = general_values(
+                    arguments(&q["arguments"]),
+                    &["x-dead-letter-exchange", "x-dead-letter-routing-key"],
+                    &general,
+                );
                 json!({
                     "name": general(q["name"].as_str().unwrap()),
                     "durable": q["durable"], "auto_delete": q["auto_delete"],
@@ -194,8 +204,8 @@ async fn the_definitions_file_is_what_the_daemons_declare() {
     assert_eq!(bindings, want_bindings, "bindings");
     assert_eq!(
         queues.len(),
-        10,
-        "five work queues and their dead-letter queues"
+        11,
+        "five work queues, their dead-letter queues and the unrouted events' queue"
     );
 }
 

@@ -76,8 +76,14 @@ def main():
     channel = connection.channel()
     # The exchange as govwire declares it, so binding works before govwire
     # first starts; declaring it again with the same arguments changes
-    # nothing.
-    channel.exchange_declare(args.exchange, exchange_type="topic", durable=True)
+    # nothing. Its alternate exchange keeps the events no subscriber queue
+    # takes; the broker refuses a declaration whose arguments differ.
+    channel.exchange_declare(
+        args.exchange,
+        exchange_type="topic",
+        durable=True,
+        arguments={"alternate-exchange": args.exchange + ".unrouted"},
+    )
     queue_args = {"x-queue-type": "quorum"}
     if args.expires_ms:
         queue_args["x-expires"] = args.expires_ms

@@ -18,6 +18,7 @@ use crate::config::{dead_letter_queue_name, scrub, BusConfig};
 use crate::consumer::Consumer;
 use crate::error::{short, AmqpError, BusError};
 use crate::publisher::Publisher;
+use govwire_model::pipeline::{unrouted_exchange, UNROUTED_MAX_LENGTH, UNROUTED_QUEUE};
 
 /// How long the first TCP connection to the broker may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -186,12 +187,20 @@ impl Bus {
     /// Declares the public events exchange (topic), the pipeline exchange
     /// (direct) and the dead-letter exchange `<prefix>.dlx` (direct), all
     /// durable. Idempotent.
+    ///
+    /// The events exchange has an alternate exchange,
+    /// `<events exchange>.unrouted` (fanout), whose one queue
+    /// `<prefix>.events.unrouted` (quorum, at most
+    /// [`UNROUTED_MAX_LENGTH`] events, the oldest dropped first) keeps every
+    /// event no subscriber's binding took. An events exchange declared
+    /// before it had one (its arguments differ, which the broker refuses) is
+    /// used as it is, with a warning saying how to give it one by policy.
     pub async fn declare_exchanges(&self) -> Result<(), BusError> {
         self.within("declaring exchanges", async {
             let config = &self.inner.config;
             let channel = self.open_channel().await?;
             let result = async {
-                declare_exchange(&channel, &config.events_exchange, ExchangeKind::Topic).await?;
+                self.declare_unrouted(&channel).await?;
                 declare_exchange(&channel, &config.pipeline_exchange, ExchangeKind::Direct).await?;
                 declare_exchange(
                     &channel,
@@ -202,9 +211,87 @@ impl Bus {
             }
             .await;
             close_channel(&channel).await;
-            result
+            result?;
+            self.declare_events_exchange().await
         })
         .await
+    }
+
+    /// The alternate exchange of the events exchange and its bounded queue.
+    async fn declare_unrouted(&self, channel: &Channel) -> Result<(), BusError> {
+        let config = &self.inner.config;
+        let exchange = unrouted_exchange(&config.events_exchange);
+        let queue = config.queue_name(UNROUTED_QUEUE);
+        declare_exchange(channel, &exchange, ExchangeKind::Fanout).await?;
+        let mut args = FieldTable::default();
+        args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString("quorum".into()),
+        );
+        args.insert(
+            "x-max-length".into(),
+            AMQPValue::LongLongInt(UNROUTED_MAX_LENGTH.into()),
+        );
+        args.insert(
+            "x-overflow".into(),
+            AMQPValue::LongString("drop-head".into()),
+        );
+        if let Some(expires) = config.queue_expires_ms {
+            args.insert("x-expires".into(), AMQPValue::LongLongInt(expires.into()));
+        }
+        declare_queue(channel, &queue, args).await?;
+        bind_queue(channel, &queue, &exchange, "").await
+    }
+
+    /// The events exchange with its alternate exchange; one declared
+    /// without it is used as it is, with a warning.
+    async fn declare_events_exchange(&self) -> Result<(), BusError> {
+        let config = &self.inner.config;
+        let alternate = unrouted_exchange(&config.events_exchange);
+        let mut args = FieldTable::default();
+        args.insert(
+            "alternate-exchange".into(),
+            AMQPValue::LongString(alternate.as_str().into()),
+        );
+        let channel = self.open_channel().await?;
+        let declared =
+            declare_exchange_with(&channel, &config.events_exchange, ExchangeKind::Topic, args)
+                .await;
+        close_channel(&channel).await;
+        let Err(error) = declared else {
+            return Ok(());
+        };
+        if !error.is_precondition_failed() {
+            return Err(error);
+        }
+        // The broker closed the channel; look at the exchange on a new one.
+        let channel = self.open_channel().await?;
+        let exists = channel
+            .exchange_declare(
+                short("exchange name", &config.events_exchange)?,
+                ExchangeKind::Topic,
+                ExchangeDeclareOptions {
+                    passive: true,
+                    durable: true,
+                    ..ExchangeDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await;
+        close_channel(&channel).await;
+        exists.map_err(|source| BusError::Declare {
+            what: "exchange",
+            name: config.events_exchange.clone(),
+            source: AmqpError::from(source),
+        })?;
+        warn!(
+            exchange = %config.events_exchange,
+            alternate_exchange = %alternate,
+            "The events exchange was declared without an alternate exchange, so events no subscriber queue takes are dropped. Give it one by policy (rabbitmqctl set_policy --apply-to exchanges govwire-unrouted '^{}$' '{{\"alternate-exchange\":\"{}\"}}'), or delete the exchange and restart govwire to declare it anew.",
+            regex_escape(&config.events_exchange),
+            alternate,
+        );
+        Ok(())
     }
 
     /// Declares the durable quorum work queue `<prefix>.<name>` and its
@@ -500,11 +587,16 @@ impl Bus {
         Ok(())
     }
 
-    /// Undoes [`Bus::declare_exchanges`]: deletes the events, pipeline and
-    /// dead-letter exchanges of this configuration.
+    /// Undoes [`Bus::declare_exchanges`]: deletes the events exchange, its
+    /// alternate exchange and queue (with the events it kept), the pipeline
+    /// and the dead-letter exchanges of this configuration.
     pub async fn delete_exchanges(&self) -> Result<(), BusError> {
         let config = &self.inner.config;
         self.delete_exchange(&config.events_exchange).await?;
+        self.delete_queue(&config.queue_name(UNROUTED_QUEUE))
+            .await?;
+        self.delete_exchange(&unrouted_exchange(&config.events_exchange))
+            .await?;
         self.delete_exchange(&config.pipeline_exchange).await?;
         self.delete_exchange(&config.dead_letter_exchange()).await
     }
@@ -594,6 +686,26 @@ async fn declare_exchange(
     name: &str,
     kind: ExchangeKind,
 ) -> Result<(), BusError> {
+    declare_exchange_with(channel, name, kind, FieldTable::default()).await
+}
+
+/// A regular expression matching exactly `name`, for a policy's pattern.
+fn regex_escape(name: &str) -> String {
+    name.chars()
+        .flat_map(|c| {
+            let escape = "\\.+*?()|[]{}^$".contains(c);
+            escape.then_some('\\').into_iter().chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+/// Declares a durable exchange with `args`.
+async fn declare_exchange_with(
+    channel: &Channel,
+    name: &str,
+    kind: ExchangeKind,
+    args: FieldTable,
+) -> Result<(), BusError> {
     let exchange = short("exchange name", name)?;
     channel
         .exchange_declare(
@@ -603,7 +715,7 @@ async fn declare_exchange(
                 durable: true,
                 ..ExchangeDeclareOptions::default()
             },
-            FieldTable::default(),
+            args,
         )
         .await
         .map_err(|source| {

@@ -193,6 +193,19 @@ pub enum BusError {
 }
 
 impl BusError {
+    /// Whether the broker refused a declaration because what exists differs
+    /// from what was asked (`406 PRECONDITION_FAILED`: another type or other
+    /// arguments).
+    pub fn is_precondition_failed(&self) -> bool {
+        let Self::Declare { source, .. } = self else {
+            return false;
+        };
+        matches!(
+            source.0.kind(),
+            lapin::ErrorKind::ProtocolError(error) if error.get_id() == 406
+        )
+    }
+
     /// The publish failure, if this is one: lets callers tell an unroutable
     /// message (a topology bug) from a transient broker problem.
     pub fn as_publish(&self) -> Option<&PublishError> {

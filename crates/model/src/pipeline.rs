@@ -42,6 +42,25 @@ pub fn dead_letter_queue_name(queue: &str) -> String {
     format!("{queue}.dlq")
 }
 
+/// The alternate exchange of the events exchange `events_exchange`:
+/// `<events exchange>.unrouted` (fanout). An event that no subscriber's
+/// binding takes goes there instead of being dropped.
+pub fn unrouted_exchange(events_exchange: &str) -> String {
+    format!("{events_exchange}.unrouted")
+}
+
+/// The queue (before the prefix) that keeps the events no subscriber queue
+/// took: `<prefix>.events.unrouted`, bound to [`unrouted_exchange`]. A
+/// subscriber added later finds them there, and `govwire replay` gives it
+/// the rest from the archive.
+pub const UNROUTED_QUEUE: &str = "events.unrouted";
+
+/// How many events [`UNROUTED_QUEUE`] keeps: past this, the oldest are
+/// dropped (`x-overflow: drop-head`), so a deployment with no subscriber
+/// at all cannot fill the broker's disk. 100,000 events are a few years of
+/// a district portal.
+pub const UNROUTED_MAX_LENGTH: u32 = 100_000;
+
 /// Routing key of raw pages (crawler → parser) on the pipeline exchange.
 pub const PAGES_ROUTING_KEY: &str = "pages";
 /// Routing key of parsed pages (parser → notifier) on the pipeline exchange.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use govwire_bus::{run_batch_consumer, Bus, HandlerError, Message, Publisher};
 use govwire_model::event::{APP_ID, CLOUDEVENTS_CONTENT_TYPE};
-use govwire_model::pipeline::{WorkQueue, NOTIFIER_QUEUE};
+use govwire_model::pipeline::{WorkQueue, NOTIFIER_QUEUE, UNROUTED_QUEUE};
 use govwire_model::{EventType, PageOutcome, ParsedPage};
 use govwire_retry::{Backoff, LogThrottle};
 use govwire_store::Store;
@@ -84,6 +84,13 @@ pub async fn run(
         )
     };
 
+    let unrouted = {
+        let bus = bus.share();
+        let cancel = cancel.clone();
+        let interval = settings.sweep.interval;
+        tokio::spawn(async move { watch_unrouted(bus, interval, cancel).await }.in_current_span())
+    };
+
     let consumer = bus.consumer(&queue, "govwire-notifier").await?;
     let dead_letters = bus.publisher().await?;
     info!(queue = %queue, "Notifier consuming parsed pages.");
@@ -115,6 +122,9 @@ pub async fn run(
     // events are committed before the relay's last drain.
     if let Err(e) = sweeper.await {
         error!(error = %e, "Sweep task failed.");
+    }
+    if let Err(e) = unrouted.await {
+        error!(error = %e, "Unrouted-events watch failed.");
     }
     // The consumer has stopped taking work; let the relay drain what was
     // committed, then stop it.
@@ -324,6 +334,46 @@ async fn relay_outbox(
         warn!(error = %format!("{e:#}"), "Final outbox relay failed; the events stay in the outbox for the next start.");
     }
     Ok(())
+}
+
+/// Watches the queue that keeps the events no subscriber queue took
+/// (`<prefix>.events.unrouted`, the events exchange's alternate exchange)
+/// every `interval` until `cancel`: its depth is the gauge
+/// `govwire_events_unrouted`, and a rise is logged with how many events
+/// went to no subscriber since the look before.
+async fn watch_unrouted(bus: Bus, interval: Duration, cancel: CancellationToken) {
+    let queue = bus.config().queue_name(UNROUTED_QUEUE);
+    let interval = interval.max(Duration::from_millis(10));
+    let mut last: Option<u32> = None;
+    let mut log = LogThrottle::default();
+    loop {
+        match bus.queue_message_count(&queue).await {
+            Ok(kept) => {
+                log.success();
+                metrics::gauge!("govwire_events_unrouted").set(f64::from(kept));
+                let before = last.unwrap_or(0);
+                if kept > before {
+                    warn!(
+                        queue = %queue,
+                        kept,
+                        new = kept - before,
+                        "Events reached no subscriber queue; they are kept in the unrouted queue, and `govwire replay` can give them to a subscriber added later."
+                    );
+                }
+                last = Some(kept);
+            }
+            Err(error) => {
+                if let Some(failures) = log.failure() {
+                    debug!(queue = %queue, %error, failures, "Cannot look at the unrouted queue.");
+                }
+            }
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+    bus.close().await;
 }
 
 /// Whether a publish failed only because no queue is bound for a portal

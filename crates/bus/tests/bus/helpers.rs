@@ -118,6 +118,7 @@ impl TestBus {
     pub async fn cleanup(self) {
         let exchanges = [
             self.config.events_exchange.clone(),
+            govwire_model::pipeline::unrouted_exchange(&self.config.events_exchange),
             self.config.pipeline_exchange.clone(),
             self.config.dead_letter_exchange(),
         ];

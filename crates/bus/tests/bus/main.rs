@@ -12,3 +12,4 @@ mod runner;
 mod secrets;
 mod stall;
 mod topology;
+mod unrouted;
