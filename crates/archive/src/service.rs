@@ -160,14 +160,16 @@ pub async fn handle_events(store: &Store, bodies: &[Vec<u8>]) -> Vec<Result<(), 
     let received_at = Utc::now();
     let inputs: Vec<ArchiveInput<'_>> = events
         .iter()
-        .filter_map(|event| event.as_ref().ok())
-        .map(|event| ArchiveInput {
+        .zip(bodies)
+        .filter_map(|(event, body)| Some((event.as_ref().ok()?, body)))
+        .map(|(event, body)| ArchiveInput {
             event_id: &event.id,
             event_type: &event.event_type,
             reply: &event.data.reply,
             changes: event.data.changes.as_deref(),
             event_time: event.time,
             received_at,
+            body: Some(body),
         })
         .collect();
     if inputs.len() > 1 {
@@ -204,16 +206,19 @@ pub async fn handle_event(store: &Store, body: &[u8]) -> Result<(), HandlerError
     let event = read_reply_event(body).map_err(HandlerError::Poison)?;
     let span = tracing::info_span!("event", event_id = %event.id, reply_id = %event.subject, portal = %event.portal());
     async {
+        let input = ArchiveInput {
+            event_id: &event.id,
+            event_type: &event.event_type,
+            reply: &event.data.reply,
+            changes: event.data.changes.as_deref(),
+            event_time: event.time,
+            received_at: Utc::now(),
+            body: Some(body),
+        };
         let new = store
-            .archive_event_with_changes(
-                &event.id,
-                &event.event_type,
-                &event.data.reply,
-                event.data.changes.as_deref(),
-                event.time,
-                Utc::now(),
-            )
+            .archive_events(&[input])
             .await
+            .map(|new| new.first().copied().unwrap_or(false))
             .map_err(|e| {
                 // An unavailable store holds the event until it answers.
                 let unavailable = e.is_unavailable();

@@ -206,5 +206,6 @@ pub(crate) fn reply_record(doc: &Document, reply: &ReplySpec, layout: Layout) ->
         content_sha256: String::new(),
         version: 0,
         parser_version: String::new(),
+        page_sha256: None,
     }
 }

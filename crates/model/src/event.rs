@@ -122,6 +122,11 @@ pub struct ReplyEventData {
     /// For `withdrawn`: why govwire considers the reply withdrawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For an `updated` that `govwire reparse` led to: the parser and
+    /// profile that read the kept page differently. Absent when the portal
+    /// changed the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reparsed_by: Option<String>,
 }
 
 /// The version an `updated` event replaces.
@@ -214,6 +219,7 @@ impl ReplyEvent {
                 previous,
                 changes,
                 reason: None,
+                reparsed_by: None,
             },
         }
     }
@@ -266,6 +272,7 @@ impl ReplyEvent {
                 previous: None,
                 changes: None,
                 reason: None,
+                reparsed_by: None,
             },
         }
     }

@@ -88,6 +88,11 @@ pub struct ParsedPage {
     pub page_sha256: String,
     /// The outcome.
     pub outcome: PageOutcome,
+    /// Set when `govwire reparse` read a kept page again: the parser and
+    /// profile that did (`govwire-parser/0.1.0, profile shpt 1a2b3c4d`). An
+    /// update it leads to names them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reparsed_by: Option<String>,
 }
 
 /// The parser's verdict on one page.

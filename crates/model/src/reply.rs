@@ -100,6 +100,11 @@ pub struct Reply {
     /// Version of the parser that produced this record.
     #[serde(default)]
     pub parser_version: String,
+    /// SHA-256 (hex) of the page's bytes as fetched: the key under which
+    /// govwire keeps the page (`govwire reparse` reads it again). Absent in
+    /// records read before pages were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_sha256: Option<String>,
 }
 
 /// The provenance fields of [`Reply`]: they say where and when, not what, so
@@ -112,6 +117,7 @@ pub const PROVENANCE_FIELDS: &[&str] = &[
     "content_sha256",
     "version",
     "parser_version",
+    "page_sha256",
 ];
 
 /// Fields left out of the content hash besides provenance.

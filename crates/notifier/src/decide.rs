@@ -28,7 +28,8 @@ pub fn reply_keys(page: &ParsedPage, reply: &Reply) -> ReplyKeys {
 /// - same content: no new version and no event; the URL and item id join
 ///   the known reply if they are new (the same reply republished elsewhere);
 /// - different content: the next version, `updated` with the previous
-///   version and the changed fields.
+///   version and the changed fields (and, when `govwire reparse` read a
+///   kept page again, the parser and profile that did).
 pub fn decide(
     page: &ParsedPage,
     mut candidate: Reply,
@@ -82,13 +83,14 @@ pub fn decide(
                 version: known.version,
                 content_sha256: known.content_sha256.clone(),
             };
-            let event = ReplyEvent::for_reply(
+            let mut event = ReplyEvent::for_reply(
                 EventType::ReplyUpdated,
                 candidate.clone(),
                 Some(previous),
                 Some(changes),
                 now,
             );
+            event.data.reparsed_by = page.reparsed_by.clone();
             Decision {
                 reply_id: Some(known.id),
                 new_version: Some(candidate),
@@ -137,6 +139,7 @@ mod tests {
             outcome: PageOutcome::Reply {
                 reply: Box::new(reply.clone()),
             },
+            reparsed_by: None,
         }
     }
 
@@ -167,6 +170,33 @@ mod tests {
         assert_eq!(d.events.len(), 1);
         assert_eq!(d.events[0].event_type, "govwire.reply.published");
         assert_eq!(d.events[0].routing_key, "shpt.reply.published");
+    }
+
+    #[test]
+    fn an_update_from_a_reparse_names_the_parser_that_read_it() {
+        let r = real();
+        let p = page("http://p/1.html", "1", &r);
+        let first = decide(&p, r.clone(), None, Utc::now());
+        let mut changed = r.clone();
+        changed.topic = Some("城乡建设".into());
+        let mut again = p.clone();
+        again.reparsed_by = Some("govwire-parser/9, profile shpt 0123abcd".into());
+        let d = decide(
+            &again,
+            changed.clone(),
+            Some(known_from(&first, "1")),
+            Utc::now(),
+        );
+        let event: ReplyEvent = serde_json::from_slice(&d.events[0].body).unwrap();
+        assert_eq!(event.event_type, "govwire.reply.updated");
+        assert_eq!(
+            event.data.reparsed_by.as_deref(),
+            Some("govwire-parser/9, profile shpt 0123abcd")
+        );
+        // A change the portal made names no parser.
+        let d = decide(&p, changed, Some(known_from(&first, "1")), Utc::now());
+        let event: ReplyEvent = serde_json::from_slice(&d.events[0].body).unwrap();
+        assert_eq!(event.data.reparsed_by, None);
     }
 
     #[test]

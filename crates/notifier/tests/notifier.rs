@@ -59,6 +59,7 @@ fn parsed(reply: Reply) -> ParsedPage {
         outcome: PageOutcome::Reply {
             reply: Box::new(reply),
         },
+        reparsed_by: None,
     }
 }
 

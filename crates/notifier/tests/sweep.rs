@@ -46,6 +46,7 @@ fn page() -> ParsedPage {
         outcome: PageOutcome::Reply {
             reply: Box::new(reply),
         },
+        reparsed_by: None,
     }
 }
 

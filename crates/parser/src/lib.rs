@@ -181,12 +181,18 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
             }
         }
     };
+    let page_sha256 = page.body_sha256();
+    let mut outcome = outcome;
+    if let PageOutcome::Reply { reply } = &mut outcome {
+        reply.page_sha256 = Some(page_sha256.clone());
+    }
     Ok(ParsedPage {
         portal: profile.id.clone(),
         section: page.section.clone(),
         item_id: page.item_id.clone(),
         url: page.url.clone(),
-        page_sha256: page.body_sha256(),
+        page_sha256,
         outcome,
+        reparsed_by: None,
     })
 }

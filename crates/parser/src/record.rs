@@ -286,6 +286,7 @@ pub(crate) fn build_reply(
         content_sha256: String::new(),
         version: 0,
         parser_version: PARSER_VERSION.to_string(),
+        page_sha256: None,
     });
     reply.content_sha256 = reply.compute_content_sha256();
     Ok(reply)

@@ -121,6 +121,7 @@ impl Store {
             changes,
             event_time,
             received_at,
+            body: None,
         };
         Ok(self.archive_events(&[event]).await?.pop().unwrap_or(false))
     }
@@ -136,16 +137,7 @@ impl Store {
     ) -> Result<Vec<bool>, StoreError> {
         let prepared = events
             .iter()
-            .map(|e| {
-                PreparedEvent::new(
-                    e.event_id,
-                    e.event_type,
-                    e.reply,
-                    e.changes,
-                    e.event_time,
-                    e.received_at,
-                )
-            })
+            .map(|e| PreparedEvent::new(e))
             .collect::<Result<Vec<_>, _>>()?;
         let backend = self.backend();
         let mut tx = self.pool.begin_write().await?;
@@ -317,6 +309,9 @@ pub struct ArchiveInput<'a> {
     pub event_time: DateTime<Utc>,
     /// When the archive received it.
     pub received_at: DateTime<Utc>,
+    /// The event's JSON as it was published, kept (compressed) for
+    /// `govwire replay` when given.
+    pub body: Option<&'a [u8]>,
 }
 
 /// An event checked and encoded for archiving, before any lock is taken.
@@ -330,17 +325,21 @@ struct PreparedEvent<'a> {
     received: String,
     event_time: DateTime<Utc>,
     tokens: Vec<String>,
+    /// The published event, compressed, for the event log.
+    body: Option<Vec<u8>>,
 }
 
 impl<'a> PreparedEvent<'a> {
-    fn new(
-        event_id: &'a str,
-        event_type: &'a str,
-        reply: &'a Reply,
-        changes: Option<&[FieldChange]>,
-        event_time: DateTime<Utc>,
-        received_at: DateTime<Utc>,
-    ) -> Result<Self, StoreError> {
+    fn new(input: &ArchiveInput<'a>) -> Result<Self, StoreError> {
+        let ArchiveInput {
+            event_id,
+            event_type,
+            reply,
+            changes,
+            event_time,
+            received_at,
+            body,
+        } = *input;
         if event_id.is_empty() {
             return Err(invalid("event has an empty id".into()));
         }
@@ -380,6 +379,7 @@ impl<'a> PreparedEvent<'a> {
             received,
             event_time,
             tokens,
+            body: body.map(crate::kept::gzip),
         })
     }
 }
@@ -401,6 +401,7 @@ async fn write_archived(
         ref received,
         event_time,
         ref tokens,
+        ref body,
     } = *event;
     let new_event = exec
         .execute(
@@ -419,6 +420,21 @@ async fn write_archived(
     if !new_event {
         tracing::debug!(event_id, reply_id = %reply.id, "Event already archived.");
         return Ok(false);
+    }
+    if let Some(body) = body {
+        exec.execute(
+            "INSERT INTO archive_event_log (event_id, event_type, portal, routing_key, \
+             event_time, body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING",
+            args![
+                event_id,
+                event_type,
+                reply.portal.as_str(),
+                crate::kept::routing_key(event_type, &reply.portal),
+                ts(event_time),
+                body.clone()
+            ],
+        )
+        .await?;
     }
     // The current row first (the versions reference it); it only moves
     // forward, so an older version arriving late leaves it alone. The

@@ -49,6 +49,7 @@ mod direct;
 mod error;
 mod guard;
 mod health;
+mod kept;
 mod leases;
 mod replies;
 #[cfg(feature = "testing")]
@@ -82,6 +83,7 @@ pub use backfill::BackfillCursor;
 pub use error::{redact_url, serialize_redacted_url, RedactedCause, StoreError};
 pub use guard::FileWatch;
 pub use health::{HealthChange, SectionHealth, SectionPollRecord};
+pub use kept::{EventLogFilter, EventLogPosition, LoggedEvent};
 pub use leases::{SectionLease, REVISITS_LEASE};
 pub use types::{
     ArchiveStats, ArchiveStatus, ArchivedReply, ArchivedSummary, Backend, CrawlItem, Decision,

@@ -65,6 +65,8 @@ pub const TABLES: &[&str] = &[
     "reply_urls",
     "outbox",
     "archive_events",
+    "archive_event_log",
+    "raw_pages",
     "archive_replies",
     "archive_versions",
     "alert_deliveries",

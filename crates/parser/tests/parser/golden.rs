@@ -29,6 +29,10 @@ fn the_real_reply_carries_its_provenance() {
     assert_eq!(parsed.portal, "shpt");
     assert_eq!(parsed.item_id, "197298");
     assert_eq!(parsed.page_sha256, page.body_sha256());
+    assert_eq!(
+        reply.page_sha256.as_deref(),
+        Some(page.body_sha256().as_str())
+    );
     assert_eq!(reply.url.as_deref(), Some(page.url.as_str()));
     assert_eq!(reply.urls, vec![page.url.clone()]);
     assert_eq!(reply.fetched_at, Some(page.fetched_at));

@@ -231,6 +231,7 @@ prop_compose! {
             content_sha256: String::new(),
             version: 0,
             parser_version: String::new(),
+            page_sha256: None,
         }
     }
 }

@@ -33,6 +33,7 @@ async fn a_batch_of_events_is_archived_in_order_and_redelivery_changes_nothing(d
         changes: None,
         event_time: t(0),
         received_at: t(1),
+        body: None,
     };
     let batch = [input("ev-1", &v1), input("ev-2", &v2), input("ev-1", &v1)];
     let new = db.store.archive_events(&batch).await.unwrap();

@@ -8,6 +8,7 @@ mod connect;
 mod crawl;
 mod guards;
 mod health;
+mod kept;
 mod leases;
 mod notifier;
 mod support;
