@@ -17,5 +17,6 @@ pub mod backfill;
 pub mod config;
 pub mod health;
 pub mod operate;
+pub mod repair;
 pub mod services;
 pub mod telemetry;

@@ -116,6 +116,16 @@ enum Command {
     /// each queue's depth with its dead letters. Exit 1 when the broker or
     /// the store does not answer.
     Status,
+    /// Publish the archived events again, in their order and with their
+    /// ids, to one subscriber's queue or to the events exchange: a new or
+    /// broken subscriber is filled from the archive (subscribers drop the
+    /// ids they have).
+    Replay(ReplayArgs),
+    /// Run today's parser over the kept pages of the current versions and
+    /// hand the notifier every record that reads differently: one
+    /// `reply.updated` each, naming the parser and profile. Never runs on
+    /// its own.
+    Reparse(ReparseArgs),
     /// Parse one page (a file or a URL) and print the record and its
     /// warnings, without the broker or the store. Exit code 0 for a reply, 2
     /// for a page that is not a reply, 1 when the page cannot be parsed.
@@ -229,6 +239,41 @@ struct BackfillArgs {
     until: Option<chrono::NaiveDate>,
     #[command(flatten)]
     run: RunArgs,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["to_queue", "exchange"])))]
+struct ReplayArgs {
+    /// Events from this date (`YYYY-MM-DD`, UTC) or instant (RFC 3339).
+    #[arg(long)]
+    since: String,
+    /// Events before this date or instant.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only this portal's events.
+    #[arg(long)]
+    portal: Option<String>,
+    /// Only events of this type (`published`, `updated`, `withdrawn`,
+    /// `restored`, or the full `govwire.reply.…`); repeatable.
+    #[arg(long = "type", value_name = "TYPE")]
+    types: Vec<String>,
+    /// Publish into this queue (its full name) only.
+    #[arg(long)]
+    to_queue: Option<String>,
+    /// Publish to the events exchange, each event with its routing key.
+    #[arg(long)]
+    exchange: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReparseArgs {
+    /// Only replies whose current version was recorded from this date
+    /// (`YYYY-MM-DD`, UTC) or instant on.
+    #[arg(long)]
+    since: Option<String>,
+    /// Only this portal's replies.
+    #[arg(long)]
+    portal: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -389,6 +434,21 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
         }
         Command::Status => govwire::operate::status(&cli_config).await,
+        Command::Replay(args) => {
+            let (filter, target) = replay_request(&args)?;
+            govwire::repair::replay_command(&config, &filter, &target).await
+        }
+        Command::Reparse(args) => {
+            let request = govwire::repair::ReparseRequest {
+                since: args
+                    .since
+                    .as_deref()
+                    .map(govwire::repair::parse_instant)
+                    .transpose()?,
+                portal: args.portal,
+            };
+            govwire::repair::reparse_command(&cli_config, &request).await
+        }
         Command::Dlq(dlq) => {
             let bus = govwire_bus::Bus::connect(&config.bus(), "dlq")
                 .await
@@ -727,4 +787,33 @@ fn schemas(out: &std::path::Path, check: bool) -> Result<()> {
 /// file when `--config` does not.
 fn config_env() -> Option<std::ffi::OsString> {
     std::env::var_os("GOVWIRE_CONFIG")
+}
+
+/// What `govwire replay`'s arguments ask for.
+fn replay_request(
+    args: &ReplayArgs,
+) -> Result<(govwire_store::EventLogFilter, govwire::repair::ReplayTarget)> {
+    use govwire::repair::{parse_instant, ReplayTarget};
+    let types = args
+        .types
+        .iter()
+        .map(|t| {
+            govwire_model::EventType::parse(t)
+                .or_else(|| govwire_model::EventType::parse(&format!("govwire.reply.{t}")))
+                .with_context(|| {
+                    format!("`{t}` is not an event type (published, updated, withdrawn, restored)")
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let filter = govwire_store::EventLogFilter {
+        since: Some(parse_instant(&args.since)?),
+        until: args.until.as_deref().map(parse_instant).transpose()?,
+        portal: args.portal.clone(),
+        types,
+    };
+    let target = match &args.to_queue {
+        Some(queue) => ReplayTarget::Queue(queue.clone()),
+        None => ReplayTarget::Exchange,
+    };
+    Ok((filter, target))
 }

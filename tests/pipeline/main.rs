@@ -6,6 +6,7 @@ mod alerts;
 mod analytics;
 mod harness;
 mod python_consumer;
+mod repair;
 mod telemetry;
 
 use std::time::Duration;
@@ -16,6 +17,10 @@ use alerts::{
 };
 use govwire_store::testing::{fresh_postgres, fresh_sqlite, TestDb};
 use harness::{corpus_goldens, spawn_pipeline, wait_until, Names};
+use repair::{
+    reparse_after_a_profile_change_gives_exactly_the_expected_updates,
+    replay_gives_a_fresh_queue_the_archives_exact_event_sequence,
+};
 
 const DEADLINE: Duration = Duration::from_secs(120);
 
@@ -188,6 +193,8 @@ on_both_backends!(
     restarting_the_pipeline_publishes_nothing_new,
     webhook_deliveries_are_signed_retried_and_never_repeated,
     email_and_update_rules_deliver_what_they_match,
+    replay_gives_a_fresh_queue_the_archives_exact_event_sequence,
+    reparse_after_a_profile_change_gives_exactly_the_expected_updates,
 );
 mod dead_letters;
 mod withdrawal;

@@ -71,6 +71,7 @@ async fn parse_batch(
     let mut messages = Vec::new();
     let mut sent = Vec::new();
     let mut counted: Vec<((String, String), Vec<bool>)> = Vec::new();
+    let mut read: Vec<RawPage> = Vec::new();
     for (index, (body, message_id)) in pages.iter().enumerate() {
         let (page, parsed) = match parse_one(profiles, body, message_id).await {
             Ok(done) => done,
@@ -90,6 +91,7 @@ async fn parse_batch(
                 messages.push(bus.pipeline_message(envelope, body, chrono::Utc::now()));
                 sent.push(index);
                 outcomes.push(Ok(()));
+                read.push(page);
             }
             Err(error) => outcomes.push(Err(error)),
         }
@@ -103,6 +105,23 @@ async fn parse_batch(
         {
             warn!(%error, %section, "Failed to record parse outcomes for the section's health.");
         }
+    }
+    // The pages are kept (by the hash of their bytes, for `govwire
+    // reparse`) before they are handed on: a page whose record names it is
+    // always there. A store that cannot keep them holds the batch.
+    let kept: Vec<&RawPage> = read.iter().collect();
+    if let Err(error) = store.keep_pages(&kept, chrono::Utc::now()).await {
+        let unavailable = error.is_unavailable();
+        let error = anyhow::Error::new(error).context("keeping the pages read");
+        return pages
+            .iter()
+            .map(|_| {
+                Err(HandlerError::transient(
+                    anyhow::anyhow!("{error:#}"),
+                    unavailable,
+                ))
+            })
+            .collect();
     }
     let published = publisher.publish_all(&messages).await;
     for (index, result) in sent.into_iter().zip(published) {
