@@ -137,7 +137,7 @@ impl Store {
     ) -> Result<Vec<bool>, StoreError> {
         let prepared = events
             .iter()
-            .map(|e| PreparedEvent::new(e))
+            .map(PreparedEvent::new)
             .collect::<Result<Vec<_>, _>>()?;
         let backend = self.backend();
         let mut tx = self.pool.begin_write().await?;
