@@ -1230,3 +1230,43 @@ async fn govwire_parse_refuses_a_url_nested_200_000_levels_deep() {
     assert!(stderr.contains("nested more than"), "{stderr}");
     assert!(stderr.contains(&url), "{stderr}");
 }
+
+#[test]
+fn govwire_replay_wants_a_target_and_a_known_event_type() {
+    let out = govwire()
+        .args(["replay", "--since", "2026-01-01"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--to-queue") && stderr.contains("--exchange"),
+        "{stderr}"
+    );
+
+    let out = govwire()
+        .args([
+            "replay",
+            "--since",
+            "2026-01-01",
+            "--exchange",
+            "--type",
+            "deleted",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`deleted` is not an event type"),
+        "{stderr}"
+    );
+
+    let out = govwire()
+        .args(["replay", "--since", "last week", "--exchange"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("neither a date"), "{stderr}");
+}
