@@ -2,7 +2,8 @@
 //!
 //! Layout, from the wire up:
 //!
-//! - [`BusConfig`] (`config`): the URL (a secret, only ever shown redacted),
+//! - [`BusConfig`] (`config`): the URL, or the URLs of a cluster's nodes
+//!   ([`BrokerUrls`]; secrets, only ever shown redacted),
 //!   exchange names, queue prefix, prefetch, delivery limit, confirm timeout;
 //!   made from [`AmqpConfig`], the `[amqp]` section of `govwire.toml`.
 //! - [`Bus`] (`connection`): one auto-recovering connection per service, and
@@ -45,9 +46,10 @@ mod runner;
 pub mod testing;
 
 pub use config::{
-    dead_letter_queue_name, AmqpConfig, BusConfig, ConfigError, DEFAULT_CONFIRM_TIMEOUT,
-    DEFAULT_DELIVERY_LIMIT, DEFAULT_EVENTS_EXCHANGE, DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH,
-    DEFAULT_QUEUE_PREFIX, DEFAULT_RECONNECT_MAX_DELAY, DEFAULT_URL,
+    dead_letter_queue_name, AmqpConfig, BrokerUrls, BusConfig, ConfigError,
+    DEFAULT_CONFIRM_TIMEOUT, DEFAULT_DELIVERY_LIMIT, DEFAULT_EVENTS_EXCHANGE,
+    DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH, DEFAULT_QUEUE_PREFIX, DEFAULT_RECONNECT_MAX_DELAY,
+    DEFAULT_URL,
 };
 pub use connection::{Bus, DEFAULT_FRAME_MAX};
 pub use consumer::{
