@@ -26,8 +26,9 @@
 //! - [`commands`]: `govwire dlq` and `govwire tail`, the bus as an
 //!   operator sees it.
 //!
-//! - `testing` (feature `testing`): a RabbitMQ node of a test's own, to
-//!   stop and start under a test without touching the shared broker.
+//! - `testing` (feature `testing`): a RabbitMQ node of a test's own, or a
+//!   three-node cluster of one, to stop and start under a test without
+//!   touching the shared broker.
 //!
 //! Errors are [`BusError`]; none of their texts contains the password.
 
