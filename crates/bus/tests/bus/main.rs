@@ -3,6 +3,7 @@
 //! prefix; queues expire on their own and exchanges are deleted at the end.
 
 mod addresses;
+mod cluster;
 mod consume;
 mod helpers;
 mod holding;
