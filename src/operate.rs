@@ -214,13 +214,13 @@ fn poll_summary(health: Option<&SectionHealth>, now: DateTime<Utc>) -> String {
 /// the connection reached and all the addresses (redacted).
 fn answering(bus: &govwire_bus::Bus) -> String {
     let config = bus.config();
-    if config.urls.len() == 1 {
+    if config.url.len() == 1 {
         config.redacted_url()
     } else {
         format!(
             "{}, one of {} addresses: {}",
             bus.node_url(),
-            config.urls.len(),
+            config.url.len(),
             config.redacted_url()
         )
     }

@@ -119,7 +119,7 @@ fn environment_overrides_replace_keys_with_the_right_type() {
 fn the_broker_is_one_url_or_a_list_from_the_file_or_the_environment() {
     let urls = |c: &Config| -> Vec<String> {
         c.bus()
-            .urls
+            .url
             .iter()
             .map(|u| u.expose_secret().to_owned())
             .collect()
@@ -638,7 +638,7 @@ fn an_empty_file_runs_on_the_defaults_and_takes_overrides() {
         c.bus().redacted_url(),
         "amqp://guest:***@127.0.0.1:5672/%2f"
     );
-    assert_eq!(c.bus().urls.len(), 1);
+    assert_eq!(c.bus().url.len(), 1);
 
     let c = Config::from_toml(
         "[amqp]\nprefetch = 4\n",

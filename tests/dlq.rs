@@ -22,7 +22,7 @@ impl Names {
 
     fn config(&self) -> BusConfig {
         BusConfig {
-            urls: std::env::var("GOVWIRE_TEST_AMQP_URL")
+            url: std::env::var("GOVWIRE_TEST_AMQP_URL")
                 .unwrap_or_else(|_| govwire_bus::DEFAULT_URL.into())
                 .into(),
             events_exchange: format!("govwire.test.{}.events", self.suffix),

@@ -18,7 +18,7 @@ async fn get(url: &str) -> (u16, String) {
 async fn readyz_answers_503_naming_each_missing_part() {
     let db = fresh_sqlite().await;
     let config = BusConfig {
-        urls: std::env::var("GOVWIRE_TEST_AMQP_URL")
+        url: std::env::var("GOVWIRE_TEST_AMQP_URL")
             .unwrap_or_else(|_| govwire_bus::DEFAULT_URL.into())
             .into(),
         ..BusConfig::default()

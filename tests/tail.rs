@@ -145,7 +145,7 @@ async fn govwire_tail_follows_the_events_again_after_the_broker_restarts() {
         .unwrap_or_else(|error| panic!("{error}"));
     let suffix = format!("tail-{}-{:x}", std::process::id(), rand::random::<u32>());
     let config = BusConfig {
-        urls: node.url().into(),
+        url: node.url().into(),
         events_exchange: format!("govwire.test.{suffix}.events"),
         pipeline_exchange: format!("govwire.test.{suffix}.pipeline"),
         queue_prefix: format!("govwire.test.{suffix}"),

@@ -52,7 +52,7 @@ fn arguments(listed: &Value) -> Value {
 async fn the_definitions_file_is_what_the_daemons_declare() {
     let prefix = format!("govwire.t{:08x}", rand::random::<u32>());
     let config = BusConfig {
-        urls: std::env::var("GOVWIRE_TEST_AMQP_URL")
+        url: std::env::var("GOVWIRE_TEST_AMQP_URL")
             .unwrap_or_else(|_| govwire_bus::DEFAULT_URL.into())
             .into(),
         events_exchange: format!("{prefix}.events"),

@@ -69,7 +69,7 @@ async fn a_backfill_loses_nothing_when_the_node_the_pipeline_is_on_stops_and_ret
     config.crawler.min_delay_ms = Some(MIN_DELAY_MS);
     let bus_config = config.bus();
     assert_eq!(
-        bus_config.urls.len(),
+        bus_config.url.len(),
         RabbitCluster::SIZE,
         "GOVWIRE__AMQP__URL with commas is the cluster's list"
     );

@@ -41,7 +41,7 @@ pub struct BusConfig {
     /// cluster, tried in order when connecting and in turn when the
     /// connection is lost. Secret because they carry the password; only
     /// [`BusConfig::redacted_url`] is ever logged or put in an error.
-    pub urls: BrokerUrls,
+    pub url: BrokerUrls,
     /// The public topic exchange (durable) that downstream consumers (archive,
     /// alerts, analytics, `govwire tail`) bind to.
     pub events_exchange: String,
@@ -92,7 +92,7 @@ impl Default for BusConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct AmqpConfig {
     /// The broker's URL, or a list of the URLs of a cluster's nodes, which
-    /// may hold a password: [`BusConfig::urls`]. Serialized redacted.
+    /// may hold a password: [`BusConfig::url`]. Serialized redacted.
     /// Default [`DEFAULT_URL`].
     pub url: BrokerUrls,
     /// The public topic exchange: [`BusConfig::events_exchange`]. Default
@@ -147,7 +147,7 @@ impl AmqpConfig {
     /// expiry beyond what the broker accepts is capped.
     pub fn bus_config(&self) -> BusConfig {
         BusConfig {
-            urls: self.url.clone(),
+            url: self.url.clone(),
             events_exchange: self.events_exchange.clone(),
             pipeline_exchange: self.pipeline_exchange.clone(),
             queue_prefix: self.queue_prefix.clone(),
@@ -203,7 +203,7 @@ impl BusConfig {
     /// separated by `, `): the only form of the URLs that may appear in logs
     /// and errors.
     pub fn redacted_url(&self) -> String {
-        self.urls.redacted().join(", ")
+        self.url.redacted().join(", ")
     }
 
     /// The full name of the queue `name`: `<prefix>.<name>`.
@@ -220,7 +220,7 @@ impl BusConfig {
     /// them.
     pub(crate) fn passwords(&self) -> Vec<String> {
         let mut passwords: Vec<String> = self
-            .urls
+            .url
             .iter()
             .filter_map(|url| url::Url::parse(url.expose_secret()).ok())
             .filter_map(|url| url.password().map(str::to_owned))
@@ -241,7 +241,7 @@ pub fn dead_letter_queue_name(queue: &str) -> String {
 impl fmt::Debug for BusConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BusConfig")
-            .field("urls", &self.urls)
+            .field("url", &self.url)
             .field("events_exchange", &self.events_exchange)
             .field("pipeline_exchange", &self.pipeline_exchange)
             .field("queue_prefix", &self.queue_prefix)
@@ -496,7 +496,7 @@ mod tests {
     #[test]
     fn the_redacted_url_hides_the_password_and_keeps_the_rest() {
         let config = BusConfig {
-            urls: BrokerUrls::from("amqp://guest:s3cret@rabbit.example:5672/%2f"),
+            url: BrokerUrls::from("amqp://guest:s3cret@rabbit.example:5672/%2f"),
             ..BusConfig::default()
         };
         assert_eq!(
@@ -512,7 +512,7 @@ mod tests {
             SecretString::from("amqp://u:s3cret@rabbit-2:5672/%2f"),
         ]);
         let config = BusConfig {
-            urls: urls.clone(),
+            url: urls.clone(),
             ..BusConfig::default()
         };
         assert_eq!(
@@ -603,7 +603,7 @@ mod tests {
         let amqp = AmqpConfig::default();
         assert_eq!(amqp.validate(), Ok(()));
         let bus = amqp.bus_config();
-        let urls: Vec<&str> = bus.urls.iter().map(|u| u.expose_secret()).collect();
+        let urls: Vec<&str> = bus.url.iter().map(|u| u.expose_secret()).collect();
         assert_eq!(urls, [DEFAULT_URL]);
         assert_eq!(bus.confirm_timeout, DEFAULT_CONFIRM_TIMEOUT);
         assert_eq!(bus.reconnect_max_delay, DEFAULT_RECONNECT_MAX_DELAY);

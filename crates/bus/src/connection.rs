@@ -87,12 +87,12 @@ impl Bus {
     pub async fn connect(config: &BusConfig, service: &str) -> Result<Bus, BusError> {
         let url = config.redacted_url();
         let passwords = config.passwords();
-        config.urls.check().map_err(|reason| BusError::InvalidUrl {
+        config.url.check().map_err(|reason| BusError::InvalidUrl {
             url: url.clone(),
             reason,
         })?;
-        let mut list = Vec::with_capacity(config.urls.len());
-        for (secret, redacted) in config.urls.iter().zip(config.urls.redacted()) {
+        let mut list = Vec::with_capacity(config.url.len());
+        for (secret, redacted) in config.url.iter().zip(config.url.redacted()) {
             let mut uri: lapin::uri::AMQPUri =
                 secret
                     .expose_secret()

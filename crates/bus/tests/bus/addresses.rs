@@ -25,7 +25,7 @@ async fn the_bus_connects_to_the_first_address_that_accepts() {
     let down = amqp_url().replace(":5672/", &format!(":{}/", closed_port()));
     assert_ne!(down, amqp_url(), "the test broker's URL names port 5672");
     let config = BusConfig {
-        urls: BrokerUrls::new([SecretString::from(down), SecretString::from(amqp_url())]),
+        url: BrokerUrls::new([SecretString::from(down), SecretString::from(amqp_url())]),
         ..test_config("addresses", 5)
     };
 
@@ -46,7 +46,7 @@ async fn the_bus_connects_to_the_first_address_that_accepts() {
 async fn when_no_address_accepts_the_error_names_each_redacted_with_why() {
     let ports = [closed_port(), closed_port()];
     let config = BusConfig {
-        urls: BrokerUrls::new(ports.map(|port| {
+        url: BrokerUrls::new(ports.map(|port| {
             SecretString::from(format!("amqp://guest:{PASSWORD}@127.0.0.1:{port}/%2f"))
         })),
         confirm_timeout: Duration::from_secs(5),

@@ -34,7 +34,7 @@ async fn publishers_and_consumers_move_to_a_remaining_node_and_lose_no_confirmed
         .unwrap_or_else(|error| panic!("the test's RabbitMQ cluster did not start: {error}"));
     let urls = cluster.urls();
     let config = BusConfig {
-        urls: BrokerUrls::new(urls.iter().cloned().map(SecretString::from)),
+        url: BrokerUrls::new(urls.iter().cloned().map(SecretString::from)),
         reconnect_max_delay: Duration::from_millis(500),
         ..test_config_at(&urls[0], "cluster", 5)
     };

@@ -51,7 +51,7 @@ pub fn test_config(label: &str, delivery_limit: u32) -> BusConfig {
 pub fn test_config_at(url: &str, label: &str, delivery_limit: u32) -> BusConfig {
     let prefix = unique(label);
     BusConfig {
-        urls: SecretString::from(url.to_owned()).into(),
+        url: SecretString::from(url.to_owned()).into(),
         events_exchange: format!("{prefix}.events"),
         pipeline_exchange: format!("{prefix}.pipeline"),
         queue_prefix: prefix,
@@ -192,7 +192,7 @@ pub async fn wait_for_queue_depth(bus: &Bus, queue: &str, count: u32) {
 /// connection beside the bus.
 pub fn first_url(config: &BusConfig) -> &str {
     config
-        .urls
+        .url
         .iter()
         .next()
         .expect("the test configuration names a broker")

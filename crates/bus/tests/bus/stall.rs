@@ -108,7 +108,7 @@ async fn a_publish_without_a_confirm_in_time_is_a_timeout_error_not_a_hang() {
     t.work_queue("parser", "page").await;
     let proxy = FreezableProxy::start(broker_addr()).await;
     let stalled_config = BusConfig {
-        urls: SecretString::from(proxy.url()).into(),
+        url: SecretString::from(proxy.url()).into(),
         confirm_timeout: Duration::from_secs(1),
         ..t.config.clone()
     };
