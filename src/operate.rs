@@ -217,11 +217,6 @@ fn answering(bus: &govwire_bus::Bus) -> String {
     if config.url.len() == 1 {
         config.redacted_url()
     } else {
-        format!(
-            "{}, one of {} addresses: {}",
-            bus.node_url(),
-            config.url.len(),
-            config.redacted_url()
-        )
+        format!("{} (of {})", bus.node_url(), config.redacted_url())
     }
 }
