@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools python-example build release clean-state fuzz bench bench-pipeline install
+.PHONY: run test demo lint fmt schemas services rabbitmq postgres tools python-example build release clean-state fuzz bench bench-pipeline install cluster cluster-stop
 
 ## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite
 ## (created first by `govwire init`, which leaves an existing store as it is).
@@ -69,6 +69,15 @@ bench-pipeline: rabbitmq release
 
 rabbitmq:
 	@./scripts/ensure-rabbitmq.sh
+
+## cluster: a three-node RabbitMQ cluster of its own on 127.0.0.1:5681-5683 (data in
+## target/rabbitmq-cluster/; the broker on 5672 untouched); prints the amqp.url line for it.
+cluster:
+	@./scripts/cluster.sh start
+
+## cluster-stop: stops the nodes `make cluster` started (their data stays).
+cluster-stop:
+	@./scripts/cluster.sh stop
 
 postgres:
 	@./scripts/ensure-postgres.sh

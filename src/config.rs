@@ -35,6 +35,12 @@ pub use govwire_notifier::NotifierConfig;
 /// Prefix of environment overrides: `GOVWIRE__AMQP__URL`.
 pub const ENV_PREFIX: &str = "GOVWIRE__";
 
+/// Keys that take one value or a list of them (`amqp.url`: one broker, or
+/// a cluster's nodes). An override of one of them holding commas, or
+/// written as a TOML list, sets a list; a URL that needs a comma writes it
+/// as `%2C`.
+const ONE_OR_A_LIST: &[&str] = &["amqp.url"];
+
 /// The whole configuration, one field per section of the file. Serializing
 /// it writes every key at its value, secrets redacted.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -442,7 +448,8 @@ fn profile_from_text(text: &str, origin: &str) -> Result<PortalProfile> {
 /// value takes the type of the key it replaces (integer, float, boolean,
 /// array), or of its default when the file leaves the key out; keys with
 /// neither (unset by default, or unknown) are read as TOML literals when
-/// they parse as one, else as strings.
+/// they parse as one, else as strings. A key of [`ONE_OR_A_LIST`] takes a
+/// list when the value holds commas (or is a TOML list), else one value.
 /// Applies the `GOVWIRE__<SECTION>__<KEY>` variables of `env` to `root`;
 /// returns, for each key set, the variable that set it.
 fn apply_env_overrides(
@@ -484,6 +491,11 @@ fn apply_env_overrides(
                 .try_fold(&defaults, |value, part| value.get(part.as_str()))
         });
         let value = match template {
+            Some(toml::Value::String(_) | toml::Value::Array(_))
+                if ONE_OR_A_LIST.contains(&dotted.as_str()) =>
+            {
+                one_or_a_list(&raw)
+            }
             Some(toml::Value::String(_)) => toml::Value::String(raw),
             Some(toml::Value::Integer(_)) => {
                 toml::Value::Integer(raw.trim().parse().with_context(|| {
@@ -621,6 +633,25 @@ fn in_words(message: &str) -> String {
         }
     }
     text
+}
+
+/// The value of an override of a key that takes one value or a list: a
+/// TOML list as written, else the parts between commas (trimmed, empty
+/// ones dropped) when there are commas, else the text as it is.
+fn one_or_a_list(raw: &str) -> toml::Value {
+    if let Some(list) = parse_literal(raw).filter(toml::Value::is_array) {
+        return list;
+    }
+    if !raw.contains(',') {
+        return toml::Value::String(raw.to_owned());
+    }
+    toml::Value::Array(
+        raw.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| toml::Value::String(part.to_owned()))
+            .collect(),
+    )
 }
 
 fn parse_literal(raw: &str) -> Option<toml::Value> {

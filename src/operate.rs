@@ -34,7 +34,7 @@ pub async fn status(config_path: &Path) -> Result<()> {
     let bus_config = config.bus();
     match govwire_bus::Bus::connect(&bus_config, "status").await {
         Ok(bus) => {
-            println!("queues (RabbitMQ at {}):", bus_config.redacted_url());
+            println!("queues (RabbitMQ at {}):", answering(&bus));
             for queue in govwire_model::pipeline::QUEUES {
                 let name = bus_config.queue_name(queue.name);
                 let dlq = govwire_bus::dead_letter_queue_name(&name);
@@ -93,7 +93,7 @@ pub async fn check_config(
     let bus_config = plan.config.bus();
     match govwire_bus::Bus::connect(&bus_config, "check-config").await {
         Ok(bus) => {
-            println!("RabbitMQ at {} answers", bus_config.redacted_url());
+            println!("RabbitMQ at {} answers", answering(&bus));
             bus.close().await;
         }
         Err(e) => {
@@ -208,4 +208,15 @@ fn poll_summary(health: Option<&SectionHealth>, now: DateTime<Utc>) -> String {
         h.failed_polls,
         h.last_error.as_deref().unwrap_or("no cause recorded")
     )
+}
+
+/// Where the broker answered: its URL, or of a cluster's addresses the node
+/// the connection reached and all the addresses (redacted).
+fn answering(bus: &govwire_bus::Bus) -> String {
+    let config = bus.config();
+    if config.url.len() == 1 {
+        config.redacted_url()
+    } else {
+        format!("{} (of {})", bus.node_url(), config.redacted_url())
+    }
 }

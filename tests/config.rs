@@ -116,6 +116,102 @@ fn environment_overrides_replace_keys_with_the_right_type() {
 }
 
 #[test]
+fn the_broker_is_one_url_or_a_list_from_the_file_or_the_environment() {
+    let urls = |c: &Config| -> Vec<String> {
+        c.bus()
+            .url
+            .iter()
+            .map(|u| u.expose_secret().to_owned())
+            .collect()
+    };
+    let nodes = [
+        "amqp://u:pw@127.0.0.1:5681/%2f",
+        "amqp://u:pw@127.0.0.1:5682/%2f",
+        "amqp://u:pw@127.0.0.1:5683/%2f",
+    ];
+    let listed = SHIPPED.replace(
+        "url = \"amqp://guest:guest@127.0.0.1:5672/%2f\"",
+        &format!(
+            "url = [\"{}\", \"{}\", \"{}\"]",
+            nodes[0], nodes[1], nodes[2]
+        ),
+    );
+    assert_ne!(listed, SHIPPED, "the shipped file sets amqp.url");
+    let c = Config::from_toml(&listed, env(&[])).unwrap();
+    assert_eq!(urls(&c), nodes);
+    let redacted = c.bus().redacted_url();
+    assert_eq!(
+        redacted,
+        "amqp://u:***@127.0.0.1:5681/%2f, amqp://u:***@127.0.0.1:5682/%2f, \
+         amqp://u:***@127.0.0.1:5683/%2f"
+    );
+
+    // The variable: commas separate addresses, over a file with one URL
+    // or with a list; one URL stays one.
+    for text in [SHIPPED, listed.as_str(), ""] {
+        let c = Config::from_toml(
+            text,
+            env(&[("GOVWIRE__AMQP__URL", &format!("{}, {}", nodes[1], nodes[2]))]),
+        )
+        .unwrap();
+        assert_eq!(urls(&c), nodes[1..]);
+        let c = Config::from_toml(text, env(&[("GOVWIRE__AMQP__URL", nodes[2])])).unwrap();
+        assert_eq!(urls(&c), nodes[2..]);
+    }
+
+    // Wrong values say in words what the key wants, and never echo a URL.
+    let err = format!(
+        "{:#}",
+        Config::from_toml(
+            &SHIPPED.replace("url = \"amqp://guest", "url = 5 # \""),
+            env(&[])
+        )
+        .unwrap_err()
+    );
+    assert!(
+        err.contains("configuration key `amqp.url` (line")
+            && err.contains("expected an AMQP URL in quotes, or a list of them"),
+        "{err}"
+    );
+    let err = format!(
+        "{:#}",
+        Config::from_toml(
+            "",
+            env(&[(
+                "GOVWIRE__AMQP__URL",
+                "amqp://u:s3cret@a:1/%2f,http://u:s3cret@b:1/%2f"
+            )])
+        )
+        .unwrap_err()
+    );
+    assert_eq!(
+        err,
+        "configuration key `amqp.url` (set by GOVWIRE__AMQP__URL): each address must \
+         start with amqp:// or amqps://, and the 2nd does not"
+    );
+    let err = format!(
+        "{:#}",
+        Config::from_toml("[amqp]\nurl = []\n", env(&[])).unwrap_err()
+    );
+    assert!(err.contains("must name at least one broker"), "{err}");
+    let err = format!(
+        "{:#}",
+        Config::from_toml(
+            "",
+            env(&[(
+                "GOVWIRE__AMQP__URL",
+                "amqp://u:s3cret@a:1/%2f,amqp://v:s3cret@b:1/%2f"
+            )])
+        )
+        .unwrap_err()
+    );
+    assert!(
+        err.contains("may differ only in host and port") && !err.contains("s3cret"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_unknown_key_stops_start_up_naming_it() {
     let text = format!("{SHIPPED}\n[extra]\nfoo = 1\n");
     let err = format!("{:#}", Config::from_toml(&text, env(&[])).unwrap_err());
@@ -500,8 +596,17 @@ fn the_shipped_file_lists_every_key_at_its_default() {
         }
     }
     let builtin = Config::default();
+    let urls = |c: &Config| -> Vec<String> {
+        c.amqp
+            .url
+            .iter()
+            .map(|u| u.expose_secret().to_owned())
+            .collect()
+    };
+    if urls(&parsed) != urls(&builtin) && !problems.iter().any(|p| p.starts_with("`amqp.url`")) {
+        problems.push("`amqp.url` in the file differs from its default".to_owned());
+    }
     for (key, file_value, default) in [
-        ("amqp.url", &parsed.amqp.url, &builtin.amqp.url),
         ("store.url", &parsed.store.url, &builtin.store.url),
         (
             "archive.store_url",
@@ -529,7 +634,11 @@ fn an_empty_file_runs_on_the_defaults_and_takes_overrides() {
         serde_json::to_value(Config::default()).unwrap()
     );
     assert_eq!(c.crawler.portals, vec!["shpt"]);
-    assert_eq!(c.bus().url.expose_secret(), govwire_bus::DEFAULT_URL);
+    assert_eq!(
+        c.bus().redacted_url(),
+        "amqp://guest:***@127.0.0.1:5672/%2f"
+    );
+    assert_eq!(c.bus().url.len(), 1);
 
     let c = Config::from_toml(
         "[amqp]\nprefetch = 4\n",
@@ -558,7 +667,10 @@ fn passwords_never_reach_serialized_output() {
     let c = Config::from_toml(
         SHIPPED,
         env(&[
-            ("GOVWIRE__AMQP__URL", "amqp://u:amqp-s3cret@h:5672/%2f"),
+            (
+                "GOVWIRE__AMQP__URL",
+                "amqp://u:amqp-s3cret@h:5672/%2f,amqp://u:amqp-s3cret@h2:5672/%2f",
+            ),
             ("GOVWIRE__STORE__URL", "postgres://u:db-s3cret@h/db"),
             ("GOVWIRE__ARCHIVE__STORE_URL", "postgres://u:ar-s3cret@h/ar"),
         ]),
@@ -569,6 +681,12 @@ fn passwords_never_reach_serialized_output() {
         assert!(!json.contains(secret), "{json}");
     }
     assert!(json.contains("postgres://u:***@h/db"), "{json}");
+    assert!(json.contains("amqp://u:***@h2:5672/%2f"), "{json}");
+    let debug = format!("{c:?}");
+    assert!(
+        !debug.contains("amqp-s3cret") && debug.contains("amqp://u:***@h2:5672/%2f"),
+        "{debug}"
+    );
 }
 
 #[test]

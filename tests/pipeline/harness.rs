@@ -91,7 +91,7 @@ pub struct Stats {
 /// Pause between two looks at a condition being waited on.
 const POLL_PAUSE: Duration = Duration::from_millis(200);
 
-fn repo_root() -> &'static Path {
+pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -101,9 +101,15 @@ fn test_amqp_url() -> String {
 }
 
 pub fn config_for(names: &Names, db: &TestDb) -> Config {
+    config_at(names, db, &test_amqp_url())
+}
+
+/// The test configuration with `amqp_url` as `GOVWIRE__AMQP__URL` (one URL,
+/// or a cluster's separated by commas).
+pub fn config_at(names: &Names, db: &TestDb, amqp_url: &str) -> Config {
     let shipped = std::fs::read_to_string(repo_root().join("config/govwire.toml")).unwrap();
     let env: Vec<(String, String)> = [
-        ("GOVWIRE__AMQP__URL", test_amqp_url()),
+        ("GOVWIRE__AMQP__URL", amqp_url.to_owned()),
         ("GOVWIRE__AMQP__EVENTS_EXCHANGE", names.events()),
         ("GOVWIRE__AMQP__PIPELINE_EXCHANGE", names.pipeline()),
         ("GOVWIRE__AMQP__QUEUE_PREFIX", names.prefix()),
@@ -428,7 +434,7 @@ pub async fn delete_topology(bus_config: &BusConfig) {
     bus.close().await;
 }
 
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod analytics;
+mod cluster;
 mod harness;
 mod python_consumer;
 mod repair;

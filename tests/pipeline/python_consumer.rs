@@ -30,7 +30,16 @@ async fn the_python_example_subscriber_receives_every_new_reply_valid() {
     let mut child = Command::new(&python)
         .current_dir(root)
         .arg("examples/python-consumer/consumer.py")
-        .args(["--url", config.amqp.url.expose_secret()])
+        .args([
+            "--url",
+            config
+                .amqp
+                .url
+                .iter()
+                .next()
+                .expect("an AMQP URL")
+                .expose_secret(),
+        ])
         .args(["--exchange", &config.amqp.events_exchange])
         .args([
             "--queue",

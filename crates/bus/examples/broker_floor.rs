@@ -66,7 +66,7 @@ async fn main() {
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
     let prefix = format!("floor-{:016x}", rand::random::<u64>());
     let config = BusConfig {
-        url: SecretString::from(url),
+        url: SecretString::from(url).into(),
         events_exchange: format!("{prefix}.events"),
         pipeline_exchange: format!("{prefix}.pipeline"),
         queue_prefix: prefix.clone(),

@@ -1,12 +1,15 @@
 //! How a govwire service reaches RabbitMQ and names its exchanges and
 //! queues: the `[amqp]` section of `govwire.toml` ([`AmqpConfig`], in the
 //! file's units, with its defaults and their checks) and the [`BusConfig`] a
-//! [`crate::Bus`] connects with, made from it.
+//! [`crate::Bus`] connects with, made from it. The broker is one address or
+//! the addresses of a cluster's nodes ([`BrokerUrls`]), each a secret.
 
 use std::fmt;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
 use serde::{Deserialize, Serialize, Serializer};
 
 /// The URL of a stock local RabbitMQ (user `guest`, vhost `/`).
@@ -33,10 +36,12 @@ pub const DEFAULT_RECONNECT_MAX_DELAY: Duration = Duration::from_secs(5);
 /// builds it from govwire's configuration; tests build it with unique names.
 #[derive(Clone)]
 pub struct BusConfig {
-    /// The AMQP URL, with credentials (`amqp://user:password@host:port/vhost`).
-    /// Secret because it carries the password; only [`BusConfig::redacted_url`]
-    /// is ever logged or put in an error.
-    pub url: SecretString,
+    /// The broker's AMQP URLs, with credentials
+    /// (`amqp://user:password@host:port/vhost`): one, or one per node of a
+    /// cluster, tried in order when connecting and in turn when the
+    /// connection is lost. Secret because they carry the password; only
+    /// [`BusConfig::redacted_url`] is ever logged or put in an error.
+    pub url: BrokerUrls,
     /// The public topic exchange (durable) that downstream consumers (archive,
     /// alerts, analytics, `govwire tail`) bind to.
     pub events_exchange: String,
@@ -86,10 +91,10 @@ impl Default for BusConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AmqpConfig {
-    /// The broker's URL, which may hold a password: [`BusConfig::url`].
-    /// Serialized redacted. Default [`DEFAULT_URL`].
-    #[serde(serialize_with = "serialize_redacted")]
-    pub url: SecretString,
+    /// The broker's URL, or a list of the URLs of a cluster's nodes, which
+    /// may hold a password: [`BusConfig::url`]. Serialized redacted.
+    /// Default [`DEFAULT_URL`].
+    pub url: BrokerUrls,
     /// The public topic exchange: [`BusConfig::events_exchange`]. Default
     /// [`DEFAULT_EVENTS_EXCHANGE`].
     pub events_exchange: String,
@@ -122,7 +127,7 @@ pub struct AmqpConfig {
 impl Default for AmqpConfig {
     fn default() -> Self {
         Self {
-            url: SecretString::from(DEFAULT_URL),
+            url: BrokerUrls::from(DEFAULT_URL),
             events_exchange: DEFAULT_EVENTS_EXCHANGE.to_owned(),
             pipeline_exchange: DEFAULT_PIPELINE_EXCHANGE.to_owned(),
             queue_prefix: DEFAULT_QUEUE_PREFIX.to_owned(),
@@ -157,14 +162,13 @@ impl AmqpConfig {
         }
     }
 
-    /// Checks what serde cannot: the URL's scheme, names the broker would
-    /// refuse or that would collide, limits of zero. The error names the key
-    /// as `amqp.<key>` and never holds the URL.
+    /// Checks what serde cannot: the URLs' scheme and agreement, names the
+    /// broker would refuse or that would collide, limits of zero. The error
+    /// names the key as `amqp.<key>` and never holds a URL.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |key: &'static str, message: String| Err(ConfigError { key, message });
-        let url = self.url.expose_secret();
-        if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
-            return err("amqp.url", "must start with amqp:// or amqps://".into());
+        if let Err(message) = self.url.check() {
+            return err("amqp.url", message);
         }
         for (key, name) in [
             ("amqp.events_exchange", &self.events_exchange),
@@ -194,17 +198,12 @@ impl AmqpConfig {
 /// A configuration value that cannot be run with, naming its key.
 pub use govwire_model::settings::ConfigError;
 
-/// Writes a URL with its password replaced by `***`, so a serialized
-/// configuration never holds it.
-fn serialize_redacted<S: Serializer>(url: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&redact_url(url.expose_secret()))
-}
-
 impl BusConfig {
-    /// The URL with its password replaced by `***`: the only form of the URL
-    /// that may appear in logs and errors.
+    /// The URL with its password replaced by `***` (several, a cluster's,
+    /// separated by `, `): the only form of the URLs that may appear in logs
+    /// and errors.
     pub fn redacted_url(&self) -> String {
-        redact_url(self.url.expose_secret())
+        self.url.redacted().join(", ")
     }
 
     /// The full name of the queue `name`: `<prefix>.<name>`.
@@ -217,12 +216,19 @@ impl BusConfig {
         govwire_model::pipeline::dead_letter_exchange(&self.queue_prefix)
     }
 
-    /// The password in the URL, if any, so error texts can be scrubbed of it.
-    pub(crate) fn password(&self) -> Option<String> {
-        url::Url::parse(self.url.expose_secret())
-            .ok()
-            .and_then(|url| url.password().map(str::to_owned))
+    /// The passwords in the URLs, if any, so error texts can be scrubbed of
+    /// them.
+    pub(crate) fn passwords(&self) -> Vec<String> {
+        let mut passwords: Vec<String> = self
+            .url
+            .iter()
+            .filter_map(|url| url::Url::parse(url.expose_secret()).ok())
+            .filter_map(|url| url.password().map(str::to_owned))
             .filter(|password| !password.is_empty())
+            .collect();
+        passwords.sort();
+        passwords.dedup();
+        passwords
     }
 }
 
@@ -235,7 +241,7 @@ pub fn dead_letter_queue_name(queue: &str) -> String {
 impl fmt::Debug for BusConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BusConfig")
-            .field("url", &self.redacted_url())
+            .field("url", &self.url)
             .field("events_exchange", &self.events_exchange)
             .field("pipeline_exchange", &self.pipeline_exchange)
             .field("queue_prefix", &self.queue_prefix)
@@ -261,6 +267,174 @@ impl fmt::Display for BusConfig {
     }
 }
 
+/// The broker's addresses: one AMQP URL, or the URLs of a cluster's nodes
+/// in the order they are tried. Each is a secret (it may hold a password):
+/// `Debug` and serialization show them redacted ([`BrokerUrls::redacted`]).
+/// In `govwire.toml`, `url` takes one URL in quotes or a list of them.
+#[derive(Clone)]
+pub struct BrokerUrls(Vec<SecretString>);
+
+impl BrokerUrls {
+    /// The addresses, in the order they are tried.
+    pub fn new(urls: impl IntoIterator<Item = SecretString>) -> Self {
+        Self(urls.into_iter().collect())
+    }
+
+    /// The addresses, in the order they are tried.
+    pub fn iter(&self) -> std::slice::Iter<'_, SecretString> {
+        self.0.iter()
+    }
+
+    /// How many addresses there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is none (refused by [`AmqpConfig::validate`] and
+    /// [`crate::Bus::connect`]).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each address with its password replaced by `***`: the only form of
+    /// them that may be logged or put in an error.
+    pub fn redacted(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|url| redact_url(url.expose_secret()))
+            .collect()
+    }
+
+    /// Checks that there is at least one address, that each is an AMQP URL,
+    /// and that the addresses of a cluster name the same user, password,
+    /// virtual host and options (a connection logs in once, with the
+    /// first's, whichever node it reaches). Says what is wrong in words,
+    /// naming an address by its place in the list, never by its text.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let several = self.0.len() > 1;
+        let Some(first) = self.0.first() else {
+            return Err(
+                "must name at least one broker: an AMQP URL in quotes, or a list of them".into(),
+            );
+        };
+        for (i, url) in self.0.iter().enumerate() {
+            let url = url.expose_secret();
+            if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+                return Err(if several {
+                    format!(
+                        "each address must start with amqp:// or amqps://, and the {} does not",
+                        ordinal(i + 1)
+                    )
+                } else {
+                    "must start with amqp:// or amqps://".into()
+                });
+            }
+        }
+        let login = |url: &SecretString| {
+            url::Url::parse(url.expose_secret()).ok().map(|url| {
+                (
+                    url.username().to_owned(),
+                    url.password().map(str::to_owned),
+                    url.path().to_owned(),
+                    url.query().map(str::to_owned),
+                )
+            })
+        };
+        let expected = login(first);
+        for (i, url) in self.0.iter().enumerate().skip(1) {
+            if login(url) != expected {
+                return Err(format!(
+                    "the addresses of a cluster may differ only in host and port, and the {} \
+                     names another user, password, virtual host or option than the 1st",
+                    ordinal(i + 1)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`…: an address's place in the list.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+impl From<SecretString> for BrokerUrls {
+    fn from(url: SecretString) -> Self {
+        Self(vec![url])
+    }
+}
+
+impl From<String> for BrokerUrls {
+    fn from(url: String) -> Self {
+        Self(vec![SecretString::from(url)])
+    }
+}
+
+impl From<&str> for BrokerUrls {
+    fn from(url: &str) -> Self {
+        Self(vec![SecretString::from(url)])
+    }
+}
+
+impl fmt::Debug for BrokerUrls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.redacted()).finish()
+    }
+}
+
+/// Written redacted, as it is read: one URL as a string, several as a
+/// list.
+impl Serialize for BrokerUrls {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let redacted = self.redacted();
+        if let [one] = redacted.as_slice() {
+            return serializer.serialize_str(one);
+        }
+        let mut seq = serializer.serialize_seq(Some(redacted.len()))?;
+        for url in &redacted {
+            seq.serialize_element(url)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for BrokerUrls {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Urls;
+        impl<'de> Visitor<'de> for Urls {
+            type Value = BrokerUrls;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an AMQP URL in quotes, or a list of them as \
+                     [\"amqp://host1:5672/%2f\", \"amqp://host2:5672/%2f\"]",
+                )
+            }
+            fn visit_str<E: de::Error>(self, url: &str) -> Result<BrokerUrls, E> {
+                Ok(BrokerUrls::from(url))
+            }
+            fn visit_string<E: de::Error>(self, url: String) -> Result<BrokerUrls, E> {
+                Ok(BrokerUrls::from(url))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BrokerUrls, A::Error> {
+                let mut urls = Vec::new();
+                while let Some(url) = seq.next_element::<String>()? {
+                    urls.push(SecretString::from(url));
+                }
+                Ok(BrokerUrls(urls))
+            }
+        }
+        deserializer.deserialize_any(Urls)
+    }
+}
+
 /// Replaces the password of an AMQP URL with `***`. A URL that cannot be
 /// parsed is not echoed at all: it may hold a password in a place the
 /// parser did not recognise.
@@ -276,16 +450,17 @@ pub(crate) fn redact_url(raw: &str) -> String {
     }
 }
 
-/// Removes every occurrence of `password` (raw and percent-decoded) from a
-/// text that came from a library and may echo the URL back.
-pub(crate) fn scrub(text: &str, password: Option<&str>) -> String {
-    let Some(password) = password else {
-        return text.to_owned();
-    };
-    let mut out = text.replace(password, "***");
-    if let Ok(decoded) = percent_decode(password) {
-        if !decoded.is_empty() {
-            out = out.replace(&decoded, "***");
+/// Removes every occurrence of each of `passwords` (raw and
+/// percent-decoded) from a text that came from a library and may echo a URL
+/// back.
+pub(crate) fn scrub(text: &str, passwords: &[String]) -> String {
+    let mut out = text.to_owned();
+    for password in passwords {
+        out = out.replace(password.as_str(), "***");
+        if let Ok(decoded) = percent_decode(password) {
+            if !decoded.is_empty() {
+                out = out.replace(&decoded, "***");
+            }
         }
     }
     out
@@ -321,13 +496,92 @@ mod tests {
     #[test]
     fn the_redacted_url_hides_the_password_and_keeps_the_rest() {
         let config = BusConfig {
-            url: SecretString::from("amqp://guest:s3cret@rabbit.example:5672/%2f"),
+            url: BrokerUrls::from("amqp://guest:s3cret@rabbit.example:5672/%2f"),
             ..BusConfig::default()
         };
         assert_eq!(
             config.redacted_url(),
             "amqp://guest:***@rabbit.example:5672/%2f"
         );
+    }
+
+    #[test]
+    fn every_address_of_a_cluster_is_redacted_in_text_debug_and_serialization() {
+        let urls = BrokerUrls::new([
+            SecretString::from("amqp://u:s3cret@rabbit-1:5672/%2f"),
+            SecretString::from("amqp://u:s3cret@rabbit-2:5672/%2f"),
+        ]);
+        let config = BusConfig {
+            url: urls.clone(),
+            ..BusConfig::default()
+        };
+        assert_eq!(
+            config.redacted_url(),
+            "amqp://u:***@rabbit-1:5672/%2f, amqp://u:***@rabbit-2:5672/%2f"
+        );
+        let debug = format!("{config:?}");
+        let json = serde_json::to_string(&AmqpConfig {
+            url: urls,
+            ..AmqpConfig::default()
+        })
+        .unwrap();
+        for text in [&debug, &json] {
+            assert!(!text.contains("s3cret"), "{text}");
+            assert!(text.contains("rabbit-2:5672"), "{text}");
+        }
+        assert!(
+            json.contains(r#""url":["amqp://u:***@rabbit-1:5672/%2f","#),
+            "{json}"
+        );
+        assert_eq!(config.passwords(), vec!["s3cret".to_owned()]);
+    }
+
+    #[test]
+    fn one_url_or_a_list_of_urls_is_read() {
+        let one: AmqpConfig = serde_json::from_str(r#"{"url": "amqp://h:1/%2f"}"#).unwrap();
+        assert_eq!(one.url.len(), 1);
+        let json = serde_json::to_value(&one).unwrap();
+        assert_eq!(json["url"], "amqp://h:1/%2f", "one URL is written as one");
+        let list: AmqpConfig =
+            serde_json::from_str(r#"{"url": ["amqp://a:1/%2f", "amqp://b:2/%2f"]}"#).unwrap();
+        let urls: Vec<&str> = list.url.iter().map(|u| u.expose_secret()).collect();
+        assert_eq!(urls, ["amqp://a:1/%2f", "amqp://b:2/%2f"]);
+        assert_eq!(list.validate(), Ok(()));
+        let err = serde_json::from_str::<AmqpConfig>(r#"{"url": 5}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("an AMQP URL in quotes, or a list of them"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_list_that_cannot_be_connected_with_is_refused_without_its_urls() {
+        let refused = |urls: &[&str]| {
+            let amqp = AmqpConfig {
+                url: BrokerUrls::new(urls.iter().map(|u| SecretString::from(*u))),
+                ..AmqpConfig::default()
+            };
+            let err = amqp.validate().unwrap_err();
+            assert_eq!(err.key, "amqp.url");
+            assert!(!err.message.contains("hunter2"), "{err}");
+            err.message
+        };
+        assert!(refused(&[]).contains("at least one broker"));
+        let message = refused(&["amqp://u:hunter2@a:1/%2f", "http://u:hunter2@b:1/%2f"]);
+        assert!(message.contains("the 2nd does not"), "{message}");
+        let message = refused(&[
+            "amqp://u:hunter2@a:1/%2f",
+            "amqp://u:hunter2@b:1/%2f",
+            "amqp://u:hunter2@c:1/other",
+        ]);
+        assert!(
+            message.contains("differ only in host and port, and the 3rd"),
+            "{message}"
+        );
+        assert_eq!(ordinal(11), "11th");
+        assert_eq!(ordinal(22), "22nd");
     }
 
     #[test]
@@ -339,7 +593,7 @@ mod tests {
     #[test]
     fn scrubbing_removes_encoded_and_decoded_passwords() {
         let text = "Invalid URL: 'amqp://u:p%40ss@h' and p@ss";
-        let scrubbed = scrub(text, Some("p%40ss"));
+        let scrubbed = scrub(text, &["p%40ss".to_owned()]);
         assert!(!scrubbed.contains("p%40ss"), "{scrubbed}");
         assert!(!scrubbed.contains("p@ss"), "{scrubbed}");
     }
@@ -349,7 +603,8 @@ mod tests {
         let amqp = AmqpConfig::default();
         assert_eq!(amqp.validate(), Ok(()));
         let bus = amqp.bus_config();
-        assert_eq!(bus.url.expose_secret(), DEFAULT_URL);
+        let urls: Vec<&str> = bus.url.iter().map(|u| u.expose_secret()).collect();
+        assert_eq!(urls, [DEFAULT_URL]);
         assert_eq!(bus.confirm_timeout, DEFAULT_CONFIRM_TIMEOUT);
         assert_eq!(bus.reconnect_max_delay, DEFAULT_RECONNECT_MAX_DELAY);
         assert_eq!(bus.queue_expires_ms, None);
@@ -363,7 +618,7 @@ mod tests {
     #[test]
     fn an_unusable_value_is_refused_naming_its_key_and_not_the_url() {
         let amqp = AmqpConfig {
-            url: SecretString::from("http://u:hunter2@h/"),
+            url: BrokerUrls::from("http://u:hunter2@h/"),
             ..AmqpConfig::default()
         };
         let err = amqp.validate().unwrap_err().to_string();

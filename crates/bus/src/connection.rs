@@ -61,6 +61,8 @@ pub(crate) struct BusInner {
     /// Handles that will each call [`Bus::close`]: the connection closes
     /// when the last of them does ([`Bus::share`]).
     pub(crate) handles: AtomicUsize,
+    /// The broker's addresses and which of them the connection reached.
+    addresses: Arc<Addresses>,
 }
 
 impl fmt::Debug for Bus {
@@ -85,65 +87,145 @@ impl Bus {
     /// getting it back with how long it was down.
     pub async fn connect(config: &BusConfig, service: &str) -> Result<Bus, BusError> {
         let url = config.redacted_url();
-        let password = config.password();
-        let mut uri: lapin::uri::AMQPUri =
-            config
-                .url
-                .expose_secret()
-                .parse()
-                .map_err(|reason: String| BusError::InvalidUrl {
-                    url: url.clone(),
-                    // The parser echoes the whole URL in some messages.
-                    reason: scrub(&reason, password.as_deref()),
-                })?;
-        if uri.query.frame_max.is_none() {
-            uri.query.frame_max = Some(DEFAULT_FRAME_MAX);
+        let passwords = config.passwords();
+        config.url.check().map_err(|reason| BusError::InvalidUrl {
+            url: url.clone(),
+            reason,
+        })?;
+        let mut list = Vec::with_capacity(config.url.len());
+        for (secret, redacted) in config.url.iter().zip(config.url.redacted()) {
+            let mut uri: lapin::uri::AMQPUri =
+                secret
+                    .expose_secret()
+                    .parse()
+                    .map_err(|reason: String| BusError::InvalidUrl {
+                        url: redacted.clone(),
+                        // The parser echoes the whole URL in some messages.
+                        reason: scrub(&reason, &passwords),
+                    })?;
+            if uri.query.frame_max.is_none() {
+                uri.query.frame_max = Some(DEFAULT_FRAME_MAX);
+            }
+            list.push(Address { uri, redacted });
         }
+        let addresses = Arc::new(Addresses {
+            list,
+            next: AtomicUsize::new(0),
+            current: AtomicUsize::new(0),
+        });
         let (min_delay, max_delay) = reconnect_delays(config.reconnect_max_delay);
-        let properties = ConnectionProperties::default()
-            .with_connection_name(LongString::from(format!("govwire:{service}")))
-            .with_client_property("product".into(), LongString::from("govwire"))
-            .enable_auto_recover()
-            // Recovery after the connection was established never gives up;
-            // the first connection attempt fails fast (see below) so a
-            // service that cannot reach the broker at start says so at once.
-            // Each wait is drawn from `[d, 2d)` where `d` doubles from
-            // `min_delay` up to `max_delay` (half the cap), so no wait exceeds
-            // the cap and services that lost the same broker do not retry in
-            // step.
-            .configure_backoff(move |backoff| {
-                backoff
-                    .with_min_delay(min_delay)
-                    .with_max_delay(max_delay)
-                    .with_jitter()
-                    .without_max_times()
-            });
-        let connect_error = |reason: String| {
-            let error = BusError::Connect {
-                url: url.clone(),
-                service: service.to_owned(),
-                reason: scrub(&reason, password.as_deref()),
+        let properties = || {
+            ConnectionProperties::default()
+                .with_connection_name(LongString::from(format!("govwire:{service}")))
+                .with_client_property("product".into(), LongString::from("govwire"))
+                .enable_auto_recover()
+                // Recovery after the connection was established never gives
+                // up; the first connection attempt fails fast (see below) so
+                // a service that cannot reach the broker at start says so at
+                // once. Each wait is drawn from `[d, 2d)` where `d` doubles
+                // from `min_delay` up to `max_delay` (half the cap), so no
+                // wait exceeds the cap and services that lost the same broker
+                // do not retry in step.
+                .configure_backoff(move |backoff| {
+                    backoff
+                        .with_min_delay(min_delay)
+                        .with_max_delay(max_delay)
+                        .with_jitter()
+                        .without_max_times()
+                })
+        };
+        let runtime = lapin::runtime::default_runtime().map_err(|error| BusError::Connect {
+            url: url.clone(),
+            service: service.to_owned(),
+            reason: error.to_string(),
+        })?;
+        // The addresses in order: the first that accepts a connection and
+        // the login is the one. lapin retries the first TCP connection with
+        // the recovery backoff (forever); a quick probe makes an unreachable
+        // address fail at once.
+        let mut failures: Vec<(String, String)> = Vec::new();
+        let mut connected = None;
+        for (i, address) in addresses.list.iter().enumerate() {
+            let (host, port) = (&address.uri.authority.host, address.uri.authority.port);
+            if let Err(reason) = probe(host, port).await {
+                failures.push((address.redacted.clone(), scrub(&reason, &passwords)));
+                continue;
+            }
+            addresses.next.store(i, Ordering::Release);
+            // Every (re)connection opens its socket here: the addresses in
+            // turn from the one after the node last reached, so a connection
+            // that lost its node moves to a remaining one.
+            let sockets = addresses.clone();
+            let tls = lapin::tcp::OwnedTLSConfig::default();
+            let open_socket = async move |_uri, runtime| {
+                let sockets = &sockets;
+                let count = sockets.list.len();
+                let first = sockets.next.load(Ordering::Acquire) % count;
+                let mut last_error = None;
+                for i in (0..count).map(|k| (first + k) % count) {
+                    let address = &sockets.list[i];
+                    let opening = lapin::tcp::AMQPUriTcpExt::connect_with_config_async(
+                        &address.uri,
+                        tls.as_ref(),
+                        &runtime,
+                    );
+                    let error = match tokio::time::timeout(PROBE_TIMEOUT, opening).await {
+                        Ok(Ok(stream)) => {
+                            sockets.current.store(i, Ordering::Release);
+                            sockets.next.store((i + 1) % count, Ordering::Release);
+                            return Ok(stream);
+                        }
+                        Ok(Err(error)) => error,
+                        Err(_) => std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("no TCP connection within {PROBE_TIMEOUT:?}"),
+                        ),
+                    };
+                    debug!(url = %address.redacted, %error, "Cannot open a connection to a RabbitMQ node.");
+                    last_error = Some(error);
+                }
+                Err(lapin::Error::from(last_error.unwrap_or_else(|| {
+                    std::io::Error::from(std::io::ErrorKind::NotConnected)
+                })))
+            };
+            let attempt = Connection::connector(
+                address.uri.clone(),
+                runtime.clone(),
+                open_socket,
+                properties(),
+            );
+            let reason = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+                Ok(Ok(connection)) => {
+                    connected = Some(connection);
+                    break;
+                }
+                Ok(Err(error)) => error.to_string(),
+                Err(_) => format!("no AMQP handshake within {CONNECT_TIMEOUT:?}"),
+            };
+            failures.push((address.redacted.clone(), scrub(&reason, &passwords)));
+        }
+        let Some(connection) = connected else {
+            let error = match <[_; 1]>::try_from(failures) {
+                Ok([(url, reason)]) => BusError::Connect {
+                    url,
+                    service: service.to_owned(),
+                    reason,
+                },
+                Err(failures) => BusError::ConnectAny {
+                    service: service.to_owned(),
+                    failures: failures
+                        .into_iter()
+                        .map(|(url, reason)| format!("{url}: {reason}"))
+                        .collect(),
+                },
             };
             warn!(%error, "Failed to connect to RabbitMQ.");
-            error
+            return Err(error);
         };
-        // lapin retries the first TCP connection with the recovery backoff
-        // (forever); a quick probe makes an unreachable broker fail at once.
-        let (host, port) = (uri.authority.host.clone(), uri.authority.port);
-        probe(&host, port).await.map_err(connect_error)?;
-        let connection =
-            match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect_uri(uri, properties))
-                .await
-            {
-                Ok(Ok(connection)) => connection,
-                Ok(Err(error)) => return Err(connect_error(error.to_string())),
-                Err(_) => {
-                    return Err(connect_error(format!(
-                        "no AMQP handshake within {CONNECT_TIMEOUT:?}"
-                    )))
-                }
-            };
-        info!(url = %url, service, "Connected to RabbitMQ.");
+        for (url, reason) in &failures {
+            warn!(url = %url, service, reason = %reason, "A RabbitMQ node did not accept the connection; connected to another.");
+        }
+        info!(url = %addresses.current(), service, "Connected to RabbitMQ.");
         let status = connection.status().clone();
         let inner = Arc::new(BusInner {
             connection,
@@ -151,14 +233,13 @@ impl Bus {
             service: service.to_owned(),
             abandoned: AtomicBool::new(false),
             handles: AtomicUsize::new(1),
+            addresses: addresses.clone(),
         });
         tokio::spawn(watch_connection(Watched {
             bus: Arc::downgrade(&inner),
             status,
             service: service.to_owned(),
-            url,
-            host,
-            port,
+            addresses,
             stuck_after: STUCK_AFTER.max(config.reconnect_max_delay * 12),
         }));
         Ok(Bus { inner })
@@ -167,6 +248,13 @@ impl Bus {
     /// The configuration this bus was connected with.
     pub fn config(&self) -> &BusConfig {
         &self.inner.config
+    }
+
+    /// The address (redacted) of the node the connection reached last: of
+    /// a cluster's addresses, the one it is on (or, while it reconnects,
+    /// was on).
+    pub fn node_url(&self) -> String {
+        self.inner.addresses.current()
     }
 
     /// Another handle on this connection, for a part of the process that
@@ -680,6 +768,51 @@ impl Bus {
     }
 }
 
+/// One of the broker's addresses, as the connection opens it.
+struct Address {
+    /// The URL, parsed, with the frame size govwire asks for.
+    uri: lapin::uri::AMQPUri,
+    /// The URL with its password replaced by `***`, for logs.
+    redacted: String,
+}
+
+/// The broker's addresses (one, or one per node of a cluster), shared by
+/// the connection, which opens every socket through them, and its watcher.
+struct Addresses {
+    /// In the configured order.
+    list: Vec<Address>,
+    /// Where the next attempt to open a socket starts: the address after
+    /// the one reached last, so a connection that lost its node tries the
+    /// others first.
+    next: AtomicUsize,
+    /// The address the connection reached last.
+    current: AtomicUsize,
+}
+
+impl Addresses {
+    /// The redacted URL of the address the connection reached last.
+    fn current(&self) -> String {
+        let i = self.current.load(Ordering::Acquire);
+        self.list
+            .get(i)
+            .map(|address| address.redacted.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether any address accepts a TCP connection.
+    async fn any_reachable(&self) -> bool {
+        for address in &self.list {
+            if probe(&address.uri.authority.host, address.uri.authority.port)
+                .await
+                .is_ok()
+            {
+                return true;
+            }
+        }
+        false
+    }
+}
+
 /// Declares a durable exchange.
 async fn declare_exchange(
     channel: &Channel,
@@ -838,12 +971,9 @@ struct Watched {
     status: lapin::ConnectionStatus,
     /// The service, for logs.
     service: String,
-    /// The redacted URL, for logs.
-    url: String,
-    /// The broker's host, to check that it is reachable during an outage.
-    host: String,
-    /// The broker's port.
-    port: u16,
+    /// The broker's addresses: which one the connection reached, for logs,
+    /// and where to check that the broker is reachable during an outage.
+    addresses: Arc<Addresses>,
     /// How long the broker may be reachable while the connection is still
     /// down before the bus gives up.
     stuck_after: Duration,
@@ -873,11 +1003,11 @@ async fn watch_connection(watched: Watched) {
         bus,
         status,
         service,
-        url,
-        host,
-        port,
+        addresses,
         stuck_after,
     } = watched;
+    // The node the connection was on when it was lost.
+    let mut url = addresses.current();
     let mut ticks = tokio::time::interval(WATCH_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut outage: Option<Outage> = None;
@@ -889,6 +1019,7 @@ async fn watch_connection(watched: Watched) {
         }
         let now = tokio::time::Instant::now();
         if status.connected() {
+            url = addresses.current();
             if let Some(ended) = outage.take() {
                 let down_for = now.duration_since(ended.since);
                 info!(
@@ -929,7 +1060,7 @@ async fn watch_connection(watched: Watched) {
             }
             if now >= current.next_probe {
                 current.next_probe = now + stuck_after / 6;
-                if probe(&host, port).await.is_err() {
+                if !addresses.any_reachable().await {
                     current.reachable_since = None;
                 } else if let Some(since) = current.reachable_since {
                     if now.duration_since(since) >= stuck_after && status.reconnecting() {

@@ -107,6 +107,16 @@ pub enum BusError {
         /// What went wrong (scrubbed of the password).
         reason: String,
     },
+    /// None of a cluster's addresses could be reached, or each refused the
+    /// login.
+    #[error("cannot connect to RabbitMQ at any of its {} addresses (service {service}): {}; is RabbitMQ running and are the credentials right?", .failures.len(), .failures.join("; "))]
+    ConnectAny {
+        /// The govwire service that tried to connect.
+        service: String,
+        /// Each address, redacted, with what went wrong there (scrubbed of
+        /// the password), in the order they were tried.
+        failures: Vec<String>,
+    },
     /// A name (exchange, queue, routing key, header, message id…) the broker
     /// cannot accept, such as one longer than 255 bytes.
     #[error("invalid {what} `{value}`: {reason}")]

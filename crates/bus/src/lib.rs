@@ -2,7 +2,8 @@
 //!
 //! Layout, from the wire up:
 //!
-//! - [`BusConfig`] (`config`): the URL (a secret, only ever shown redacted),
+//! - [`BusConfig`] (`config`): the URL, or the URLs of a cluster's nodes
+//!   ([`BrokerUrls`]; secrets, only ever shown redacted),
 //!   exchange names, queue prefix, prefetch, delivery limit, confirm timeout;
 //!   made from [`AmqpConfig`], the `[amqp]` section of `govwire.toml`.
 //! - [`Bus`] (`connection`): one auto-recovering connection per service, and
@@ -25,8 +26,9 @@
 //! - [`commands`]: `govwire dlq` and `govwire tail`, the bus as an
 //!   operator sees it.
 //!
-//! - `testing` (feature `testing`): a RabbitMQ node of a test's own, to
-//!   stop and start under a test without touching the shared broker.
+//! - `testing` (feature `testing`): a RabbitMQ node of a test's own, or a
+//!   three-node cluster of one, to stop and start under a test without
+//!   touching the shared broker.
 //!
 //! Errors are [`BusError`]; none of their texts contains the password.
 
@@ -45,9 +47,10 @@ mod runner;
 pub mod testing;
 
 pub use config::{
-    dead_letter_queue_name, AmqpConfig, BusConfig, ConfigError, DEFAULT_CONFIRM_TIMEOUT,
-    DEFAULT_DELIVERY_LIMIT, DEFAULT_EVENTS_EXCHANGE, DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH,
-    DEFAULT_QUEUE_PREFIX, DEFAULT_RECONNECT_MAX_DELAY, DEFAULT_URL,
+    dead_letter_queue_name, AmqpConfig, BrokerUrls, BusConfig, ConfigError,
+    DEFAULT_CONFIRM_TIMEOUT, DEFAULT_DELIVERY_LIMIT, DEFAULT_EVENTS_EXCHANGE,
+    DEFAULT_PIPELINE_EXCHANGE, DEFAULT_PREFETCH, DEFAULT_QUEUE_PREFIX, DEFAULT_RECONNECT_MAX_DELAY,
+    DEFAULT_URL,
 };
 pub use connection::{Bus, DEFAULT_FRAME_MAX};
 pub use consumer::{

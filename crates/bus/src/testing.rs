@@ -1,5 +1,7 @@
 //! A RabbitMQ node of a test's own, for tests that stop and start the broker
-//! (outages, restarts) without touching the shared one at 127.0.0.1:5672.
+//! (outages, restarts) without touching the shared one at 127.0.0.1:5672,
+//! and a three-node cluster of a test's own ([`RabbitCluster`]) for tests
+//! that stop one node of several.
 //!
 //! [`RabbitNode::start`] runs `rabbitmq-server` as a separate node
 //! (`govwire-test-<pid>-<random>@localhost`) on free loopback ports, with its
@@ -61,22 +63,34 @@ impl std::fmt::Debug for RabbitNode {
 impl RabbitNode {
     /// Starts a fresh node and waits until it accepts connections.
     pub async fn start() -> Result<RabbitNode, String> {
+        let [port, dist_port] = free_ports()?;
+        let name = format!(
+            "govwire-test-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let mut rabbit = RabbitNode::prepare(&name, port, dist_port, None)?;
+        rabbit.start_again().await?;
+        Ok(rabbit)
+    }
+
+    /// A node named `<name>@localhost` on `port` (AMQP) and `dist_port`
+    /// (Erlang distribution) with its directory and files written, not
+    /// started. `cookie` is the Erlang cookie it shares with the other
+    /// nodes of its cluster; without one, Erlang makes one up.
+    fn prepare(
+        name: &str,
+        port: u16,
+        dist_port: u16,
+        cookie: Option<&str>,
+    ) -> Result<RabbitNode, String> {
         let bin = rabbitmq_bin()?;
         let dir = tempfile::Builder::new()
             .prefix("govwire-rabbit-")
             .tempdir()
             .map_err(|error| format!("cannot create a directory for a test broker: {error}"))?;
-        let port = free_port()?;
-        let mut dist_port = free_port()?;
-        while dist_port == port {
-            dist_port = free_port()?;
-        }
-        let node = format!(
-            "govwire-test-{}-{:08x}@localhost",
-            std::process::id(),
-            rand::random::<u32>()
-        );
-        let files = [
+        let node = format!("{name}@localhost");
+        let mut files = vec![
             ("home/.keep", String::new()),
             ("enabled_plugins", "[].\n".to_owned()),
             ("rabbitmq-env.conf", String::new()),
@@ -86,6 +100,9 @@ impl RabbitNode {
                 format!("listeners.tcp.1 = 127.0.0.1:{port}\n"),
             ),
         ];
+        if let Some(cookie) = cookie {
+            files.push(("home/.erlang.cookie", cookie.to_owned()));
+        }
         for (name, text) in files {
             let path = dir.path().join(name);
             if let Some(parent) = path.parent() {
@@ -95,16 +112,21 @@ impl RabbitNode {
             std::fs::write(&path, text)
                 .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
         }
-        let mut rabbit = RabbitNode {
+        // Erlang refuses a cookie file others can read.
+        let cookie_file = dir.path().join("home/.erlang.cookie");
+        if cookie.is_some() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&cookie_file, std::fs::Permissions::from_mode(0o400))
+                .map_err(|error| format!("cannot protect {}: {error}", cookie_file.display()))?;
+        }
+        Ok(RabbitNode {
             node,
             port,
             dist_port,
             bin,
             dir,
             server: None,
-        };
-        rabbit.start_again().await?;
-        Ok(rabbit)
+        })
     }
 
     /// The AMQP URL of this node (user `guest`).
@@ -219,8 +241,9 @@ impl RabbitNode {
         }
     }
 
-    /// Runs `rabbitmqctl -n <node> <args>`, failing with its output.
-    async fn ctl(&self, args: &[&str]) -> Result<String, String> {
+    /// Runs `rabbitmqctl -n <node> <args>` (`list_queues name leader
+    /// members`, `set_policy …`), returning its output or failing with it.
+    pub async fn ctl(&self, args: &[&str]) -> Result<String, String> {
         tokio::time::timeout(CTL_TIMEOUT, self.ctl_output(args))
             .await
             .unwrap_or_else(|_| Err(format!("rabbitmqctl {args:?} took over {CTL_TIMEOUT:?}")))
@@ -371,10 +394,184 @@ fn is_script(dir: &Path, name: &str) -> bool {
             .unwrap_or(false)
 }
 
-/// A TCP port on 127.0.0.1 that is free right now.
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .map_err(|error| format!("cannot find a free port on 127.0.0.1: {error}"))
+/// `N` distinct TCP ports on 127.0.0.1 that are free right now (all bound
+/// at once, so none is handed out twice).
+fn free_ports<const N: usize>() -> Result<[u16; N], String> {
+    let listeners = (0..N)
+        .map(|_| std::net::TcpListener::bind(("127.0.0.1", 0)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("cannot find a free port on 127.0.0.1: {error}"))?;
+    let mut ports = [0; N];
+    for (port, listener) in ports.iter_mut().zip(&listeners) {
+        *port = listener
+            .local_addr()
+            .map_err(|error| format!("cannot find a free port on 127.0.0.1: {error}"))?
+            .port();
+    }
+    Ok(ports)
+}
+
+/// How much memory one more node needs at least: an idle RabbitMQ 3.10
+/// node takes 100 to 150 MiB, and a test's queues and messages more.
+const NODE_MEMORY: u64 = 256 * 1024 * 1024;
+
+/// Three RabbitMQ nodes of a test's own, joined into one cluster, on
+/// loopback; every node is killed when the cluster is dropped (also when
+/// the test panics).
+pub struct RabbitCluster {
+    /// The nodes; the second and third joined the first.
+    nodes: Vec<RabbitNode>,
+}
+
+impl std::fmt::Debug for RabbitCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RabbitCluster")
+            .field("nodes", &self.nodes)
+            .finish()
+    }
+}
+
+impl RabbitCluster {
+    /// How many nodes the cluster has.
+    pub const SIZE: usize = 3;
+
+    /// Whether this machine can run the cluster's nodes: RabbitMQ is
+    /// installed and there is memory for them. The error says what is
+    /// missing, for a test to print when it cannot run here.
+    pub fn can_start() -> Result<(), String> {
+        rabbitmq_bin()?;
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let available = meminfo
+            .lines()
+            .find_map(|line| line.strip_prefix("MemAvailable:"))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .map(|kib| kib * 1024);
+        let needed = NODE_MEMORY * Self::SIZE as u64;
+        match available {
+            Some(bytes) if bytes < needed => Err(format!(
+                "{} MiB of memory are available and {} RabbitMQ nodes need about {} MiB",
+                bytes / (1024 * 1024),
+                Self::SIZE,
+                needed / (1024 * 1024)
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts three fresh nodes (`govwire-cluster-<pid>-<random>-{1,2,3}`)
+    /// at once, joins the second and third to the first, and returns when
+    /// all three run as one cluster.
+    pub async fn start() -> Result<RabbitCluster, String> {
+        let id = format!(
+            "govwire-cluster-{}-{:06x}",
+            std::process::id(),
+            rand::random::<u32>() & 0xff_ffff
+        );
+        let cookie: String = (0..32)
+            .map(|_| char::from(b'A' + rand::random::<u8>() % 26))
+            .collect();
+        let ports: [u16; 6] = free_ports()?;
+        let mut nodes = (0..Self::SIZE)
+            .map(|i| {
+                RabbitNode::prepare(
+                    &format!("{id}-{}", i + 1),
+                    ports[2 * i],
+                    ports[2 * i + 1],
+                    Some(&cookie),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        {
+            let [one, two, three] = nodes.as_mut_slice() else {
+                unreachable!("the cluster has three nodes");
+            };
+            tokio::try_join!(one.start_again(), two.start_again(), three.start_again())?;
+        }
+        let first = nodes[0].node.clone();
+        for node in &nodes[1..] {
+            node.ctl(&["stop_app"]).await?;
+            node.ctl(&["join_cluster", &first]).await?;
+            node.start_app().await?;
+        }
+        let cluster = RabbitCluster { nodes };
+        let running = cluster.running_nodes().await?;
+        if running.len() != Self::SIZE {
+            return Err(format!(
+                "the test cluster's nodes did not join: {first} sees {running:?} running"
+            ));
+        }
+        Ok(cluster)
+    }
+
+    /// The AMQP URLs of the nodes (user `guest`), in order: what
+    /// `amqp.url` lists for the cluster.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RabbitNode::url).collect()
+    }
+
+    /// The node `i` (from 0).
+    pub fn node(&self, i: usize) -> &RabbitNode {
+        &self.nodes[i]
+    }
+
+    /// Which node (from 0) has the Erlang node name `name`
+    /// (`rabbitmqctl`'s way of naming a node), if one does.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|node| node.node == name)
+    }
+
+    /// Which node (from 0) listens for AMQP on `port`, if one does.
+    pub fn index_of_port(&self, port: u16) -> Option<usize> {
+        self.nodes.iter().position(|node| node.port == port)
+    }
+
+    /// Stops the whole node `i` (its Erlang VM ends; its connections drop,
+    /// its queue members go down, leaders on it move to the others) and
+    /// waits for it to exit.
+    pub async fn stop_node(&mut self, i: usize) -> Result<(), String> {
+        self.nodes[i].stop().await
+    }
+
+    /// Starts node `i` again on its ports and data; returns when it runs
+    /// and is back in the cluster.
+    pub async fn start_node(&mut self, i: usize) -> Result<(), String> {
+        self.nodes[i].start_again().await?;
+        self.nodes[i].ctl(&["await_startup"]).await.map(drop)
+    }
+
+    /// Runs `rabbitmqctl <args>` on the first node that is running.
+    pub async fn ctl(&self, args: &[&str]) -> Result<String, String> {
+        let mut errors = Vec::new();
+        for node in self.nodes.iter().filter(|node| node.server.is_some()) {
+            match node.ctl(args).await {
+                Ok(out) => return Ok(out),
+                Err(error) => errors.push(error),
+            }
+        }
+        Err(format!("no node of the test cluster answered: {errors:?}"))
+    }
+
+    /// The nodes the cluster reports running (Erlang node names).
+    pub async fn running_nodes(&self) -> Result<Vec<String>, String> {
+        let out = self
+            .ctl(&["cluster_status", "--formatter", "json", "--quiet"])
+            .await?;
+        let status: serde_json::Value = out
+            .lines()
+            .find(|line| line.trim_start().starts_with('{'))
+            .and_then(|line| serde_json::from_str(line).ok())
+            .ok_or_else(|| format!("rabbitmqctl cluster_status printed no JSON: {out}"))?;
+        Ok(status["running_nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|node| node.as_str().map(str::to_owned))
+            .collect())
+    }
 }

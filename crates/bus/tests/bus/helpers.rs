@@ -51,7 +51,7 @@ pub fn test_config(label: &str, delivery_limit: u32) -> BusConfig {
 pub fn test_config_at(url: &str, label: &str, delivery_limit: u32) -> BusConfig {
     let prefix = unique(label);
     BusConfig {
-        url: SecretString::from(url.to_owned()),
+        url: SecretString::from(url.to_owned()).into(),
         events_exchange: format!("{prefix}.events"),
         pipeline_exchange: format!("{prefix}.pipeline"),
         queue_prefix: prefix,
@@ -123,7 +123,7 @@ impl TestBus {
             self.config.dead_letter_exchange(),
         ];
         if let Ok(connection) = lapin::Connection::connect(
-            self.config.url.expose_secret(),
+            first_url(&self.config),
             lapin::ConnectionProperties::default(),
         )
         .await
@@ -187,4 +187,15 @@ pub async fn wait_for_queue_depth(bus: &Bus, queue: &str, count: u32) {
         }
     })
     .await
+}
+
+/// The first of the configuration's broker URLs, for a plain lapin
+/// connection beside the bus.
+pub fn first_url(config: &BusConfig) -> &str {
+    config
+        .url
+        .iter()
+        .next()
+        .expect("the test configuration names a broker")
+        .expose_secret()
 }

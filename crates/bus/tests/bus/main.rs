@@ -2,6 +2,8 @@
 //! `GOVWIRE_TEST_AMQP_URL`). Every test uses its own exchanges and queue
 //! prefix; queues expire on their own and exchanges are deleted at the end.
 
+mod addresses;
+mod cluster;
 mod consume;
 mod helpers;
 mod holding;

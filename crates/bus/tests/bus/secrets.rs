@@ -11,7 +11,7 @@ const PASSWORD: &str = "s3cret-pw";
 
 fn config_with(url: &str) -> BusConfig {
     BusConfig {
-        url: SecretString::from(url.to_owned()),
+        url: SecretString::from(url.to_owned()).into(),
         confirm_timeout: Duration::from_secs(5),
         ..BusConfig::default()
     }

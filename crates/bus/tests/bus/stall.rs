@@ -6,7 +6,7 @@ use std::time::Duration;
 use govwire_bus::{BusConfig, BusError, PublishError};
 use lapin::options::{QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -108,7 +108,7 @@ async fn a_publish_without_a_confirm_in_time_is_a_timeout_error_not_a_hang() {
     t.work_queue("parser", "page").await;
     let proxy = FreezableProxy::start(broker_addr()).await;
     let stalled_config = BusConfig {
-        url: SecretString::from(proxy.url()),
+        url: SecretString::from(proxy.url()).into(),
         confirm_timeout: Duration::from_secs(1),
         ..t.config.clone()
     };
@@ -159,7 +159,7 @@ async fn a_message_the_broker_refuses_is_a_nacked_error() {
     // A queue that takes nothing and refuses what it cannot take.
     let queue = format!("{}.full", t.config.queue_prefix);
     let connection = lapin::Connection::connect(
-        t.config.url.expose_secret(),
+        crate::helpers::first_url(&t.config),
         lapin::ConnectionProperties::default(),
     )
     .await

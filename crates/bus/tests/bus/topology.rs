@@ -6,7 +6,6 @@ use govwire_bus::{dead_letter_queue_name, BusError};
 use govwire_model::CloudEvent;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::{AMQPValue, FieldTable};
-use secrecy::ExposeSecret;
 
 use crate::helpers::{next_delivery, spawn_bus, unique};
 
@@ -45,7 +44,7 @@ async fn work_queues_and_their_dead_letter_queues_are_quorum_queues() {
     // (all other arguments equal), naming the current type: proof of what
     // the queue really is.
     let connection = lapin::Connection::connect(
-        t.config.url.expose_secret(),
+        crate::helpers::first_url(&t.config),
         lapin::ConnectionProperties::default(),
     )
     .await

@@ -4,7 +4,6 @@
 
 use govwire_bus::{Bus, Message};
 use govwire_model::pipeline::{unrouted_exchange, UNROUTED_QUEUE};
-use secrecy::ExposeSecret;
 
 use crate::helpers::{connect, init_logs, spawn_bus, test_config, TestBus, WAIT};
 
@@ -78,7 +77,7 @@ async fn an_events_exchange_declared_without_an_alternate_exchange_is_still_used
     let config = test_config("unrouted-old-exchange", 5);
     // What an earlier govwire declared: the topic exchange with no arguments.
     let connection = lapin::Connection::connect(
-        config.url.expose_secret(),
+        crate::helpers::first_url(&config),
         lapin::ConnectionProperties::default(),
     )
     .await
