@@ -93,9 +93,11 @@ fn event(config: &BusConfig, subject: &str) -> Message {
     }
 }
 
-/// Publishes `msg` until it is confirmed and routed (the tail's queue is
-/// bound), giving up after [`WAIT`] with the last error; a fresh connection
-/// each try, so only the tail's own reconnection is measured.
+/// Publishes `msg` until it is confirmed and routed to the tail's queue
+/// (an event no queue takes is confirmed too, into the events exchange's
+/// unrouted queue, whose depth then rises), giving up after [`WAIT`] with
+/// the last error; a fresh connection each try, so only the tail's own
+/// reconnection is measured.
 async fn publish_when_routed(config: &BusConfig, msg: &Message) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut interval = tokio::time::interval(Duration::from_millis(100));
@@ -103,12 +105,18 @@ async fn publish_when_routed(config: &BusConfig, msg: &Message) -> Result<(), St
     loop {
         interval.tick().await;
         if let Ok(bus) = Bus::connect(config, "tail-test-publisher").await {
+            let unrouted = config.queue_name(govwire_model::pipeline::UNROUTED_QUEUE);
+            let kept_before = bus.queue_message_count(&unrouted).await.unwrap_or(0);
             let published = match bus.publisher().await {
                 Ok(publisher) => publisher.publish(msg).await,
                 Err(error) => Err(error),
             };
+            let kept_after = bus.queue_message_count(&unrouted).await.unwrap_or(0);
             bus.close().await;
             match published {
+                Ok(()) if kept_after > kept_before => {
+                    last = "the event reached no queue: the tail's is not bound yet".into();
+                }
                 Ok(()) => return Ok(()),
                 Err(error) => last = error.to_string(),
             }
