@@ -14,6 +14,8 @@ use govwire_store::{EventLogFilter, Store};
 
 /// Events published per round of confirms.
 const REPLAY_BATCH: u32 = 200;
+/// Current records read from the store at a time by a reparse.
+const REPARSE_BATCH: u32 = 200;
 
 /// Where `govwire replay` publishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,63 +170,88 @@ pub async fn reparse(
     request: &ReparseRequest,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ReparseReport> {
-    let records = store
-        .current_records(request.since, request.portal.as_deref())
+    let total = store
+        .count_current_records(request.since, request.portal.as_deref())
         .await
-        .context("reading the current records")?;
-    let total = records.len() as u64;
-    let mut report = ReparseReport {
-        replies: records.len(),
-        ..ReparseReport::default()
-    };
+        .context("counting the current records")?;
+    let mut report = ReparseReport::default();
     let publisher = bus.publisher().await?;
     progress(0, total);
-    for (done, record) in records.iter().enumerate() {
-        progress(done as u64, total);
-        let Some(profile) = profiles.iter().find(|p| p.id == record.portal) else {
-            report.without_profile += 1;
-            continue;
-        };
-        let Some(sha) = record.page_sha256.as_deref() else {
-            report.without_page += 1;
-            continue;
-        };
-        let Some(page) = store.kept_page(sha).await? else {
-            report.without_page += 1;
-            continue;
-        };
-        let mut parsed = match govwire_parser::parse_page(&page, profile) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                report
-                    .refused
-                    .push((record.id.to_string(), error.to_string()));
-                continue;
-            }
-        };
-        let PageOutcome::Reply { reply } = &parsed.outcome else {
-            report.refused.push((
-                record.id.to_string(),
-                "today's parser reads the page as no reply".into(),
-            ));
-            continue;
-        };
-        if reply.content_sha256 == record.content_sha256 {
-            report.unchanged += 1;
-            continue;
-        }
-        let by = reparsed_by(profile);
-        parsed.reparsed_by = Some(by.clone());
-        let envelope = Envelope::parsed_page(&Envelope::raw_page(&page).message_id, &by);
-        let body = serde_json::to_vec(&parsed).context("serializing a parsed page")?;
-        publisher
-            .publish(&bus.pipeline_message(envelope, body, Utc::now()))
+    let mut after: Option<String> = None;
+    loop {
+        let records = store
+            .current_records(
+                request.since,
+                request.portal.as_deref(),
+                after.as_deref(),
+                REPARSE_BATCH,
+            )
             .await
-            .with_context(|| format!("handing the notifier the new reading of {}", record.id))?;
-        report.changed.push(record.id.to_string());
+            .context("reading the current records")?;
+        let Some(last) = records.last() else { break };
+        after = Some(last.id.to_string());
+        for record in &records {
+            reparse_one(bus, store, &publisher, profiles, record, &mut report).await?;
+            report.replies += 1;
+            progress(report.replies as u64, total.max(report.replies as u64));
+        }
     }
-    progress(total, total);
+    progress(report.replies as u64, report.replies as u64);
     Ok(report)
+}
+
+/// Reads one current record's kept page again, and hands the notifier the
+/// new reading if it differs.
+async fn reparse_one(
+    bus: &Bus,
+    store: &Store,
+    publisher: &Publisher,
+    profiles: &[PortalProfile],
+    record: &govwire_model::Reply,
+    report: &mut ReparseReport,
+) -> Result<()> {
+    let Some(profile) = profiles.iter().find(|p| p.id == record.portal) else {
+        report.without_profile += 1;
+        return Ok(());
+    };
+    let Some(sha) = record.page_sha256.as_deref() else {
+        report.without_page += 1;
+        return Ok(());
+    };
+    let Some(page) = store.kept_page(sha).await? else {
+        report.without_page += 1;
+        return Ok(());
+    };
+    let mut parsed = match govwire_parser::parse_page(&page, profile) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            report
+                .refused
+                .push((record.id.to_string(), error.to_string()));
+            return Ok(());
+        }
+    };
+    let PageOutcome::Reply { reply } = &parsed.outcome else {
+        report.refused.push((
+            record.id.to_string(),
+            "today's parser reads the page as no reply".into(),
+        ));
+        return Ok(());
+    };
+    if reply.content_sha256 == record.content_sha256 {
+        report.unchanged += 1;
+        return Ok(());
+    }
+    let by = reparsed_by(profile);
+    parsed.reparsed_by = Some(by.clone());
+    let envelope = Envelope::parsed_page(&Envelope::raw_page(&page).message_id, &by);
+    let body = serde_json::to_vec(&parsed).context("serializing a parsed page")?;
+    publisher
+        .publish(&bus.pipeline_message(envelope, body, Utc::now()))
+        .await
+        .with_context(|| format!("handing the notifier the new reading of {}", record.id))?;
+    report.changed.push(record.id.to_string());
+    Ok(())
 }
 
 /// A progress bar on a terminal, else an INFO line every tenth of the way.

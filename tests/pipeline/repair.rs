@@ -154,7 +154,29 @@ pub async fn reparse_after_a_profile_change_gives_exactly_the_expected_updates(d
     let changed: PortalProfile = toml::from_str(&changed_text).unwrap();
 
     // What the change should do, read page by page apart from the command.
-    let records = store.current_records(None, None).await.unwrap();
+    let records = store
+        .current_records(None, None, None, 10_000)
+        .await
+        .unwrap();
+    // Read a few at a time, the records are the same, in the same order.
+    let mut paged: Vec<String> = Vec::new();
+    loop {
+        let page = store
+            .current_records(None, None, paged.last().map(String::as_str), 7)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        paged.extend(page.iter().map(|r| r.id.to_string()));
+    }
+    let all: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(paged, all);
+    assert_eq!(
+        store.count_current_records(None, None).await.unwrap() as usize,
+        all.len()
+    );
+
     let mut expected = BTreeSet::new();
     for record in &records {
         let sha = record

@@ -183,30 +183,48 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(format!("{what} is not a page: {e}")))
     }
 
-    /// The current record of every reply whose current version was
-    /// recorded at or after `since` (every reply when `None`), only
-    /// `portal`'s when given, by id.
+    /// Up to `limit` current records of the replies whose current version
+    /// was recorded at or after `since` (every reply when `None`), only
+    /// `portal`'s when given, by id, after the id `after` (from the first
+    /// when `None`): a reparse pages through them.
     pub async fn current_records(
         &self,
         since: Option<DateTime<Utc>>,
         portal: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
     ) -> Result<Vec<Reply>, StoreError> {
-        let mut sql = String::from("SELECT record FROM replies WHERE 1 = 1");
-        let mut values: Vec<Arg> = Vec::new();
-        if let Some(since) = since {
-            values.push(ts(since).into());
-            sql.push_str(&format!(" AND updated_at >= ${}", values.len()));
+        let (condition, mut values) = records_condition(since, portal);
+        let mut sql = format!("SELECT record FROM replies WHERE {condition}");
+        if let Some(after) = after {
+            values.push(after.into());
+            sql.push_str(&format!(" AND id > ${}", values.len()));
         }
-        if let Some(portal) = portal {
-            values.push(portal.into());
-            sql.push_str(&format!(" AND portal = ${}", values.len()));
-        }
-        sql.push_str(" ORDER BY id");
+        values.push(i64::from(limit).into());
+        sql.push_str(&format!(" ORDER BY id LIMIT ${}", values.len()));
         let mut conn = self.pool.acquire().await?;
         let rows: Vec<RecordRow> = conn.exec().fetch_all(&sql, values).await?;
         rows.iter()
             .map(|row| parse_record(&row.record, "a current record"))
             .collect()
+    }
+
+    /// How many current records [`Store::current_records`] pages through.
+    pub async fn count_current_records(
+        &self,
+        since: Option<DateTime<Utc>>,
+        portal: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let (condition, values) = records_condition(since, portal);
+        let mut conn = self.pool.acquire().await?;
+        let row: CountRow = conn
+            .exec()
+            .fetch_one(
+                &format!("SELECT COUNT(*) AS n FROM replies WHERE {condition}"),
+                values,
+            )
+            .await?;
+        Ok(u64::try_from(row.n).unwrap_or(0))
     }
 
     /// How many logged events `filter` selects.
@@ -258,6 +276,22 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The `WHERE` condition of a read of the current records, and its
+/// arguments.
+fn records_condition(since: Option<DateTime<Utc>>, portal: Option<&str>) -> (String, Vec<Arg>) {
+    let mut parts = vec!["1 = 1".to_owned()];
+    let mut values: Vec<Arg> = Vec::new();
+    if let Some(since) = since {
+        values.push(ts(since).into());
+        parts.push(format!("updated_at >= ${}", values.len()));
+    }
+    if let Some(portal) = portal {
+        values.push(portal.into());
+        parts.push(format!("portal = ${}", values.len()));
+    }
+    (parts.join(" AND "), values)
 }
 
 /// The `WHERE` condition of a read of the event log, and its arguments.
