@@ -203,17 +203,28 @@ pub enum BusError {
 }
 
 impl BusError {
+    /// Whether the broker answered that a queue or exchange looked at does
+    /// not exist (`404 NOT_FOUND`).
+    pub fn is_not_found(&self) -> bool {
+        self.reply_code() == Some(404)
+    }
+
+    /// The broker's reply code to a declaration it refused.
+    fn reply_code(&self) -> Option<u16> {
+        let Self::Declare { source, .. } = self else {
+            return None;
+        };
+        match source.0.kind() {
+            lapin::ErrorKind::ProtocolError(error) => Some(error.get_id()),
+            _ => None,
+        }
+    }
+
     /// Whether the broker refused a declaration because what exists differs
     /// from what was asked (`406 PRECONDITION_FAILED`: another type or other
     /// arguments).
     pub fn is_precondition_failed(&self) -> bool {
-        let Self::Declare { source, .. } = self else {
-            return false;
-        };
-        matches!(
-            source.0.kind(),
-            lapin::ErrorKind::ProtocolError(error) if error.get_id() == 406
-        )
+        self.reply_code() == Some(406)
     }
 
     /// The publish failure, if this is one: lets callers tell an unroutable

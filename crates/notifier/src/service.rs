@@ -362,6 +362,18 @@ async fn watch_unrouted(bus: Bus, interval: Duration, cancel: CancellationToken)
                 }
                 last = Some(kept);
             }
+            Err(error) if error.is_not_found() => {
+                // Deleted by hand (or expired): declared again, so events no
+                // subscriber takes are kept from now on.
+                match bus.declare_exchanges().await {
+                    Ok(()) => {
+                        warn!(queue = %queue, "The unrouted queue was missing; declared it again.")
+                    }
+                    Err(error) => {
+                        debug!(queue = %queue, %error, "Cannot declare the unrouted queue again.")
+                    }
+                }
+            }
             Err(error) => {
                 if let Some(failures) = log.failure() {
                     debug!(queue = %queue, %error, failures, "Cannot look at the unrouted queue.");

@@ -372,3 +372,59 @@ async fn a_store_outage_holds_parsed_pages_until_the_store_answers_and_dead_lett
     drop(db);
     drop(role);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_no_subscriber_takes_is_kept_and_a_deleted_unrouted_queue_comes_back() {
+    let cfg = bus_config();
+    let db = fresh_sqlite().await;
+    let bus = connect(&cfg).await;
+    bus.declare_exchanges().await.unwrap();
+    bus.declare_work_queue(QUEUE, &cfg.pipeline_exchange, &[PARSED_ROUTING_KEY])
+        .await
+        .unwrap();
+    let cancel = CancellationToken::new();
+    let mut settings = NotifierSettings {
+        outbox_interval: Duration::from_millis(100),
+        ..NotifierSettings::default()
+    };
+    settings.sweep.interval = Duration::from_millis(100);
+    let daemon = tokio::spawn(run(
+        connect(&cfg).await,
+        db.store.clone(),
+        settings,
+        cancel.clone(),
+    ));
+    let unrouted = cfg.queue_name(govwire_model::pipeline::UNROUTED_QUEUE);
+
+    // No subscriber is bound: the event is published, confirmed, and kept.
+    send(&bus, &parsed(real_reply()), "m1").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while bus.queue_message_count(&unrouted).await.ok() != Some(1) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the event was not kept in {unrouted}"
+        );
+        tokio::time::sleep(CONDITION_PAUSE).await;
+    }
+    assert!(db.store.pending_outbox(10).await.unwrap().is_empty());
+
+    // Deleted by hand: the notifier declares it again at its next look.
+    bus.delete_queue(&unrouted).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while bus.queue_message_count(&unrouted).await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{unrouted} was not declared again"
+        );
+        tokio::time::sleep(CONDITION_PAUSE).await;
+    }
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    clean_up(&bus).await;
+    db.cleanup().await;
+}
