@@ -83,7 +83,7 @@ def free_port_block(width):
     raise SystemExit("chaos: no free block of ports on 127.0.0.1")
 
 
-def http(method, url, body=None, timeout=5):
+def call(method, url, body=None, timeout=5):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     if data is not None:
@@ -279,6 +279,7 @@ class Run:
         self.removals = {}  # item id -> removal unix time
         self.stop_event = threading.Event()
         self.stalling = threading.Event()
+        self.watchers = []
         self.rabbit = None
         self.pg = None
         self.portal = None
@@ -307,9 +308,9 @@ class Run:
             [str(self.bin), "--log-format", "json", "fixture-portal", "--port", str(self.portal_port),
              "--scale", str(a.replies)],
             stdout=open(self.dir / "portal.out", "wb"), stderr=open(self.dir / "portal.log", "wb"))
-        while http("GET", f"{self.portal_url}/robots.txt")[0] != 200:
+        while call("GET", f"{self.portal_url}/robots.txt")[0] != 200:
             time.sleep(0.2)
-        status, body = http("GET", f"{self.portal_url}/_admin/documents", timeout=30)
+        status, body = call("GET", f"{self.portal_url}/_admin/documents", timeout=30)
         self.documents = [d for d in json.loads(body) if d["is_reply"]]
         log(f"fixture portal on {self.portal_url} serving {len(self.documents)} replies")
 
@@ -389,7 +390,7 @@ sinks = ["receiver"]
         return p
 
     def ready(self, name):
-        return http("GET", f"http://127.0.0.1:{self.telemetry_base + OFFSET[name]}/readyz", timeout=2)[0] == 200
+        return call("GET", f"http://127.0.0.1:{self.telemetry_base + OFFSET[name]}/readyz", timeout=2)[0] == 200
 
     def wait_ready(self, names, limit=600):
         t = time.monotonic()
@@ -424,13 +425,42 @@ sinks = ["receiver"]
                     self.daemon_locks[name].release()
             time.sleep(0.5)
 
-    def record(self, kind, target, started, ok, detail=""):
+    def work_done(self, name):
+        """What a daemon has done so far: the crawler's HTTP exchanges, a consumer's acks."""
+        status, body = call("GET", f"http://127.0.0.1:{self.telemetry_base + OFFSET[name]}/metrics", timeout=2)
+        if status != 200:
+            return None
+        metric = "govwire_crawler_requests_total" if name == "crawler" else "govwire_consumer_acks_total"
+        total = 0.0
+        for line in body.decode(errors="replace").splitlines():
+            if line.startswith(metric + "{") or line.startswith(metric + " "):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def record(self, kind, target, started, ok, detail="", names=None):
         secs = time.monotonic() - started
         row = {"fault": kind, "target": target, "at": started - T0, "recovery_secs": round(secs, 2),
-               "recovered": ok, "detail": detail}
+               "recovered": ok, "detail": detail, "progress_secs": None}
         with self.lock:
             self.recoveries.append(row)
         log(f"{kind} {target}: {'recovered' if ok else 'NOT recovered'} in {secs:.1f} s {detail}")
+        names = names or [target]
+
+        def progress():
+            # Work resumed: a daemon the fault touched does something (within 60 s, else it had nothing to do).
+            base = {n: self.work_done(n) for n in names}
+            limit = time.monotonic() + 60
+            while time.monotonic() < limit:
+                for n in names:
+                    done = self.work_done(n)
+                    if done is not None and base[n] is not None and done > base[n]:
+                        row["progress_secs"] = round(time.monotonic() - started, 2)
+                        row["progress_by"] = n
+                        return
+                time.sleep(0.25)
+        watcher = threading.Thread(target=progress, daemon=True)
+        watcher.start()
+        self.watchers.append(watcher)
 
     # ------------------------------------------------------------ faults --
     def kill(self, name):
@@ -442,7 +472,7 @@ sinks = ["receiver"]
             p.wait()
             log(f"SIGKILL {name} (pid {p.pid}); starting it again")
             self.start_daemon(name)
-        ok = self.wait_ready([name])
+            ok = self.wait_ready([name])
         self.record("kill", name, started, ok)
 
     def stall(self, name):
@@ -470,7 +500,7 @@ sinks = ["receiver"]
         back = time.monotonic()
         ok = self.wait_ready(DAEMONS)
         self.record("broker-restart", "rabbitmq", started, ok,
-                    f"(node down {back - down:.1f} s, stop took {down - started:.1f} s)")
+                    f"(node down {back - down:.1f} s, stop took {down - started:.1f} s)", DAEMONS)
 
     def pg_restart(self):
         started = time.monotonic()
@@ -478,7 +508,7 @@ sinks = ["receiver"]
         r = self.pg.restart()
         back = time.monotonic()
         ok = r.returncode == 0 and self.wait_ready(DAEMONS)
-        self.record("postgres-restart", "postgresql", started, ok, f"(pg_ctl restart took {back - started:.1f} s)")
+        self.record("postgres-restart", "postgresql", started, ok, f"(pg_ctl restart took {back - started:.1f} s)", DAEMONS)
 
     # ------------------------------------------------ edits and removals --
     def archived_items(self):
@@ -517,7 +547,7 @@ sinks = ["receiver"]
                     continue
                 item = self.rng.choice(choices)
             if kind == "remove":
-                status, body = http("DELETE", f"{self.portal_url}/_admin/documents/{item}")
+                status, body = call("DELETE", f"{self.portal_url}/_admin/documents/{item}")
                 if status == 204:
                     self.removals[item] = time.time()
                     log(f"removed document {item}")
@@ -525,7 +555,7 @@ sinks = ["receiver"]
                     log(f"removing {item} failed: {status} {body[:200]!r}")
             else:
                 text = f"（补充说明：第{len(self.edits.get(item, [])) + 1}次修订，编号{self.rng.randrange(10**8)}。）"
-                status, body = http("PATCH", f"{self.portal_url}/_admin/documents/{item}", {"add_paragraph": text})
+                status, body = call("PATCH", f"{self.portal_url}/_admin/documents/{item}", {"add_paragraph": text})
                 if status == 200:
                     self.edits.setdefault(item, []).append({"at": time.time(), "text": text})
                     if kind == "edit" and len(twice) < self.args.edit_twice:
@@ -619,6 +649,8 @@ sinks = ["receiver"]
             log(f"NOT settled after {a.settle_secs} s; checking anyway")
         # Let the last events reach every subscriber and the alerts webhook.
         time.sleep(15)
+        for watcher in self.watchers:
+            watcher.join()
         self.stop_event.set()
         queues = self.rabbit.ctl("list_queues", "-q", "name", "messages", "messages_unacknowledged")
         (self.dir / "queues.txt").write_text(queues.stdout + queues.stderr)
@@ -670,7 +702,7 @@ def main():
     ap.add_argument("--edits", type=int, default=30)
     ap.add_argument("--edit-twice", type=int, default=5)
     ap.add_argument("--removals", type=int, default=15)
-    ap.add_argument("--min-delay-ms", type=int, default=80)
+    ap.add_argument("--min-delay-ms", type=int, default=120)
     ap.add_argument("--revisit-secs", type=int, default=60)
     ap.add_argument("--grace-secs", type=int, default=20)
     ap.add_argument("--misses", type=int, default=3)
