@@ -201,11 +201,8 @@ class Postgres:
         if r.returncode != 0:
             raise SystemExit(f"chaos: PostgreSQL did not start: {r.stdout}{r.stderr}")
 
-    def restart(self):
-        return self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "server.log"), "-w",
-                        "-m", "fast", "-o",
-                        f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200",
-                        "restart")
+    def stop_fast(self):
+        return self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "stop")
 
     def stop(self):
         self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", "immediate", "stop")
@@ -504,11 +501,18 @@ sinks = ["receiver"]
 
     def pg_restart(self):
         started = time.monotonic()
-        log("restarting PostgreSQL (pg_ctl restart -m fast)")
-        r = self.pg.restart()
+        log(f"stopping PostgreSQL (pg_ctl stop -m fast) for {self.args.pg_down_secs} s")
+        r = self.pg.stop_fast()
+        if r.returncode != 0:
+            log(f"pg_ctl stop failed: {r.stdout}{r.stderr}")
+        down = time.monotonic()
+        time.sleep(self.args.pg_down_secs)
+        log("starting PostgreSQL again")
+        self.pg.start()
         back = time.monotonic()
-        ok = r.returncode == 0 and self.wait_ready(DAEMONS)
-        self.record("postgres-restart", "postgresql", started, ok, f"(pg_ctl restart took {back - started:.1f} s)", DAEMONS)
+        ok = self.wait_ready(DAEMONS)
+        self.record("postgres-restart", "postgresql", started, ok,
+                    f"(stop took {down - started:.1f} s, down {back - down:.1f} s)", DAEMONS)
 
     # ------------------------------------------------ edits and removals --
     def archived_items(self):
@@ -707,6 +711,7 @@ def main():
     ap.add_argument("--grace-secs", type=int, default=20)
     ap.add_argument("--misses", type=int, default=3)
     ap.add_argument("--settle-secs", type=int, default=600)
+    ap.add_argument("--pg-down-secs", type=int, default=10, help="how long PostgreSQL stays stopped in its restart")
     args = ap.parse_args()
     run = Run(args)
 
