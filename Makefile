@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test test-cluster demo lint fmt schemas services rabbitmq postgres tools python-example build release clean-state fuzz bench bench-pipeline install cluster cluster-stop
+.PHONY: run test test-cluster demo lint fmt schemas services rabbitmq postgres tools python-example build release clean-state fuzz bench bench-pipeline install cluster cluster-stop chaos chaos-postgres
 
 ## run: the whole pipeline in one process (`govwire all`) with config/govwire.toml and SQLite
 ## (created first by `govwire init`, which leaves an existing store as it is).
@@ -92,3 +92,17 @@ build:
 
 release:
 	$(CARGO) build --release --locked
+
+## chaos: every daemon as its own process against the fixture portal (1,000 replies, edited and
+## removed during the run) on a RabbitMQ node of its own, each daemon SIGKILLed three times, the
+## broker restarted, one daemon stalled 60 s; then a program checks delivery and prints the
+## verdict and recovery times (exit 1 on a failed check). SQLite; CHAOS_STORE=postgres (or
+## `make chaos-postgres`) runs it on a PostgreSQL instance of its own, restarted once too.
+## CHAOS_ARGS passes options to scripts/chaos/run.py (--seed, --replies, --fault-window…).
+CHAOS_STORE ?= sqlite
+CHAOS_ARGS ?=
+chaos: release
+	python3 scripts/chaos/run.py --store $(CHAOS_STORE) $(CHAOS_ARGS)
+
+chaos-postgres:
+	$(MAKE) chaos CHAOS_STORE=postgres
