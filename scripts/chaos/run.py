@@ -516,7 +516,16 @@ sinks = ["receiver"]
 
     # ------------------------------------------------ edits and removals --
     def archived_items(self):
-        """Portal URLs whose reply has at least one archived version."""
+        """Portal URLs whose reply has at least one archived version (asked again while the store is away)."""
+        for _ in range(120):
+            try:
+                return self._archived_items()
+            except Exception as e:
+                log(f"reading the store failed ({str(e)[:120]}); trying again")
+                time.sleep(1)
+        return self._archived_items()
+
+    def _archived_items(self):
         rows = self.store.rows(
             "SELECT u.url, r.current_version FROM reply_urls u JOIN archive_replies r ON r.reply_id = u.reply_id")
         return {url: int(v) for url, v in rows}
