@@ -206,15 +206,18 @@ pub async fn reparse_after_a_profile_change_gives_exactly_the_expected_updates(d
         .expect("the broker answers");
     let before = reply_events(&pipeline).len();
     assert_eq!(before, events);
-    let report = reparse(
-        &bus,
-        &store,
-        std::slice::from_ref(&changed),
-        &ReparseRequest::default(),
-        |_, _| {},
-    )
-    .await
-    .expect("reparse");
+    // Every reply, with the changed profile.
+    let everything = ReparseRequest::default();
+    let reparse_all = || {
+        reparse(
+            &bus,
+            &store,
+            std::slice::from_ref(&changed),
+            &everything,
+            |_, _| {},
+        )
+    };
+    let report = reparse_all().await.expect("reparse");
     assert_eq!(
         report.changed.iter().cloned().collect::<BTreeSet<_>>(),
         expected
@@ -254,15 +257,7 @@ pub async fn reparse_after_a_profile_change_gives_exactly_the_expected_updates(d
     assert_eq!(subjects, expected);
 
     // Read again with the same profile: the records now match it.
-    let again = reparse(
-        &bus,
-        &store,
-        std::slice::from_ref(&changed),
-        &ReparseRequest::default(),
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    let again = reparse_all().await.unwrap();
     assert!(again.changed.is_empty(), "{:?}", again.changed);
 
     bus.close().await;

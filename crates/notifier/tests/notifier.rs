@@ -115,6 +115,22 @@ async fn clean_up(bus: &Bus) {
     let _ = bus.delete_exchanges().await;
 }
 
+/// Waits until `condition` holds, failing the test naming `what` after 30 s.
+async fn wait_for<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(CONDITION_PAUSE).await;
+    }
+}
+
 async fn next_event(events: &mut Consumer, within: Duration) -> Option<serde_json::Value> {
     match tokio::time::timeout(within, events.next()).await {
         Ok(Some(Ok(d))) => {
@@ -398,26 +414,18 @@ async fn an_event_no_subscriber_takes_is_kept_and_a_deleted_unrouted_queue_comes
 
     // No subscriber is bound: the event is published, confirmed, and kept.
     send(&bus, &parsed(real_reply()), "m1").await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while bus.queue_message_count(&unrouted).await.ok() != Some(1) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the event was not kept in {unrouted}"
-        );
-        tokio::time::sleep(CONDITION_PAUSE).await;
-    }
+    wait_for("the event kept in the unrouted queue", || async {
+        bus.queue_message_count(&unrouted).await.ok() == Some(1)
+    })
+    .await;
     assert!(db.store.pending_outbox(10).await.unwrap().is_empty());
 
     // Deleted by hand: the notifier declares it again at its next look.
     bus.delete_queue(&unrouted).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while bus.queue_message_count(&unrouted).await.is_err() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{unrouted} was not declared again"
-        );
-        tokio::time::sleep(CONDITION_PAUSE).await;
-    }
+    wait_for("the unrouted queue declared again", || async {
+        bus.queue_message_count(&unrouted).await.is_ok()
+    })
+    .await;
 
     cancel.cancel();
     tokio::time::timeout(Duration::from_secs(30), daemon)

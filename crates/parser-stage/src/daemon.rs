@@ -71,7 +71,7 @@ async fn parse_batch(
     let mut messages = Vec::new();
     let mut sent = Vec::new();
     let mut counted: Vec<((String, String), Vec<bool>)> = Vec::new();
-    let mut read: Vec<RawPage> = Vec::new();
+    let mut read: Vec<(RawPage, String)> = Vec::new();
     for (index, (body, message_id)) in pages.iter().enumerate() {
         let (page, parsed) = match parse_one(profiles, body, message_id).await {
             Ok(done) => done,
@@ -87,11 +87,11 @@ async fn parse_batch(
             None => counted.push((section, vec![ok])),
         }
         match parsed {
-            Ok((envelope, body)) => {
+            Ok((envelope, body, page_sha256)) => {
                 messages.push(bus.pipeline_message(envelope, body, chrono::Utc::now()));
                 sent.push(index);
                 outcomes.push(Ok(()));
-                read.push(page);
+                read.push((page, page_sha256));
             }
             Err(error) => outcomes.push(Err(error)),
         }
@@ -109,7 +109,7 @@ async fn parse_batch(
     // The pages are kept (by the hash of their bytes, for `govwire
     // reparse`) before they are handed on: a page whose record names it is
     // always there. A store that cannot keep them holds the batch.
-    let kept: Vec<&RawPage> = read.iter().collect();
+    let kept: Vec<(&RawPage, &str)> = read.iter().map(|(p, sha)| (p, sha.as_str())).collect();
     if let Err(error) = store.keep_pages(&kept, chrono::Utc::now()).await {
         let unavailable = error.is_unavailable();
         let error = anyhow::Error::new(error).context("keeping the pages read");
@@ -134,8 +134,9 @@ async fn parse_batch(
     outcomes
 }
 
-/// What a parsed page is handed on as: its envelope and body.
-type Parsed = (Envelope, Vec<u8>);
+/// What a parsed page is handed on as: its envelope and body, and the hash
+/// of the page's bytes the parser computed (the page is kept under it).
+type Parsed = (Envelope, Vec<u8>, String);
 
 /// One raw page parsed: the page and either what to hand on or why it is
 /// poison (it cannot be parsed); an error, counted toward no section, when
@@ -181,7 +182,7 @@ async fn parse_one(
         }
         let envelope = Envelope::parsed_page(message_id, govwire_parser::PARSER_VERSION);
         let handed = serde_json::to_vec(&parsed)
-            .map(|body| (envelope, body))
+            .map(|body| (envelope, body, parsed.page_sha256.clone()))
             .map_err(|e| HandlerError::Poison(format!("cannot serialize the parsed page: {e}")));
         Ok((page, handed))
     }

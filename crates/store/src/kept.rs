@@ -116,12 +116,13 @@ pub(crate) fn routing_key(event_type: &str, portal: &str) -> String {
 }
 
 impl Store {
-    /// Keeps `pages`, each under the SHA-256 of its bytes, in one
-    /// transaction. A page kept already (the same bytes fetched again) is
-    /// left as it was. Answers how many were new.
+    /// Keeps `pages`, each under the SHA-256 of its bytes given beside it
+    /// (as the parser computed it), in one transaction. A page kept
+    /// already (the same bytes fetched again) is left as it was. Answers
+    /// how many were new.
     pub async fn keep_pages(
         &self,
-        pages: &[&RawPage],
+        pages: &[(&RawPage, &str)],
         at: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         if pages.is_empty() {
@@ -130,11 +131,11 @@ impl Store {
         // Compressing takes a moment: done before the write lock.
         let rows = pages
             .iter()
-            .map(|page| {
+            .map(|&(page, sha)| {
                 let json = serde_json::to_vec(page).map_err(|e| {
                     StoreError::Invalid(format!("page {} does not serialize: {e}", page.url))
                 })?;
-                Ok((page, page.body_sha256(), gzip(&json)))
+                Ok((page, sha, gzip(&json)))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let stored = ts(at);

@@ -43,11 +43,24 @@ fn page(item: &str, body: &[u8]) -> RawPage {
 async fn a_page_is_kept_under_the_hash_of_its_bytes_once(db: &TestDb) {
     let one = page("1", b"<html>\xc6\xd5\xcd\xd3</html>");
     let two = page("2", b"<html>two</html>");
-    assert_eq!(db.store.keep_pages(&[&one, &two], t(1)).await.unwrap(), 2);
+    let (sha_one, sha_two) = (one.body_sha256(), two.body_sha256());
+    assert_eq!(
+        db.store
+            .keep_pages(&[(&one, &sha_one), (&two, &sha_two)], t(1))
+            .await
+            .unwrap(),
+        2
+    );
     // The same bytes again (another fetch, another item): nothing new, the
     // first kept as it was.
     let again = page("3", &one.body);
-    assert_eq!(db.store.keep_pages(&[&again], t(2)).await.unwrap(), 0);
+    assert_eq!(
+        db.store
+            .keep_pages(&[(&again, &again.body_sha256())], t(2))
+            .await
+            .unwrap(),
+        0
+    );
     let kept = db
         .store
         .kept_page(&one.body_sha256())
