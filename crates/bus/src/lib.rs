@@ -42,6 +42,7 @@ mod dead_letters;
 mod error;
 mod pipeline;
 mod publisher;
+mod recovery;
 mod runner;
 #[cfg(feature = "testing")]
 pub mod testing;
