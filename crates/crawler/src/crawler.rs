@@ -108,6 +108,10 @@ pub struct PollReport {
     pub requests: u32,
     /// List pages received and read.
     pub list_pages: u32,
+    /// List pages read a second time, once the page behind them was read,
+    /// for entries that slid onto them meanwhile (a reply withdrawn above
+    /// them moves the list up). Only walks that take unknown items do this.
+    pub list_rereads: u32,
     /// Responses answered 304 Not Modified.
     pub not_modified: u32,
     /// Items not known before this poll that the crawler tried to fetch.
@@ -140,6 +144,7 @@ impl PollReport {
         Self {
             requests: tally.requests(),
             list_pages: counts.list_pages,
+            list_rereads: counts.list_rereads,
             not_modified: tally.not_modified(),
             new_items: counts.new_items,
             delivered: counts.delivered,

@@ -27,6 +27,9 @@ pub struct BackfillReport {
     pub resumed_from: Option<u32>,
     /// List pages read in this run.
     pub pages: u32,
+    /// List pages read a second time in this run, for entries that slid
+    /// onto them while the list was walked.
+    pub rereads: u32,
     /// Entries in the range seen in this run.
     pub items_seen: u64,
     /// Entries not known before, fetched in this run.
@@ -52,6 +55,7 @@ impl BackfillReport {
             section: section.to_owned(),
             resumed_from: None,
             pages: 0,
+            rereads: 0,
             items_seen: 0,
             new_items: 0,
             delivered: 0,
@@ -195,6 +199,7 @@ impl<S: PageSink> Crawler<S> {
             .walk(section, rule, cancel, &tally, &mut counts)
             .await?;
         report.pages = counts.list_pages;
+        report.rereads = counts.list_rereads;
         report.items_seen = counts.items_seen;
         report.new_items = u64::from(counts.new_items);
         report.delivered = u64::from(counts.delivered);

@@ -102,6 +102,7 @@ impl<S: PageSink> Crawler<S> {
             section = %section.id,
             requests = report.requests,
             list_pages = report.list_pages,
+            list_rereads = report.list_rereads,
             new_items = report.new_items,
             delivered = report.delivered,
             skipped = report.skipped,

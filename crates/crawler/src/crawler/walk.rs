@@ -8,6 +8,14 @@
 //! repeating the one before, an API whose `pageNo` stays behind the page
 //! asked for, an HTML list with no further page (or a 404 past its end),
 //! robots.txt disallowing the next page, or the page limit.
+//!
+//! A list is not a snapshot: a reply withdrawn above the page being read
+//! moves every later entry up one place, and the first entry of the next
+//! page slides onto the page already read. So wherever the walk is taking
+//! unknown items, it reads the page before again once it has the next one
+//! (and once the list has ended), and takes what slid onto it. An entry is
+//! then missed only if more than a whole page is withdrawn above it in the
+//! time between two list requests.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
@@ -44,6 +52,9 @@ pub(super) use rule::{first_page, StopRule};
 pub(super) struct WalkCounts {
     /// List pages received and read.
     pub(super) list_pages: u32,
+    /// List pages read again, after the page behind them, for entries that
+    /// slid onto them while the list was walked.
+    pub(super) list_rereads: u32,
     /// Entries the list showed over the pages read, before any were
     /// skipped.
     pub(super) listed: u32,
@@ -93,6 +104,46 @@ struct PageDone {
     ends_walk: bool,
 }
 
+/// What a walk reads a section's list pages with, to read one again.
+struct ListContext<'s> {
+    /// The section walked.
+    section: &'s SectionProfile,
+    /// Where its list pages come from.
+    source: &'s ListSource<'s>,
+    /// The date range entries must be in to be fetched, if any.
+    range: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+}
+
+/// Why the list ended at `page`, read as `list`, if it did: an empty page,
+/// an API whose `pageNo` stays behind the page asked for, or a page
+/// repeating the one before (`previous_ids`).
+fn list_end(
+    section: &SectionProfile,
+    page: u32,
+    list: &ListPage,
+    previous_ids: Option<&Vec<String>>,
+) -> Option<StopReason> {
+    if list.entries.is_empty() && list.invalid == 0 {
+        return Some(StopReason::EmptyPage);
+    }
+    if list.page_no.is_some_and(|no| no < u64::from(page)) {
+        debug!(section = %section.id, page, page_no = ?list.page_no, "The API's page number is stuck; the list ended.");
+        return Some(StopReason::PageNumberStuck);
+    }
+    let repeats = previous_ids.is_some_and(|previous| {
+        previous.len() == list.entries.len()
+            && previous
+                .iter()
+                .zip(&list.entries)
+                .all(|(id, e)| *id == e.id)
+    });
+    if repeats {
+        debug!(section = %section.id, "The list repeats its previous page; the list ended.");
+        return Some(StopReason::RepeatedPage);
+    }
+    None
+}
+
 /// Where a section's list pages come from.
 enum ListSource<'s> {
     /// A JSON list API, asked by POST.
@@ -126,14 +177,24 @@ impl<S: PageSink> Crawler<S> {
         counts: &mut WalkCounts,
     ) -> Result<StopReason, CrawlError> {
         let source = self.list_source(section)?;
+        let lists = ListContext {
+            section,
+            source: &source,
+            range: rule.range(),
+        };
         // Ids met in this walk, so an item that moves between pages while
         // the list is walked is fetched once.
         let mut seen = HashSet::new();
+        // Ids of every entry the list showed in this walk, fetched or not,
+        // so a page read again gives only what slid onto it.
+        let mut shown = HashSet::new();
         // Ids of the previous page, to notice an API repeating its last page.
         let mut previous_ids: Option<Vec<String>> = None;
         // The first page's validators are stored only once the whole walk
         // has recorded every new item, so a 304 never hides an item.
         let mut first_page_validators: Option<(Url, Validators)> = None;
+        // The page handled last, and whether it held unknown items.
+        let mut last: Option<(u32, bool)> = None;
         let mut stop = StopReason::MaxPages;
         for page in rule.pages(section) {
             if cancel.is_cancelled() {
@@ -159,30 +220,45 @@ impl<S: PageSink> Crawler<S> {
                 first_page_validators = validators;
             }
             counts.list_pages += 1;
-            if list_page.entries.is_empty() && list_page.invalid == 0 {
-                stop = StopReason::EmptyPage;
-                break;
-            }
-            if list_page.page_no.is_some_and(|no| no < u64::from(page)) {
-                debug!(section = %section.id, page, page_no = ?list_page.page_no, "The API's page number is stuck; the list ended.");
-                stop = StopReason::PageNumberStuck;
-                break;
-            }
-            let ids: Vec<String> = list_page.entries.iter().map(|e| e.id.clone()).collect();
-            if previous_ids.as_ref() == Some(&ids) {
-                debug!(section = %section.id, "The list repeats its previous page; the list ended.");
-                stop = StopReason::RepeatedPage;
-                break;
-            }
-            previous_ids = Some(ids);
-            let pages_hint = list_page.total_page;
             let before = *counts;
+            if let Some(reason) = list_end(section, page, &list_page, previous_ids.as_ref()) {
+                stop = reason;
+                break;
+            }
+            previous_ids = Some(list_page.entries.iter().map(|e| e.id.clone()).collect());
+            shown.extend(list_page.entries.iter().map(|e| e.id.clone()));
+            // Entries that slid onto the page before while this one was
+            // asked for are on it now. Where the walk meets nothing unknown
+            // on either page it is among known items, and does not look.
+            let look_back = match last {
+                Some((last_page, true)) => Some(last_page),
+                Some((last_page, false)) if self.has_unknown(&list_page, &seen).await? => {
+                    Some(last_page)
+                }
+                _ => None,
+            };
+            if let Some(last_page) = look_back {
+                let taken = self
+                    .take_slid(
+                        &lists,
+                        last_page,
+                        (&mut seen, &mut shown),
+                        cancel,
+                        tally,
+                        counts,
+                    )
+                    .await?;
+                if taken.is_break() {
+                    return Ok(StopReason::Cancelled);
+                }
+            }
+            let pages_hint = list_page.total_page;
             let Some(handled) = self
                 .take_page(
                     section,
                     &base,
                     list_page,
-                    rule.range(),
+                    lists.range,
                     &robots,
                     &mut seen,
                     cancel,
@@ -193,6 +269,7 @@ impl<S: PageSink> Crawler<S> {
             else {
                 return Ok(StopReason::Cancelled);
             };
+            last = Some((page, handled.new > 0));
             let ends = rule.after_page(page, &handled, section);
             let done = PageDone {
                 page,
@@ -203,10 +280,38 @@ impl<S: PageSink> Crawler<S> {
             };
             self.record_page(section, &mut rule, done).await?;
             if let Some(reason) = ends {
-                stop = reason;
-                break;
+                return self.finish_walk(reason, first_page_validators).await;
             }
         }
+        // The list ended (or the page limit was reached): what slid onto
+        // the last page handled from behind it is on it now.
+        if let Some((last_page, true)) = last {
+            if !matches!(stop, StopReason::Cancelled) {
+                let taken = self
+                    .take_slid(
+                        &lists,
+                        last_page,
+                        (&mut seen, &mut shown),
+                        cancel,
+                        tally,
+                        counts,
+                    )
+                    .await?;
+                if taken.is_break() {
+                    return Ok(StopReason::Cancelled);
+                }
+            }
+        }
+        self.finish_walk(stop, first_page_validators).await
+    }
+
+    /// Ends a walk that stopped for `stop`: the first page's validators are
+    /// stored now that every new item is recorded.
+    async fn finish_walk(
+        &self,
+        stop: StopReason,
+        first_page_validators: Option<(Url, Validators)>,
+    ) -> Result<StopReason, CrawlError> {
         if let Some((url, validators)) = first_page_validators {
             self.store
                 .set_http_validators(url.as_str(), &validators)
@@ -328,6 +433,87 @@ impl<S: PageSink> Crawler<S> {
             base,
             validators,
         }))
+    }
+
+    /// Whether `list` shows an entry neither met in this walk (`seen`) nor
+    /// known to the store.
+    async fn has_unknown(
+        &self,
+        list: &ListPage,
+        seen: &HashSet<String>,
+    ) -> Result<bool, CrawlError> {
+        let ids: Vec<String> = list
+            .entries
+            .iter()
+            .filter(|e| !seen.contains(&e.id))
+            .map(|e| e.id.clone())
+            .collect();
+        if ids.is_empty() {
+            return Ok(false);
+        }
+        let known = self.store.known_items(&self.profile.id, &ids).await?;
+        Ok(ids.iter().any(|id| !known.contains(id)))
+    }
+
+    /// Reads list page `page` again, after the page behind it, and takes the
+    /// entries that slid onto it from there meanwhile (a reply withdrawn
+    /// above it moved the list up): each is fetched as on any page, and
+    /// counted in `govwire_crawler_list_shifts_total`. A page that is gone
+    /// now (the list shrank) has nothing to give. `Break` when cancelled.
+    async fn take_slid(
+        &self,
+        lists: &ListContext<'_>,
+        page: u32,
+        (seen, shown): (&mut HashSet<String>, &mut HashSet<String>),
+        cancel: &CancellationToken,
+        tally: &Tally,
+        counts: &mut WalkCounts,
+    ) -> Result<ControlFlow<()>, CrawlError> {
+        let section = lists.section;
+        let ask = Ask {
+            conditionally: false,
+            keeping_validators: false,
+        };
+        let read = self
+            .read_list_page(section, lists.source, page, ask, cancel, tally)
+            .await?;
+        let read = match read {
+            ControlFlow::Continue(read) => read,
+            ControlFlow::Break(StopReason::Cancelled) => return Ok(ControlFlow::Break(())),
+            ControlFlow::Break(_) => return Ok(ControlFlow::Continue(())),
+        };
+        counts.list_rereads += 1;
+        if list_end(section, page, &read.list, None) == Some(StopReason::PageNumberStuck) {
+            return Ok(ControlFlow::Continue(()));
+        }
+        // Only the entries the walk was not shown before are taken, so
+        // nothing is counted twice.
+        let mut list = read.list;
+        list.entries.retain(|e| shown.insert(e.id.clone()));
+        list.invalid = 0;
+        let slid = list.entries.len();
+        if slid == 0 {
+            return Ok(ControlFlow::Continue(()));
+        }
+        info!(portal = %self.profile.id, section = %section.id, page, entries = slid, "The list moved up while it was walked; taking the entries that slid onto the page before.");
+        metrics::counter!("govwire_crawler_list_shifts_total", "portal" => self.profile.id.to_string(), "section" => section.id.to_string()).increment(slid as u64);
+        let taken = self
+            .take_page(
+                section,
+                &read.base,
+                list,
+                lists.range,
+                &read.robots,
+                seen,
+                cancel,
+                tally,
+                counts,
+            )
+            .await?;
+        Ok(match taken {
+            Some(_) => ControlFlow::Continue(()),
+            None => ControlFlow::Break(()),
+        })
     }
 
     /// Records that a list page was completely handled, where `rule` keeps

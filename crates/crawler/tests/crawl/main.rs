@@ -6,6 +6,7 @@ mod content;
 mod hostile;
 mod leases;
 mod limits;
+mod moving;
 mod polling;
 mod resume;
 mod revisits;

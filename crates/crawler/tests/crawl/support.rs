@@ -54,7 +54,12 @@ pub struct CollectingSink {
     pages: Mutex<Vec<RawPage>>,
     count: watch::Sender<usize>,
     decided_in: Option<Store>,
+    on_delivery: Mutex<Option<DeliveryHook>>,
 }
+
+/// What a test does as a page is delivered, given the page and how many
+/// were delivered with it.
+type DeliveryHook = Box<dyn FnMut(&RawPage, usize) + Send>;
 
 impl std::fmt::Debug for CollectingSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -72,6 +77,7 @@ impl CollectingSink {
             pages: Mutex::new(Vec::new()),
             count: watch::Sender::new(0),
             decided_in: None,
+            on_delivery: Mutex::new(None),
         })
     }
 
@@ -81,7 +87,15 @@ impl CollectingSink {
             pages: Mutex::new(Vec::new()),
             count: watch::Sender::new(0),
             decided_in: Some(store),
+            on_delivery: Mutex::new(None),
         })
+    }
+
+    /// Runs `hook` on every page delivered from now on, before the
+    /// delivery returns to the crawler: a test's way to change the portal
+    /// at a known point of a walk.
+    pub fn on_delivery(&self, hook: impl FnMut(&RawPage, usize) + Send + 'static) {
+        *self.on_delivery.lock().expect("hook lock") = Some(Box::new(hook));
     }
 
     /// Every page delivered so far.
@@ -122,9 +136,12 @@ impl PageSink for CollectingSink {
         );
         let n = {
             let mut pages = self.pages.lock().expect("sink lock");
-            pages.push(page);
+            pages.push(page.clone());
             pages.len()
         };
+        if let Some(hook) = self.on_delivery.lock().expect("hook lock").as_mut() {
+            hook(&page, n);
+        }
         self.count.send_replace(n);
         async move {
             if let Some(store) = decided_in {
