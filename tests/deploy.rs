@@ -76,3 +76,26 @@ fn the_dockerfile_copies_what_exists_and_runs_unprivileged() {
         "target/ stays out of the build context"
     );
 }
+
+#[test]
+fn the_crawler_keeps_its_lease_name_across_restarts_in_both_kits() {
+    // A crawler restarted under a new name would wait for its own old
+    // section leases to lapse before polling again.
+    let text = std::fs::read_to_string(root().join("deploy/docker/compose.yaml")).unwrap();
+    let compose: Value = serde_yaml::from_str(&text).expect("compose.yaml is YAML");
+    let environment = &compose["services"]["crawler"]["environment"];
+    assert_eq!(
+        environment["GOVWIRE__CRAWLER__INSTANCE_ID"],
+        serde_json::json!("crawler-1")
+    );
+    assert!(
+        environment["<<"]["GOVWIRE__AMQP__URL"].is_string(),
+        "the crawler keeps the shared environment: {environment}"
+    );
+    let unit = std::fs::read_to_string(root().join("deploy/systemd/govwire@.service")).unwrap();
+    assert!(
+        unit.lines()
+            .any(|line| line == "Environment=GOVWIRE__CRAWLER__INSTANCE_ID=%H-%i"),
+        "{unit}"
+    );
+}
