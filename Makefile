@@ -14,10 +14,10 @@ run: rabbitmq tools release
 test: services tools python-example
 	$(CARGO) test --workspace --locked --all-targets
 
-## test-cluster: the tests that run govwire on a three-node RabbitMQ cluster of their own
-## (a node stopped mid-backfill); kept out of `make test` until they are steady under load.
+## test-cluster: only the tests that run govwire on a three-node RabbitMQ cluster of their
+## own (a node stopped mid-backfill); `make test` runs them too.
 test-cluster: services tools
-	$(CARGO) test --workspace --locked --all-targets -- --ignored cluster
+	$(CARGO) test --workspace --locked --all-targets -- cluster
 
 ## install: the release binary, /etc/govwire (configuration and profiles, kept if present),
 ## /var/lib/govwire, a govwire user and the systemd unit (sudo; DESTDIR=root for a staging root).

@@ -42,7 +42,6 @@ struct Seen {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky on a loaded machine: a connection on the stopped node can be given up as not recovering; run with make test-cluster"]
 async fn a_backfill_loses_nothing_when_the_node_the_pipeline_is_on_stops_and_returns() {
     if let Err(why) = RabbitCluster::can_start() {
         eprintln!(

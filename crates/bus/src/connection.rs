@@ -2,31 +2,27 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use lapin::options::{
     BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions, ExchangeDeleteOptions,
     QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
-use lapin::types::{AMQPValue, FieldTable, LongString};
-use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{Channel, Connection, ExchangeKind};
 use secrecy::ExposeSecret;
+use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
 use crate::config::{dead_letter_queue_name, scrub, BusConfig};
-use crate::consumer::Consumer;
+use crate::consumer::{Consumer, Recipe, Started};
 use crate::error::{short, AmqpError, BusError};
 use crate::publisher::Publisher;
 use crate::recovery::{
-    probe, reconnect_delays, watch_connection, Address, Addresses, Watched, PROBE_TIMEOUT,
-    STUCK_AFTER,
+    probe, retire, stuck_after, watch_connection, Address, Addresses, Connector, Opened, Watched,
 };
 use govwire_model::pipeline::{unrouted_exchange, UNROUTED_MAX_LENGTH, UNROUTED_QUEUE};
-
-/// How long the AMQP handshake (login included) may take before
-/// [`Bus::connect`] gives up rather than hang a starting service.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long closing a channel or the connection may wait for the broker;
 /// closing is best effort (the broker cleans up after a dropped socket).
@@ -50,8 +46,14 @@ pub struct Bus {
 
 /// What clones of a [`Bus`] share.
 pub(crate) struct BusInner {
-    /// The AMQP connection.
-    pub(crate) connection: Connection,
+    /// The AMQP connection, replaced by a new one when its own recovery
+    /// stalls ([`BusInner::renew`]).
+    link: RwLock<Link>,
+    /// The generation of the connection, sent each time it is replaced, so
+    /// consumers and publishers on the old one move to the new one.
+    renewed: watch::Sender<u64>,
+    /// Opens connections to the broker's addresses.
+    pub(crate) connector: Connector,
     /// The configuration the bus was connected with.
     pub(crate) config: BusConfig,
     /// The service name, for logs and the broker's connection list.
@@ -63,8 +65,50 @@ pub(crate) struct BusInner {
     /// Handles that will each call [`Bus::close`]: the connection closes
     /// when the last of them does ([`Bus::share`]).
     pub(crate) handles: AtomicUsize,
-    /// The broker's addresses and which of them the connection reached.
-    addresses: Arc<Addresses>,
+}
+
+/// The connection a bus uses now, and how many times it was replaced.
+struct Link {
+    /// The connection.
+    opened: Opened,
+    /// 0 for the first connection, one more for each replacement.
+    generation: u64,
+}
+
+impl BusInner {
+    /// The connection in use now.
+    pub(crate) fn connection(&self) -> Arc<Connection> {
+        Arc::clone(&self.read_link().opened.connection)
+    }
+
+    /// The connection in use now and its generation.
+    fn current(&self) -> (Arc<Connection>, u64) {
+        let link = self.read_link();
+        (Arc::clone(&link.opened.connection), link.generation)
+    }
+
+    fn read_link(&self) -> std::sync::RwLockReadGuard<'_, Link> {
+        self.link.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces a connection whose recovery has stalled with a new one,
+    /// opened from the address after the one it was on. Consumers and
+    /// publishers on the old connection move to the new one
+    /// ([`Bus::renewed`]). The old connection is retired: it can open no
+    /// further socket, and it is closed should its own recovery ever
+    /// complete, so nothing it held comes back to life beside the new one.
+    pub(crate) async fn renew(&self) -> Result<(), String> {
+        let fresh = self.connector.open_next().await?;
+        let (old, generation) = {
+            let mut link = self.link.write().unwrap_or_else(PoisonError::into_inner);
+            let old = std::mem::replace(&mut link.opened, fresh);
+            link.generation += 1;
+            (old, link.generation)
+        };
+        self.renewed.send_replace(generation);
+        tokio::spawn(retire(old, self.service.clone()));
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Bus {
@@ -115,96 +159,28 @@ impl Bus {
             next: AtomicUsize::new(0),
             current: AtomicUsize::new(0),
         });
-        let (min_delay, max_delay) = reconnect_delays(config.reconnect_max_delay);
-        let properties = || {
-            ConnectionProperties::default()
-                .with_connection_name(LongString::from(format!("govwire:{service}")))
-                .with_client_property("product".into(), LongString::from("govwire"))
-                .enable_auto_recover()
-                // Recovery after the connection was established never gives
-                // up; the first connection attempt fails fast (see below) so
-                // a service that cannot reach the broker at start says so at
-                // once. Each wait is drawn from `[d, 2d)` where `d` doubles
-                // from `min_delay` up to `max_delay` (half the cap), so no
-                // wait exceeds the cap and services that lost the same broker
-                // do not retry in step.
-                .configure_backoff(move |backoff| {
-                    backoff
-                        .with_min_delay(min_delay)
-                        .with_max_delay(max_delay)
-                        .with_jitter()
-                        .without_max_times()
-                })
-        };
-        let runtime = lapin::runtime::default_runtime().map_err(|error| BusError::Connect {
-            url: url.clone(),
-            service: service.to_owned(),
-            reason: error.to_string(),
-        })?;
+        let connector = Connector::new(addresses, service, config.reconnect_max_delay);
         // The addresses in order: the first that accepts a connection and
         // the login is the one. lapin retries the first TCP connection with
         // the recovery backoff (forever); a quick probe makes an unreachable
         // address fail at once.
         let mut failures: Vec<(String, String)> = Vec::new();
         let mut connected = None;
-        for (i, address) in addresses.list.iter().enumerate() {
+        for (i, address) in connector.addresses.list.iter().enumerate() {
             let (host, port) = (&address.uri.authority.host, address.uri.authority.port);
             if let Err(reason) = probe(host, port).await {
                 failures.push((address.redacted.clone(), scrub(&reason, &passwords)));
                 continue;
             }
-            addresses.next.store(i, Ordering::Release);
-            // Every (re)connection opens its socket here: the addresses in
-            // turn from the one after the node last reached, so a connection
-            // that lost its node moves to a remaining one.
-            let sockets = addresses.clone();
-            let tls = lapin::tcp::OwnedTLSConfig::default();
-            let open_socket = async move |_uri, runtime| {
-                let sockets = &sockets;
-                let count = sockets.list.len();
-                let first = sockets.next.load(Ordering::Acquire) % count;
-                let mut last_error = None;
-                for i in (0..count).map(|k| (first + k) % count) {
-                    let address = &sockets.list[i];
-                    let opening = lapin::tcp::AMQPUriTcpExt::connect_with_config_async(
-                        &address.uri,
-                        tls.as_ref(),
-                        &runtime,
-                    );
-                    let error = match tokio::time::timeout(PROBE_TIMEOUT, opening).await {
-                        Ok(Ok(stream)) => {
-                            sockets.current.store(i, Ordering::Release);
-                            sockets.next.store((i + 1) % count, Ordering::Release);
-                            return Ok(stream);
-                        }
-                        Ok(Err(error)) => error,
-                        Err(_) => std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("no TCP connection within {PROBE_TIMEOUT:?}"),
-                        ),
-                    };
-                    debug!(url = %address.redacted, %error, "Cannot open a connection to a RabbitMQ node.");
-                    last_error = Some(error);
-                }
-                Err(lapin::Error::from(last_error.unwrap_or_else(|| {
-                    std::io::Error::from(std::io::ErrorKind::NotConnected)
-                })))
-            };
-            let attempt = Connection::connector(
-                address.uri.clone(),
-                runtime.clone(),
-                open_socket,
-                properties(),
-            );
-            let reason = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
-                Ok(Ok(connection)) => {
+            match connector.open_from(i).await {
+                Ok(connection) => {
                     connected = Some(connection);
                     break;
                 }
-                Ok(Err(error)) => error.to_string(),
-                Err(_) => format!("no AMQP handshake within {CONNECT_TIMEOUT:?}"),
-            };
-            failures.push((address.redacted.clone(), scrub(&reason, &passwords)));
+                Err(reason) => {
+                    failures.push((address.redacted.clone(), scrub(&reason, &passwords)));
+                }
+            }
         }
         let Some(connection) = connected else {
             let error = match <[_; 1]>::try_from(failures) {
@@ -227,22 +203,23 @@ impl Bus {
         for (url, reason) in &failures {
             warn!(url = %url, service, reason = %reason, "A RabbitMQ node did not accept the connection; connected to another.");
         }
-        info!(url = %addresses.current(), service, "Connected to RabbitMQ.");
-        let status = connection.status().clone();
+        info!(url = %connector.addresses.current(), service, "Connected to RabbitMQ.");
         let inner = Arc::new(BusInner {
-            connection,
+            link: RwLock::new(Link {
+                opened: connection,
+                generation: 0,
+            }),
+            renewed: watch::Sender::new(0),
+            connector,
             config: config.clone(),
             service: service.to_owned(),
             abandoned: AtomicBool::new(false),
             handles: AtomicUsize::new(1),
-            addresses: addresses.clone(),
         });
         tokio::spawn(watch_connection(Watched {
             bus: Arc::downgrade(&inner),
-            status,
             service: service.to_owned(),
-            addresses,
-            stuck_after: STUCK_AFTER.max(config.reconnect_max_delay * 12),
+            stuck_after: stuck_after(config.reconnect_max_delay),
         }));
         Ok(Bus { inner })
     }
@@ -256,7 +233,7 @@ impl Bus {
     /// a cluster's addresses, the one it is on (or, while it reconnects,
     /// was on).
     pub fn node_url(&self) -> String {
-        self.inner.addresses.current()
+        self.inner.connector.addresses.current()
     }
 
     /// Another handle on this connection, for a part of the process that
@@ -271,7 +248,7 @@ impl Bus {
     /// The largest AMQP frame agreed with the broker, in bytes: the smaller
     /// of [`DEFAULT_FRAME_MAX`] (or the URL's `frame_max`) and the broker's.
     pub fn frame_max(&self) -> u32 {
-        self.inner.connection.configuration().frame_max()
+        self.inner.connection().configuration().frame_max()
     }
 
     /// Declares the public events exchange (topic), the pipeline exchange
@@ -487,49 +464,24 @@ impl Bus {
     /// broker's consumer list.
     pub async fn consumer(&self, queue: &str, tag: &str) -> Result<Consumer, BusError> {
         self.within("starting a consumer", async {
-            let queue_name = short("queue name", queue)?;
-            let tag_name = short("consumer tag", tag)?;
-            let channel = self.open_channel().await?;
-            let consume_error = |source: lapin::Error| BusError::Consume {
-                queue: queue.to_owned(),
-                source: AmqpError::from(source),
+            short("queue name", queue)?;
+            short("consumer tag", tag)?;
+            let recipe = Recipe::Queue {
+                tag: tag.to_owned(),
             };
-            let started = async {
-                channel
-                    .basic_qos(self.inner.config.prefetch, BasicQosOptions::default())
-                    .await
-                    .map_err(consume_error)?;
-                channel
-                    .basic_consume(
-                        queue_name,
-                        tag_name,
-                        BasicConsumeOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await
-                    .map_err(consume_error)
-            }
-            .await;
-            match started {
-                Ok(inner) => {
-                    info!(
-                        queue,
-                        tag,
-                        prefetch = self.inner.config.prefetch,
-                        "Started consuming."
-                    );
-                    Ok(Consumer::new(
-                        self.clone(),
-                        inner,
-                        channel,
-                        queue.to_owned(),
-                    ))
-                }
-                Err(error) => {
-                    close_channel(&channel).await;
-                    Err(error)
-                }
-            }
+            let started = self.start_consuming(queue, &recipe).await?;
+            info!(
+                queue,
+                tag,
+                prefetch = self.inner.config.prefetch,
+                "Started consuming."
+            );
+            Ok(Consumer::new(
+                self.clone(),
+                started,
+                queue.to_owned(),
+                recipe,
+            ))
         })
         .await
     }
@@ -548,9 +500,31 @@ impl Bus {
             let config = &self.inner.config;
             short("binding key", binding)?;
             let queue = tail_queue_name(&config.queue_prefix);
-            let queue_name = short("queue name", &queue)?;
-            let channel = self.open_channel().await?;
-            let started = async {
+            short("queue name", &queue)?;
+            let recipe = Recipe::Tail {
+                binding: binding.to_owned(),
+                tag: format!("govwire-tail:{}", self.inner.service),
+            };
+            let started = self.start_consuming(&queue, &recipe).await?;
+            info!(queue = %queue, exchange = %config.events_exchange, binding, "Tailing events.");
+            Ok(Consumer::new(self.clone(), started, queue, recipe))
+        })
+        .await
+    }
+
+    /// Opens a channel and starts consuming `queue` on it as `recipe` says:
+    /// for a tail, its queue is declared and bound first. The channel is
+    /// closed again if that fails.
+    pub(crate) async fn start_consuming(
+        &self,
+        queue: &str,
+        recipe: &Recipe,
+    ) -> Result<Started, BusError> {
+        let config = &self.inner.config;
+        let queue_name = short("queue name", queue)?;
+        let (channel, generation) = self.open_linked_channel().await?;
+        let started = async {
+            if let Recipe::Tail { binding, .. } = recipe {
                 channel
                     .queue_declare(
                         queue_name.clone(),
@@ -560,44 +534,41 @@ impl Bus {
                     .await
                     .map_err(|source| BusError::Declare {
                         what: "queue",
-                        name: queue.clone(),
+                        name: queue.to_owned(),
                         source: AmqpError::from(source),
                     })?;
-                bind_queue(&channel, &queue, &config.events_exchange, binding).await?;
-                let consume_error = |source: lapin::Error| BusError::Consume {
-                    queue: queue.clone(),
-                    source: AmqpError::from(source),
-                };
-                channel
-                    .basic_qos(config.prefetch, BasicQosOptions::default())
-                    .await
-                    .map_err(consume_error)?;
-                let inner = channel
-                    .basic_consume(
-                        queue_name,
-                        format!("govwire-tail:{}", self.inner.service)
-                            .as_str()
-                            .into(),
-                        BasicConsumeOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await
-                    .map_err(consume_error)?;
-                Ok::<_, BusError>(inner)
+                bind_queue(&channel, queue, &config.events_exchange, binding).await?;
             }
-            .await;
-            match started {
-                Ok(inner) => {
-                    info!(queue = %queue, exchange = %config.events_exchange, binding, "Tailing events.");
-                    Ok(Consumer::new(self.clone(), inner, channel, queue))
-                }
-                Err(error) => {
-                    close_channel(&channel).await;
-                    Err(error)
-                }
+            let consume_error = |source: lapin::Error| BusError::Consume {
+                queue: queue.to_owned(),
+                source: AmqpError::from(source),
+            };
+            channel
+                .basic_qos(config.prefetch, BasicQosOptions::default())
+                .await
+                .map_err(consume_error)?;
+            channel
+                .basic_consume(
+                    queue_name,
+                    short("consumer tag", recipe.tag())?,
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(consume_error)
+        }
+        .await;
+        match started {
+            Ok(deliveries) => Ok(Started {
+                deliveries,
+                channel,
+                generation,
+            }),
+            Err(error) => {
+                close_channel(&channel).await;
+                Err(error)
             }
-        })
-        .await
+        }
     }
 
     /// How many messages are ready in `queue` (a full name), by a passive
@@ -694,7 +665,7 @@ impl Bus {
     /// Whether the connection is currently up (false while it recovers and
     /// after [`Bus::close`]).
     pub fn is_connected(&self) -> bool {
-        self.inner.connection.status().connected()
+        self.inner.connection().status().connected()
     }
 
     /// Closes the connection gracefully (code 200), which closes every
@@ -712,12 +683,12 @@ impl Bus {
             debug!(service = %self.inner.service, handles = before - 1, "RabbitMQ connection still in use; left open.");
             return;
         }
-        let status = self.inner.connection.status();
-        if !status.connected() {
+        let connection = self.inner.connection();
+        if !connection.status().connected() {
             debug!(service = %self.inner.service, "RabbitMQ connection already closed.");
             return;
         }
-        let closing = self.inner.connection.close(200, "govwire shutdown".into());
+        let closing = connection.close(200, "govwire shutdown".into());
         match tokio::time::timeout(CLOSE_TIMEOUT, closing).await {
             Ok(Ok(())) => info!(service = %self.inner.service, "Closed the RabbitMQ connection."),
             Ok(Err(error)) => {
@@ -753,20 +724,61 @@ impl Bus {
     /// recovered long after the broker became reachable again. A consumer
     /// waiting for a recovery that will never come stops waiting on this.
     pub(crate) fn is_dead(&self) -> bool {
-        let status = self.inner.connection.status();
+        let connection = self.inner.connection();
+        let status = connection.status();
         status.closed() || status.errored() || self.inner.abandoned.load(Ordering::Acquire)
     }
 
     /// Opens a fresh channel on the connection.
     pub(crate) async fn open_channel(&self) -> Result<Channel, BusError> {
-        self.inner
-            .connection
+        self.open_linked_channel().await.map(|(channel, _)| channel)
+    }
+
+    /// Opens a fresh channel on the connection, with the connection's
+    /// generation: a channel of an older generation than
+    /// [`Bus::generation`] belongs to a connection that was replaced.
+    pub(crate) async fn open_linked_channel(&self) -> Result<(Channel, u64), BusError> {
+        let (connection, generation) = self.inner.current();
+        let channel = connection
             .create_channel()
             .await
             .map_err(|source| BusError::Channel {
                 operation: "channel.open",
                 source: AmqpError::from(source),
-            })
+            })?;
+        Ok((channel, generation))
+    }
+
+    /// The generation of the connection in use: 0 for the first, one more
+    /// for each connection that replaced one whose recovery stalled.
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.current().1
+    }
+
+    /// How many times the bus has replaced its connection with a new one
+    /// because the connection's own recovery stalled.
+    pub fn replaced_connections(&self) -> u64 {
+        self.generation()
+    }
+
+    /// Makes the connection's own recovery unable to open a socket, as a
+    /// recovery that stalls does: for tests of what the bus does then. The
+    /// connection itself is not touched until it is lost.
+    #[cfg(feature = "testing")]
+    pub fn stall_recovery(&self) {
+        self.inner
+            .read_link()
+            .opened
+            .retired
+            .store(true, Ordering::Release);
+    }
+
+    /// Resolves once the connection of generation `since` has been
+    /// replaced by a new one.
+    pub(crate) async fn renewed(&self, since: u64) {
+        let mut generations = self.inner.renewed.subscribe();
+        // The sender lives as long as the bus, which `self` holds.
+        let _ = generations.wait_for(|generation| *generation > since).await;
     }
 }
 

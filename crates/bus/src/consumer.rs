@@ -2,6 +2,7 @@
 //! requeued or dead-lettered exactly once, by value.
 
 use std::fmt;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::{FutureExt, StreamExt};
@@ -19,10 +20,10 @@ use crate::publisher::Publisher;
 const DELIVERY_COUNT_HEADER: &str = "x-delivery-count";
 /// How long cancelling a consumer may wait for the broker; the channel is
 /// closed afterwards either way, which also stops deliveries.
-const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long stopping waits for the next delivery the broker sent before its
 /// cancel: they are already on the wire, so a short wait finds them all.
-const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+const DRAIN_WAIT: Duration = Duration::from_millis(200);
 /// How often a consumer waiting for a recovery checks that one can still
 /// come.
 const RECOVERY_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
@@ -41,15 +42,62 @@ pub const ORIGINAL_DELIVERY_COUNT_HEADER: &str = "x-govwire-delivery-count";
 /// (or [`Consumer::cancel`]) returns every unsettled delivery to the queue.
 pub struct Consumer {
     /// The bus the channel belongs to: a consumer waiting for the connection
-    /// to recover stops waiting when the connection is gone for good.
+    /// to recover stops waiting when the connection is gone for good, and
+    /// starts again on a new connection when the bus replaces it.
     bus: Bus,
     /// lapin's delivery stream.
     inner: lapin::Consumer,
     /// The consumer's own channel (closed with the consumer).
     channel: Channel,
+    /// The generation of the connection the channel is on.
+    generation: u64,
     /// The queue consumed, for settlement, dead-lettering and logs.
     queue: String,
+    /// How the consumer was started, to start it again on a new connection.
+    recipe: Recipe,
 }
+
+/// How a consumer is started on a channel.
+#[derive(Debug, Clone)]
+pub(crate) enum Recipe {
+    /// A queue declared elsewhere, consumed as `tag`.
+    Queue {
+        /// The consumer tag.
+        tag: String,
+    },
+    /// A tail: its exclusive queue is declared and bound to the events
+    /// exchange with `binding` on the consumer's own channel, then consumed
+    /// as `tag`.
+    Tail {
+        /// The binding key.
+        binding: String,
+        /// The consumer tag.
+        tag: String,
+    },
+}
+
+impl Recipe {
+    /// The consumer tag.
+    pub(crate) fn tag(&self) -> &str {
+        match self {
+            Self::Queue { tag } | Self::Tail { tag, .. } => tag,
+        }
+    }
+}
+
+/// A consumer started on a channel of its own.
+pub(crate) struct Started {
+    /// lapin's delivery stream.
+    pub(crate) deliveries: lapin::Consumer,
+    /// The channel.
+    pub(crate) channel: Channel,
+    /// The generation of the connection the channel is on.
+    pub(crate) generation: u64,
+}
+
+/// The longest wait between two attempts to start a consumer again on a
+/// new connection.
+const RESTART_MAX_WAIT: Duration = Duration::from_secs(5);
 
 impl fmt::Debug for Consumer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -62,12 +110,14 @@ impl fmt::Debug for Consumer {
 
 impl Consumer {
     /// Wraps a started lapin consumer.
-    pub(crate) fn new(bus: Bus, inner: lapin::Consumer, channel: Channel, queue: String) -> Self {
+    pub(crate) fn new(bus: Bus, started: Started, queue: String, recipe: Recipe) -> Self {
         Self {
             bus,
-            inner,
-            channel,
+            inner: started.deliveries,
+            channel: started.channel,
+            generation: started.generation,
             queue,
+            recipe,
         }
     }
 
@@ -86,20 +136,42 @@ impl Consumer {
     /// redelivers them.
     pub async fn next(&mut self) -> Option<Result<Delivery, BusError>> {
         loop {
-            match self.inner.next().await? {
+            let next = tokio::select! {
+                biased;
+                next = self.inner.next() => next?,
+                // The bus replaced the connection this consumer's channel
+                // is on: its stream may never say so.
+                () = self.bus.renewed(self.generation) => {
+                    if let Err(error) = self.restart().await {
+                        return Some(Err(error));
+                    }
+                    continue;
+                }
+            };
+            match next {
                 Ok(delivery) => return Some(Ok(Delivery::taken(delivery, self.queue.clone()))),
                 Err(error) => {
                     warn!(%error, queue = %self.queue, "Consumer lost its channel; waiting for the connection to recover.");
                     let recovered = tokio::select! {
-                        recovered = self.channel.wait_for_recovery(error.clone()) => recovered,
-                        () = self.gone_for_good() => Err(error),
+                        biased;
+                        () = self.bus.renewed(self.generation) => None,
+                        recovered = self.channel.wait_for_recovery(error.clone()) => Some(recovered),
+                        () = self.gone_for_good() => Some(Err(error)),
                     };
+                    let renewed = self.bus.generation() > self.generation && !self.bus.is_dead();
                     match recovered {
-                        Ok(()) => {
+                        Some(Ok(())) => {
                             info!(queue = %self.queue, "Consumer recovered.");
                             continue;
                         }
-                        Err(error) => {
+                        None | Some(Err(_)) if renewed => {
+                            if let Err(error) = self.restart().await {
+                                return Some(Err(error));
+                            }
+                            continue;
+                        }
+                        None => continue,
+                        Some(Err(error)) => {
                             let error = BusError::Consume {
                                 queue: self.queue.clone(),
                                 source: AmqpError::from(error),
@@ -180,6 +252,45 @@ impl Consumer {
         close_channel(&self.channel).await;
         debug!(queue = %self.queue, tag = %tag, returned, "Cancelled consumer, handing back what it held.");
         result
+    }
+
+    /// Starts consuming again on the connection that replaced the one this
+    /// consumer's channel is on. Deliveries taken on the old channel can no
+    /// longer be settled; the broker returned them to the queue when the
+    /// old connection was lost. Retried until it works or the bus is gone
+    /// for good.
+    async fn restart(&mut self) -> Result<(), BusError> {
+        let mut wait = Duration::from_millis(250);
+        loop {
+            let started = self
+                .bus
+                .within(
+                    "starting a consumer again",
+                    self.bus.start_consuming(&self.queue, &self.recipe),
+                )
+                .await;
+            match started {
+                Ok(started) => {
+                    let old = std::mem::replace(&mut self.channel, started.channel);
+                    self.inner = started.deliveries;
+                    self.generation = started.generation;
+                    info!(queue = %self.queue, "Consumer started again on the new connection.");
+                    // The old channel's connection is stalled: closing it
+                    // must not hold the consumer up.
+                    tokio::spawn(async move { close_channel(&old).await });
+                    return Ok(());
+                }
+                Err(error) if self.bus.is_dead() => {
+                    warn!(%error, queue = %self.queue, "Consumer cannot start again.");
+                    return Err(error);
+                }
+                Err(error) => {
+                    warn!(%error, queue = %self.queue, retry_in_ms = wait.as_millis(), "Cannot start the consumer on the new connection yet.");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(RESTART_MAX_WAIT);
+                }
+            }
+        }
     }
 
     /// Resolves once neither the connection nor this consumer's channel can

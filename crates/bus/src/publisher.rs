@@ -1,6 +1,7 @@
 //! Confirmed, mandatory, persistent publishing.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -54,6 +55,10 @@ pub struct Publisher {
     /// The confirm-mode channel; `None` after a failure until the next
     /// publish opens a fresh one. The lock also serializes publishes.
     channel: Arc<Mutex<Option<Channel>>>,
+    /// The generation of the connection the channel is on: a channel of a
+    /// connection the bus has replaced is not used again. Changed only
+    /// with `channel` locked.
+    generation: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Publisher {
@@ -65,11 +70,18 @@ impl fmt::Debug for Publisher {
 impl Publisher {
     /// Opens the publisher's channel.
     pub(crate) async fn open(bus: Bus) -> Result<Self, BusError> {
-        let channel = open_confirm_channel(&bus).await?;
+        let (channel, generation) = open_confirm_channel(&bus).await?;
         Ok(Self {
             bus,
             channel: Arc::new(Mutex::new(Some(channel))),
+            generation: Arc::new(AtomicU64::new(generation)),
         })
+    }
+
+    /// Whether the publisher's channel is on the connection the bus uses
+    /// now (not on one it replaced).
+    fn on_current_connection(&self) -> bool {
+        self.generation.load(Ordering::Acquire) == self.bus.generation()
     }
 
     /// Publishes `msg` persistent (delivery mode 2), with app id `govwire`
@@ -110,7 +122,9 @@ impl Publisher {
         }
         let mut slot = self.channel.lock().await;
         let channel = match slot.as_ref() {
-            Some(channel) if channel.status().connected() => channel.clone(),
+            Some(channel) if channel.status().connected() && self.on_current_connection() => {
+                channel.clone()
+            }
             _ => {
                 // Opening, recovering and retrying are `publish`'s business.
                 drop(slot);
@@ -311,15 +325,18 @@ impl Publisher {
             let mut waited_for_recovery = false;
             loop {
                 let channel = match slot.as_ref() {
-                    // A channel lapin is recovering comes back by itself.
+                    // A channel lapin is recovering comes back by itself,
+                    // unless the bus replaced its connection.
                     Some(channel)
-                        if channel.status().connected() || channel.status().reconnecting() =>
+                        if (channel.status().connected() || channel.status().reconnecting())
+                            && self.on_current_connection() =>
                     {
                         channel.clone()
                     }
                     _ => {
-                        let channel = open_confirm_channel(&self.bus).await?;
+                        let (channel, generation) = open_confirm_channel(&self.bus).await?;
                         *slot = Some(channel.clone());
+                        self.generation.store(generation, Ordering::Release);
                         channel
                     }
                 };
@@ -348,7 +365,13 @@ impl Publisher {
                     Err(error) if !waited_for_recovery && channel.status().reconnecting() => {
                         waited_for_recovery = true;
                         warn!(%error, exchange, routing_key, message_id, "Connection lost while publishing; waiting for it to recover.");
-                        channel.wait_for_recovery(error).await.map_err(failed)?;
+                        let generation = self.generation.load(Ordering::Acquire);
+                        tokio::select! {
+                            recovered = channel.wait_for_recovery(error) => recovered.map_err(failed)?,
+                            // The bus replaced the connection: the next
+                            // round opens a channel on the new one.
+                            () = self.bus.renewed(generation) => {}
+                        }
                     }
                     Err(error) => return Err(failed(error).into()),
                 }
@@ -472,8 +495,8 @@ fn not_in_confirm_mode(msg: &Message) -> BusError {
 }
 
 /// Opens a channel and puts it in confirm mode.
-async fn open_confirm_channel(bus: &Bus) -> Result<Channel, BusError> {
-    let channel = bus.open_channel().await?;
+async fn open_confirm_channel(bus: &Bus) -> Result<(Channel, u64), BusError> {
+    let (channel, generation) = bus.open_linked_channel().await?;
     if let Err(source) = channel
         .confirm_select(ConfirmSelectOptions::default())
         .await
@@ -484,7 +507,7 @@ async fn open_confirm_channel(bus: &Bus) -> Result<Channel, BusError> {
             source: AmqpError::from(source),
         });
     }
-    Ok(channel)
+    Ok((channel, generation))
 }
 
 /// Drops the publisher's channel after a failure; the next publish opens a

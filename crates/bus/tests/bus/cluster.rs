@@ -20,7 +20,6 @@ use crate::helpers::{connect, init_logs, test_config_at, TestBus, WAIT};
 const MESSAGES: usize = 600;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky on a loaded machine: a connection on the stopped node can be given up as not recovering; run with make test-cluster"]
 async fn publishers_and_consumers_move_to_a_remaining_node_and_lose_no_confirmed_message() {
     if let Err(why) = RabbitCluster::can_start() {
         eprintln!(
