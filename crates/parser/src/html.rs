@@ -12,11 +12,15 @@
 //! - `lines`: the body container's text as lines.
 //! - `metadata`: the metadata block's label/value pairs.
 //! - `content`: the main content found by text density.
+//! - `title_like`: the title found without the profile's selector.
+//! - `disclosure`: the disclosure metadata found without the profile's
+//!   selector, and the labels govwire does not know.
 //! - `links`: links to files, the one attachment-link finder of govwire.
 //! - `nesting`: HTML nested too deep refused before any tree is built.
 
 mod chrome;
 mod content;
+mod disclosure;
 mod lines;
 mod links;
 mod matcher;
@@ -24,6 +28,7 @@ mod metadata;
 mod nesting;
 mod profile;
 mod text;
+mod title_like;
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
@@ -32,6 +37,7 @@ use govwire_model::Attachment;
 use scraper::{ElementRef, Html};
 
 use self::content::{common_ancestor, densest_element, describe, han_counts};
+use self::disclosure::{find_info, unknown_labels};
 use self::lines::lines_of;
 pub(crate) use self::lines::plain_text_lines;
 use self::links::attachments_in;
@@ -41,6 +47,8 @@ use self::metadata::read_info;
 pub(crate) use self::nesting::check_nesting;
 use self::profile::{compiled, Compiled};
 use self::text::element_text;
+use self::title_like::title_like;
+use crate::document::label_of;
 use crate::error::ParseError;
 
 /// What the HTML of a detail page holds, before any reading of the document.
@@ -60,6 +68,25 @@ pub(crate) struct PageDom {
     pub overridden: Option<String>,
     /// Files the article links.
     pub attachments: Vec<Attachment>,
+    /// The title-like element (`div.title`) the title was taken from when
+    /// no title selector of the profile matched.
+    pub title_found: Option<String>,
+    /// How the metadata was found when the profile's selector found no
+    /// label govwire reads.
+    pub info_found: Option<InfoFound>,
+    /// Labels of the metadata block that govwire does not know, in page
+    /// order.
+    pub unknown_labels: Vec<String>,
+}
+
+/// Metadata read without the profile's selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InfoFound {
+    /// The element that holds it (`table.zwgk-meta`).
+    pub block: String,
+    /// The element the profile's metadata selector matched, which held no
+    /// label govwire reads; `None` when it matched nothing.
+    pub matched: Option<String>,
 }
 
 /// How the body container was found.
@@ -136,9 +163,17 @@ pub(crate) fn read_dom(
             break;
         }
     }
+    if dom.title.is_none() {
+        if let Some((element, text)) = title_like(root) {
+            dom.title = Some(text);
+            dom.title_found = Some(describe(element));
+            title_el = Some(element);
+        }
+    }
 
     if let Some(block) = info {
         dom.info = read_info(block, &compiled.info_cell, boilerplate);
+        dom.unknown_labels = unknown_labels(dom.info.iter().map(|(name, _)| name.as_str()));
     }
 
     let mut container = None;
@@ -195,6 +230,19 @@ pub(crate) fn read_dom(
                 dom.container = Container::Detected(describe(element));
                 container = Some(element);
             }
+        }
+    }
+
+    // The profile's metadata selector found no label govwire reads: the
+    // page's disclosure metadata is looked for outside the body.
+    if !dom.info.iter().any(|(name, _)| label_of(name).is_some()) {
+        if let Some(found) = find_info(root, container.map(|c| c.id())) {
+            dom.info_found = Some(InfoFound {
+                block: found.block,
+                matched: info.map(describe),
+            });
+            dom.info = found.pairs;
+            dom.unknown_labels = found.unknown;
         }
     }
 
