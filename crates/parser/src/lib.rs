@@ -148,7 +148,10 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
         page.list_title.as_deref(),
         &mut warnings,
     );
-    fallback_warnings(&dom, &doc, title.as_deref(), &mut warnings);
+    // Said after what building the record finds, so the record's warnings
+    // read: what the document lacks, then how the page had to be read.
+    let mut found_without_selectors = Vec::new();
+    fallback_warnings(&dom, &doc, title.as_deref(), &mut found_without_selectors);
     let info: Vec<(Label, String)> = dom
         .info
         .iter()
@@ -179,6 +182,7 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
             let number_like = doc.number_like.clone();
             let mut reply =
                 build_reply(page, profile, title, doc, dom.attachments, &info, warnings)?;
+            reply.warnings.append(&mut found_without_selectors);
             unread_warnings(&mut reply, &dom.info, number_like);
             PageOutcome::Reply {
                 reply: Box::new(reply),

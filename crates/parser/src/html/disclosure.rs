@@ -32,8 +32,9 @@ use crate::normalize::{
 /// Disclosure metadata read without the profile's selector.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct FoundInfo {
-    /// Label/value pairs with a known label, in page order; labels without
-    /// their colon or inner spaces.
+    /// Label/value pairs of the block, in page order; labels without their
+    /// colon or inner spaces. Pairs of unknown labels are kept (their values
+    /// may show what the record lacks) but never read into a field.
     pub pairs: Vec<(String, String)>,
     /// The element that holds the labels (`table.zwgk-meta`), for warnings.
     pub block: String,
@@ -147,8 +148,11 @@ pub(super) fn find_info(root: ElementRef<'_>, body: Option<NodeId>) -> Option<Fo
     for (index, name, value, known) in pairs {
         if known {
             found.pairs.push((name, value));
-        } else if in_block(tokens[index].1) && !found.unknown.contains(&name) {
-            found.unknown.push(name);
+        } else if in_block(tokens[index].1) {
+            if !found.unknown.contains(&name) {
+                found.unknown.push(name.clone());
+            }
+            found.pairs.push((name, value));
         }
     }
     Some(found)
@@ -515,7 +519,11 @@ mod tests {
         let info = found(html).unwrap();
         assert_eq!(
             info.pairs,
-            vec![pair("索引号", "SY3"), pair("发布日期", "2026-07-07")]
+            vec![
+                pair("索引号", "SY3"),
+                pair("文件类型", "答复"),
+                pair("发布日期", "2026-07-07")
+            ]
         );
         assert_eq!(info.unknown, vec!["文件类型".to_string()]);
         assert_eq!(info.block, "div.meta");
