@@ -75,6 +75,11 @@ enum Token {
 /// Finds the disclosure metadata on the page under `root`, outside `body`
 /// (the body container): `None` when no label govwire reads has a value.
 pub(super) fn find_info(root: ElementRef<'_>, body: Option<NodeId>) -> Option<FoundInfo> {
+    // Most pages without a metadata block have no known label outside the
+    // body at all: one look at the text nodes answers them.
+    if !any_known_label(root, body) {
+        return None;
+    }
     let cells = cells_of(root, body);
     // Each token with the cell it came from.
     let tokens: Vec<(Token, usize)> = cells
@@ -156,6 +161,47 @@ pub(super) fn find_info(root: ElementRef<'_>, body: Option<NodeId>) -> Option<Fo
         }
     }
     Some(found)
+}
+
+/// Whether a text node under `root`, outside `body` and elements that are
+/// no page text, holds a known label: a cell's worth of text that is one,
+/// or one before a colon.
+fn any_known_label(root: ElementRef<'_>, body: Option<NodeId>) -> bool {
+    let mut skip_depth = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(n) => match n.value() {
+                Node::Element(e) => {
+                    if skip_depth > 0 || is_skipped(e) || Some(n.id()) == body {
+                        skip_depth += 1;
+                    }
+                }
+                Node::Text(t) if skip_depth == 0 && holds_known_label(t) => return true,
+                _ => {}
+            },
+            Edge::Close(n) => {
+                if n.value().is_element() && skip_depth > 0 {
+                    skip_depth -= 1;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Whether `text` is a known label or has one before a colon.
+fn holds_known_label(text: &str) -> bool {
+    let t = text.trim_matches(is_space);
+    if t.is_empty() {
+        return false;
+    }
+    let bare = t.trim_end_matches(['：', ':']);
+    if bare.len() <= 4 * (MAX_LABEL_CHARS + 8) && is_disclosure_label(bare) {
+        return true;
+    }
+    t.char_indices()
+        .filter(|(_, c)| matches!(c, '：' | ':'))
+        .any(|(colon, _)| label_before(&t[..colon]).is_some_and(|(_, _, known)| known))
 }
 
 /// The labels among `names` that are no disclosure label govwire knows.
@@ -527,6 +573,19 @@ mod tests {
         );
         assert_eq!(info.unknown, vec!["文件类型".to_string()]);
         assert_eq!(info.block, "div.meta");
+    }
+
+    #[test]
+    fn text_holds_a_known_label_only_before_a_colon_or_alone() {
+        assert!(holds_known_label(" 索 引 号 "));
+        assert!(holds_known_label("发布日期：2026-07-07"));
+        assert!(holds_known_label("2026-07-07　来 源:上海普陀"));
+        assert!(!holds_known_label("分享:"));
+        assert!(!holds_known_label("主办：上海市普陀区人民政府办公室"));
+        assert!(!holds_known_label(
+            "关于区十六届人大五次会议第16052号代表建议的答复"
+        ));
+        assert!(!holds_known_label("14:25:49"));
     }
 
     #[test]
