@@ -171,10 +171,8 @@ fn any_known_label(root: ElementRef<'_>, body: Option<NodeId>) -> bool {
     for edge in root.traverse() {
         match edge {
             Edge::Open(n) => match n.value() {
-                Node::Element(e) => {
-                    if skip_depth > 0 || is_skipped(e) || Some(n.id()) == body {
-                        skip_depth += 1;
-                    }
+                Node::Element(e) if skip_depth > 0 || is_skipped(e) || Some(n.id()) == body => {
+                    skip_depth += 1;
                 }
                 Node::Text(t) if skip_depth == 0 && holds_known_label(t) => return true,
                 _ => {}
