@@ -48,7 +48,7 @@ pub(crate) use self::nesting::check_nesting;
 use self::profile::{compiled, Compiled};
 use self::text::element_text;
 use self::title_like::title_like;
-use crate::document::label_of;
+use crate::document::{label_of, Label};
 use crate::error::ParseError;
 
 /// What the HTML of a detail page holds, before any reading of the document.
@@ -77,6 +77,9 @@ pub(crate) struct PageDom {
     /// Labels of the metadata block that govwire does not know, in page
     /// order.
     pub unknown_labels: Vec<String>,
+    /// The element a 发布日期 was read from without the profile's selector,
+    /// when the profile's metadata block had labels but not that one.
+    pub published_elsewhere: Option<String>,
 }
 
 /// Metadata read without the profile's selector.
@@ -243,6 +246,28 @@ pub(crate) fn read_dom(
             });
             dom.info = found.pairs;
             dom.unknown_labels = found.unknown;
+        }
+    } else if !dom
+        .info
+        .iter()
+        .any(|(name, value)| label_of(name) == Some(Label::PublishedOn) && !value.is_empty())
+    {
+        // The profile's block lacks the 发布日期 that a page shows elsewhere
+        // (the publication date the record would otherwise take from the
+        // list, or not at all).
+        let elsewhere = find_info(root, container.map(|c| c.id())).and_then(|found| {
+            let block = found.block;
+            found
+                .pairs
+                .into_iter()
+                .find(|(name, value)| {
+                    label_of(name) == Some(Label::PublishedOn) && !value.is_empty()
+                })
+                .map(|pair| (pair, block))
+        });
+        if let Some((pair, block)) = elsewhere {
+            dom.info.push(pair);
+            dom.published_elsewhere = Some(block);
         }
     }
 

@@ -255,6 +255,12 @@ fn fallback_warnings(
             ),
         ));
     }
+    if let Some(element) = &dom.published_elsewhere {
+        warnings.push(Warning::new(
+            "metadata",
+            format!("The profile's metadata block has no 发布日期; the one in <{element}> was read without the profile's selector."),
+        ));
+    }
     if !dom.unknown_labels.is_empty() {
         let labels: Vec<String> = dom
             .unknown_labels

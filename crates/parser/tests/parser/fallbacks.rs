@@ -244,3 +244,41 @@ fn without_any_title_element_the_documents_title_line_is_used_with_a_warning() {
         )]
     );
 }
+
+#[test]
+fn a_publication_date_outside_the_profiles_metadata_block_is_read_with_a_warning() {
+    let lines = real_lines();
+    let title = real_title(&lines);
+    let html = render(
+        &Layout {
+            h1: Some(&title),
+            info: Some(vec![
+                ("索引号", "SY310107202208017"),
+                ("成文日期", "2022-08-08"),
+            ]),
+            ..Layout::default()
+        },
+        &lines,
+    )
+    .replacen(
+        "<div class=\"share\">",
+        "<div class=\"pub-date\">发布日期：2022-08-15</div><div class=\"share\">",
+        1,
+    );
+    let reply = parse_html(&html);
+    // The page's own date, not the list's (2022-08-12).
+    assert_eq!(
+        reply.published_on.map(|d| d.to_string()).as_deref(),
+        Some("2022-08-15")
+    );
+    assert_eq!(reply.index_number.as_deref(), Some("SY310107202208017"));
+    let metadata = warnings_of(&reply, "metadata");
+    assert_eq!(metadata.len(), 1, "{:?}", reply.warnings);
+    assert!(
+        metadata[0]
+            .message
+            .starts_with("The profile's metadata block has no 发布日期; the one in <"),
+        "{}",
+        metadata[0].message
+    );
+}
