@@ -1,6 +1,9 @@
 //! The page's HTML, read with the portal profile's selectors: the title, the
 //! metadata block, the body container's text as lines, and attachment links.
-//! When no body selector matches, the main content is found by text density.
+//! When no body selector matches, the main content is found by text density;
+//! when no title selector matches, a title-like element; when the metadata
+//! selector finds no label govwire reads, the disclosure metadata outside
+//! the body, by its vocabulary.
 //!
 //! - `profile`: the profile's `detail` section compiled once per thread.
 //! - `matcher`: the fast selector matcher for selectors made of tags, ids,

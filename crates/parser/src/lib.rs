@@ -19,7 +19,8 @@
 //!   portal's HTML in govwire decodes with it.
 //! - `html`: the profile's `detail` selectors: title, metadata block, body
 //!   container (found by text density, with a warning, when no selector
-//!   matches), the container's text as lines, attachment links
+//!   matches; the title and the disclosure metadata likewise found by their
+//!   look and vocabulary), the container's text as lines, attachment links
 //!   ([`file_links`], public: the crawler finds the files to fetch with it).
 //!   [`check_nesting`] refuses HTML too deep to build a tree of.
 //! - `attachments`: the record's attachment list, and the reply read from
