@@ -161,6 +161,12 @@ struct ParseArgs {
     /// configuration file) or a path to a `.toml` file.
     #[arg(long, default_value = "shpt")]
     profile: String,
+    /// The portal's item id of the page, which names a reply without a
+    /// doc number (`shpt:<item id>`). Default: the id in the page's URL
+    /// (`/…/197298.html`), or for a saved page the address its browser
+    /// noted; never the file's name.
+    #[arg(long)]
+    item_id: Option<String>,
     /// Print the record as JSON instead of a summary.
     #[arg(long)]
     json: bool,
@@ -616,13 +622,17 @@ async fn parse(config_path: Option<&Path>, args: &ParseArgs) -> ExitCode {
         Ok(profile) => profile,
         Err(e) => return fail(e),
     };
-    let mut page =
-        match govwire_parser_stage::one_off::load_page(&args.target, &profile, args.allow_private)
-            .await
-        {
-            Ok(page) => page,
-            Err(e) => return fail(e),
-        };
+    let mut page = match govwire_parser_stage::one_off::load_page(
+        &args.target,
+        &profile,
+        args.allow_private,
+        args.item_id.as_deref(),
+    )
+    .await
+    {
+        Ok(page) => page,
+        Err(e) => return fail(e),
+    };
     govwire_parser_stage::extract_attachments(
         &mut page,
         &govwire_extract::ExtractLimits::default(),
@@ -632,6 +642,14 @@ async fn parse(config_path: Option<&Path>, args: &ParseArgs) -> ExitCode {
         Ok(parsed) => parsed,
         Err(e) => {
             eprintln!("parse failure: {e}");
+            if matches!(
+                &e,
+                govwire_parser::ParseError::MissingRequiredField { field: "id", .. }
+            ) {
+                eprintln!(
+                    "  a reply without a doc number is named by the portal's item id: pass --item-id (the number in the page's URL, `/…/197298.html`)"
+                );
+            }
             for attachment in &page.attachments {
                 if let Some(error) = &attachment.error {
                     eprintln!("  linked file `{}`: {error}", attachment.name);

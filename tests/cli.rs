@@ -661,6 +661,77 @@ fn govwire_parse_of_a_saved_page_reads_the_linked_file_saved_beside_it_from_any_
     );
 }
 
+/// A corpus reply without a doc number, on a page of a layout the shipped
+/// profile does not describe whose metadata shows its publication date.
+fn unprofiled_reply_without_a_doc_number(d: &govwire_fixture_portal::Document) -> bool {
+    d.layout == govwire_fixture_portal::Layout::Unprofiled
+        && d.is_reply()
+        && d.reply.as_ref().is_some_and(|r| r.doc_number.is_none())
+        && d.variant
+            .as_ref()
+            .is_some_and(|v| v.metadata != govwire_fixture_portal::MetadataMarkup::None)
+}
+
+#[test]
+fn govwire_parse_names_a_saved_reply_without_a_doc_number_by_its_item_id_never_by_its_file_name() {
+    let doc = corpus()
+        .into_iter()
+        .find(unprofiled_reply_without_a_doc_number)
+        .expect("the corpus has such a reply");
+    let golden = doc.golden().expect("a reply has a golden record");
+    let dir = tempfile_dir::Dir::new("item-id");
+    let path = dir.path.join("saved-reply.html");
+    std::fs::write(&path, doc.render()).unwrap();
+    let parse = |extra: &[&str]| {
+        govwire()
+            .args(["parse", "--json"])
+            .args(extra)
+            .arg(path.to_str().unwrap())
+            .output()
+            .unwrap()
+    };
+
+    // Nothing names the item: no id is made up from the file's name.
+    let out = parse(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--item-id"), "{stderr}");
+    assert!(!stderr.contains("shpt:saved-reply"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let out = parse(&["--item-id", doc.item_id()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: govwire_model::Reply = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply.id, golden.id);
+    assert_eq!(reply.id.to_string(), format!("shpt:{}", doc.item_id()));
+    // Read from the page's metadata, found without the profile's selector.
+    assert_eq!(reply.published_on, Some(doc.published_on));
+    assert_eq!(reply.index_number, golden.index_number);
+    assert_eq!(reply.warnings, golden.warnings);
+
+    // A page a browser saved names the address it came from.
+    let noted = format!(
+        "<!-- saved from url=(0070)https://www.shpt.gov.cn{} -->\n{}",
+        doc.path(),
+        doc.render()
+    );
+    std::fs::write(&path, noted).unwrap();
+    let out = parse(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reply: govwire_model::Reply = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply.id, golden.id);
+}
+
 /// Starts the fixture portal, runs `govwire parse --json --allow-private` on
 /// the first document `pick` chooses, checks it exited 0, and returns the portal (for
 /// its request log), the document and the record the command printed.
@@ -712,6 +783,19 @@ async fn govwire_parse_fetches_a_url_and_reads_the_page_it_gets() {
         .iter()
         .any(|r| r.method == "GET"
             && url::Url::parse(&portal.url_of(&doc)).unwrap().path() == r.path));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govwire_parse_of_a_url_names_a_reply_without_a_doc_number_by_the_item_id_in_the_url() {
+    let (_portal, doc, reply) = parse_fixture_url(unprofiled_reply_without_a_doc_number).await;
+    let golden = doc.golden().unwrap();
+    assert_eq!(reply.id.to_string(), format!("shpt:{}", doc.item_id()));
+    assert_eq!(reply.id, golden.id);
+    // As good as the pipeline: the publication date from the page's
+    // metadata, and the warnings that say how the page had to be read.
+    assert_eq!(reply.published_on, Some(doc.published_on));
+    assert_eq!(reply.warnings, golden.warnings);
+    assert_eq!(reply.body, golden.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -144,13 +144,15 @@ pub async fn reparse_after_a_profile_change_gives_exactly_the_expected_updates(d
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/portals/shpt.toml"),
     )
     .unwrap();
-    // The change: the current layout's `.article-info` block is no longer
-    // read as the portal's metadata.
+    // The change: the current layout's `.col-md-5` cells (主题分类,
+    // 成文日期, 发布日期) are no longer read as the portal's metadata. (A
+    // block the profile stops naming altogether would still be read, by
+    // its labels, without the selector.)
     let changed_text = shipped.replace(
-        r#"info = ".article-info, table.xxgk-table, #ivs_date""#,
-        r#"info = "table.xxgk-table, #ivs_date""#,
+        r#"info_cell = ".col-md-7, .col-md-5, td""#,
+        r#"info_cell = ".col-md-7, td""#,
     );
-    assert_ne!(changed_text, shipped, "the shipped profile names the block");
+    assert_ne!(changed_text, shipped, "the shipped profile names the cells");
     let changed: PortalProfile = toml::from_str(&changed_text).unwrap();
 
     // What the change should do, read page by page apart from the command.

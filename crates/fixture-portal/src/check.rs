@@ -13,7 +13,7 @@ use crate::attachments::attachment;
 use crate::render::{first_unmappable_in_gbk, reply_lines};
 use crate::spec::{
     text_lines, CharsetLabel, Document, Expect, Layout, Link, PageEncoding, Paragraph, ReplySpec,
-    PORTAL_ID,
+    TitleMarkup, PORTAL_ID,
 };
 use crate::text;
 
@@ -344,6 +344,7 @@ impl Document {
             }
         }
         out.extend(self.attachment_problems());
+        out.extend(self.variant_problems());
         match (&self.reply, &self.text) {
             (Some(reply), None) => {
                 if self.expect != Expect::Reply {
@@ -398,5 +399,105 @@ impl Document {
             (None, None) => out.push("a document needs [reply] or [text]".into()),
         }
         out
+    }
+}
+
+impl Document {
+    /// Problems of an unprofiled page's variant: one is needed exactly when
+    /// the layout is [`Layout::Unprofiled`]; a title shown only in the
+    /// body (centred, or as the first line) must be the body's first line;
+    /// a variant lists its warnings, and names each one's field.
+    fn variant_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match (&self.variant, self.layout) {
+            (None, Layout::Unprofiled) => {
+                out.push("an `unprofiled` page needs a [variant]".into());
+            }
+            (Some(_), layout) if layout != Layout::Unprofiled => {
+                out.push("a [variant] describes only an `unprofiled` page".into());
+            }
+            (Some(variant), _) => {
+                if matches!(variant.title, TitleMarkup::Centred | TitleMarkup::FirstLine)
+                    && self
+                        .lines_as(Layout::Unprofiled)
+                        .first()
+                        .map(String::as_str)
+                        != Some(self.title())
+                {
+                    out.push(format!(
+                        "a title shown as the body's first line must be it: `{}`",
+                        self.title()
+                    ));
+                }
+                if self.is_reply() && variant.warnings.is_empty() {
+                    out.push("a reply on an unprofiled page carries the warnings of the fallbacks it needs".into());
+                }
+                if variant
+                    .warnings
+                    .iter()
+                    .any(|w| w.field.is_empty() || w.message.is_empty())
+                {
+                    out.push("each warning names its field and says something".into());
+                }
+            }
+            (None, _) => {}
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::corpus;
+    use crate::spec::{Layout, TitleMarkup};
+
+    #[test]
+    fn an_unprofiled_page_needs_a_variant_whose_body_title_is_its_first_line() {
+        let sound = corpus()
+            .into_iter()
+            .find(|d| d.layout == Layout::Unprofiled && d.is_reply())
+            .expect("an unprofiled reply");
+        assert!(sound.problems().is_empty(), "{:?}", sound.problems());
+
+        let mut without = sound.clone();
+        without.variant = None;
+        assert!(without
+            .problems()
+            .iter()
+            .any(|p| p.contains("needs a [variant]")));
+
+        let mut elsewhere = sound.clone();
+        elsewhere.layout = Layout::Current;
+        assert!(elsewhere
+            .problems()
+            .iter()
+            .any(|p| p.contains("describes only")));
+
+        let mut silent = sound.clone();
+        if let Some(v) = silent.variant.as_mut() {
+            v.warnings.clear();
+        }
+        assert!(silent
+            .problems()
+            .iter()
+            .any(|p| p.contains("carries the warnings")));
+
+        // A banner or doc number line before the title: the title is not
+        // the body's first line.
+        let banner_first = corpus()
+            .into_iter()
+            .find(|d| {
+                d.layout == Layout::Unprofiled
+                    && d.reply.as_ref().is_some_and(|r| r.doc_number.is_some())
+            })
+            .expect("an unprofiled reply with a doc number");
+        let mut first_line = banner_first.clone();
+        if let Some(v) = first_line.variant.as_mut() {
+            v.title = TitleMarkup::FirstLine;
+        }
+        assert!(first_line
+            .problems()
+            .iter()
+            .any(|p| p.contains("must be it")));
     }
 }

@@ -324,6 +324,81 @@ mod tests {
     }
 
     #[test]
+    fn the_corpus_holds_pages_of_every_unprofiled_variant_with_the_warnings_they_call_for() {
+        use crate::spec::{Colons, MetadataMarkup, TitleMarkup};
+
+        let docs = docs();
+        let unprofiled: Vec<&Document> = docs
+            .iter()
+            .filter(|d| d.layout == Layout::Unprofiled && d.is_reply())
+            .collect();
+        assert!(
+            unprofiled.len() >= 12,
+            "{} unprofiled replies",
+            unprofiled.len()
+        );
+        let variants: Vec<&crate::spec::Variant> = unprofiled
+            .iter()
+            .filter_map(|d| d.variant.as_ref())
+            .collect();
+        assert_eq!(variants.len(), unprofiled.len());
+        for markup in [
+            MetadataMarkup::ThTd,
+            MetadataMarkup::TdCells,
+            MetadataMarkup::Dl,
+            MetadataMarkup::Spans,
+            MetadataMarkup::Lines,
+            MetadataMarkup::DateLine,
+            MetadataMarkup::None,
+        ] {
+            assert!(variants.iter().any(|v| v.metadata == markup), "{markup:?}");
+        }
+        for title in [
+            TitleMarkup::DivTitle,
+            TitleMarkup::Centred,
+            TitleMarkup::FirstLine,
+        ] {
+            assert!(variants.iter().any(|v| v.title == title), "{title:?}");
+        }
+        assert!(variants.iter().any(|v| v.colons == Colons::HalfWidthSpaced));
+        assert!(variants.iter().filter(|v| v.broken_values).count() >= 2);
+        assert!(variants.iter().any(|v| v.decoy_info));
+        assert!(variants.iter().any(|v| v.signed_on_shown.is_some()));
+        let says = |field: &str, words: &str| {
+            variants.iter().any(|v| {
+                v.warnings
+                    .iter()
+                    .any(|w| w.field == field && w.message.contains(words))
+            })
+        };
+        assert!(says("metadata", "does not understand"));
+        assert!(says("metadata", "which holds no label govwire reads"));
+        assert!(says("doc_number", "written like a doc number"));
+        assert!(says("signed_on", "is no date govwire can read"));
+        assert!(says("title", "title line"));
+
+        // In its own layout, an unprofiled page's record carries the
+        // warnings of its variant after those its reply implies; in the
+        // profiled layouts, none of them.
+        for doc in unprofiled {
+            let variant = doc.variant.as_ref().expect("a variant");
+            let own = doc.golden().expect("a reply");
+            assert!(own.warnings.ends_with(&variant.warnings), "{}", doc.item_id);
+            for layout in Layout::ALL {
+                let golden = doc.golden_as(layout).expect("a reply");
+                assert!(
+                    variant
+                        .warnings
+                        .iter()
+                        .all(|w| !golden.warnings.contains(w)),
+                    "{} in {layout:?}",
+                    doc.item_id
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_document_survives_a_json_round_trip_as_the_admin_api_takes_it() {
         for doc in docs() {
             let json = serde_json::to_string(&doc).expect("serializes");

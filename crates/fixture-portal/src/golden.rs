@@ -8,9 +8,25 @@ use govwire_model::{
 use sha2::{Digest, Sha256};
 
 use crate::attachments::{attachment, attachment_path};
-use crate::spec::{CharsetLabel, Document, Layout, PageEncoding, Paragraph, ReplySpec, PORTAL_ID};
+use crate::spec::{
+    CharsetLabel, Document, Layout, MetadataMarkup, PageEncoding, Paragraph, ReplySpec, PORTAL_ID,
+};
 
 impl Document {
+    /// Whether the page in `layout` shows the portal's metadata (索引号,
+    /// 主题分类, 公开属性, 公开主体): an unprofiled page does unless its
+    /// variant shows no metadata block or only a date line.
+    pub fn shows_metadata_as(&self, layout: Layout) -> bool {
+        match (layout, &self.variant) {
+            (Layout::Unprofiled, Some(variant)) => !matches!(
+                variant.metadata,
+                MetadataMarkup::None | MetadataMarkup::DateLine
+            ),
+            (Layout::Unprofiled, None) => false,
+            _ => layout.shows_metadata(),
+        }
+    }
+
     /// The golden record of the page in its own layout; `None` for pages that
     /// are not replies.
     pub fn golden(&self) -> Option<Reply> {
@@ -28,7 +44,7 @@ impl Document {
             (Some(reply), _) => reply_record(self, reply, layout),
             (None, Some(text)) => {
                 let mut golden = text.golden.as_deref()?.clone();
-                if layout.shows_metadata() {
+                if self.shows_metadata_as(layout) {
                     golden.index_number = self.meta.index_number.clone();
                     golden.topic = self.meta.topic.clone();
                     golden.publisher = self.meta.publisher.clone();
@@ -46,6 +62,10 @@ impl Document {
         let mut warnings = encoding_warnings(self);
         warnings.extend(attachment_warnings(self));
         warnings.append(&mut golden.warnings);
+        // Then how an unprofiled page had to be read, as its variant says.
+        if let (Some(variant), Layout::Unprofiled) = (&self.variant, layout) {
+            warnings.extend(variant.warnings.iter().cloned());
+        }
         golden.attachments = attachment_records(self);
         golden.warnings = warnings;
         Some(golden)
@@ -142,7 +162,7 @@ pub(crate) fn reply_record(doc: &Document, reply: &ReplySpec, layout: Layout) ->
             category,
         }
     });
-    let (index_number, topic, publisher, disclosure) = if layout.shows_metadata() {
+    let (index_number, topic, publisher, disclosure) = if doc.shows_metadata_as(layout) {
         (
             doc.meta.index_number.clone(),
             doc.meta.topic.clone(),

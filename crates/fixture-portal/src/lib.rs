@@ -55,6 +55,7 @@ pub use edit::DocumentPatch;
 pub use error::FixtureError;
 pub use server::{FixturePortal, Hostile, RequestRecord, RunningPortal};
 pub use spec::{
-    AttachmentSpec, ContactSpec, Document, Expect, Layout, Link, Metadata, Paragraph, Printed,
-    ReplySpec, ResultLine, SectionSpec, TextSpec, Written, WrittenDate, PORTAL_ID,
+    AttachmentSpec, BodyMarkup, Colons, ContactSpec, Document, Expect, LabelNames, Layout, Link,
+    Metadata, MetadataMarkup, Paragraph, Printed, ReplySpec, ResultLine, SectionSpec, TextSpec,
+    TitleMarkup, Variant, Written, WrittenDate, PORTAL_ID,
 };

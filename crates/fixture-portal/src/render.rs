@@ -9,7 +9,8 @@ use encoding_rs::{GB18030, GBK, UTF_8};
 
 use crate::attachments::attachment_path;
 use crate::spec::{
-    cc_line, CharsetLabel, Document, Layout, PageEncoding, ReplySpec, ResultLine, ServedPage,
+    cc_line, BodyMarkup, CharsetLabel, Colons, Document, LabelNames, Layout, MetadataMarkup,
+    PageEncoding, ReplySpec, ResultLine, ServedPage, TitleMarkup, Variant,
 };
 use crate::text::escape_html;
 
@@ -238,9 +239,230 @@ pub(crate) fn detail_page(doc: &Document, layout: Layout) -> String {
             links_after(&mut out, doc, "    ");
             out.push_str("  </div>\n");
         }
+        Layout::Unprofiled => {
+            let variant = doc.variant.clone().unwrap_or_else(|| Variant {
+                metadata: MetadataMarkup::None,
+                metadata_class: String::new(),
+                labels: LabelNames::Standard,
+                colons: Colons::FullWidth,
+                broken_values: false,
+                signed_on_shown: None,
+                extra: Vec::new(),
+                decoy_info: false,
+                title: TitleMarkup::FirstLine,
+                body: BodyMarkup::TrsEditor,
+                warnings: Vec::new(),
+            });
+            out.push_str("  <div class=\"detail-main\">\n");
+            if variant.title == TitleMarkup::DivTitle {
+                let _ = writeln!(out, "    <div class=\"title\">{}</div>", escape_html(title));
+            }
+            if variant.decoy_info {
+                out.push_str("    <div class=\"article-info\"><span class=\"print\">【打印本页】</span> <span class=\"close\">【关闭窗口】</span></div>\n");
+            }
+            unprofiled_metadata(&mut out, doc, &variant);
+            out.push_str("    <div class=\"share\">分享:</div>\n");
+            let centred = |out: &mut String, indent: &str| {
+                for (k, line) in lines.iter().enumerate() {
+                    if k == 0 && variant.title == TitleMarkup::Centred {
+                        let _ =
+                            writeln!(out, "{indent}<p align=\"center\">{}</p>", escape_html(line));
+                    } else {
+                        let _ = writeln!(out, "{indent}<p>{}</p>", escape_html(line));
+                    }
+                }
+            };
+            match variant.body {
+                BodyMarkup::TrsEditor => {
+                    out.push_str(
+                        "    <div class=\"article-content\">\n      <div class=\"TRS_Editor\">\n",
+                    );
+                    centred(&mut out, "        ");
+                    links_inside(&mut out, doc, "        ");
+                    out.push_str("      </div>\n    </div>\n");
+                }
+                BodyMarkup::IvsContent => {
+                    out.push_str("    <div id=\"ivs_content\">\n");
+                    centred(&mut out, "      ");
+                    links_inside(&mut out, doc, "      ");
+                    out.push_str("    </div>\n");
+                }
+            }
+            links_after(&mut out, doc, "    ");
+            out.push_str("  </div>\n");
+        }
     }
     page_end(&mut out);
     out
+}
+
+/// A label of an unprofiled page as its variant writes it, colon included.
+fn variant_label(label: &str, colons: Colons) -> String {
+    match colons {
+        Colons::FullWidth => format!("{label}："),
+        // Spaces between the characters of a label of two or three
+        // characters (`来 源`, `索 引 号`), as pages that justify labels
+        // write them; a space before the half-width colon everywhere.
+        Colons::HalfWidthSpaced if label.chars().count() <= 3 => {
+            let spaced: Vec<String> = label.chars().map(String::from).collect();
+            format!("{} :", spaced.join(" "))
+        }
+        Colons::HalfWidthSpaced => format!("{label} :"),
+    }
+}
+
+/// The metadata block of an unprofiled page: the seven fields of the
+/// `current` layout (under the variant's names), the variant's extra pairs
+/// after 主题分类, in the variant's markup.
+fn unprofiled_metadata(out: &mut String, doc: &Document, variant: &Variant) {
+    let reply = doc.reply.as_ref();
+    let published = doc.published_on.format("%Y-%m-%d").to_string();
+    let class = escape_html(&variant.metadata_class);
+    if variant.metadata == MetadataMarkup::DateLine {
+        let _ = writeln!(
+            out,
+            "    <div class=\"{class}\">{}{published}　{}上海普陀</div>",
+            variant_label("发布日期", variant.colons),
+            variant_label("来源", variant.colons),
+        );
+        return;
+    }
+    if variant.metadata == MetadataMarkup::None {
+        return;
+    }
+    let signed_date = reply.map(|r| r.signed.date);
+    let signed_on = variant
+        .signed_on_shown
+        .clone()
+        .or_else(|| doc.meta.signed_on.clone())
+        .map(|v| escape_html(&v))
+        .or_else(|| {
+            signed_date.map(|d| {
+                if variant.broken_values {
+                    format!("{}<br>\n{}", d.format("%Y年"), d.format("%-m月%-d日"))
+                } else {
+                    d.format("%Y-%m-%d").to_string()
+                }
+            })
+        });
+    let doc_number = doc
+        .meta
+        .doc_number
+        .clone()
+        .or_else(|| reply.and_then(|r| r.doc_number.as_ref().map(|n| n.written.clone())))
+        .map(|n| {
+            if variant.broken_values {
+                split_doc_number(&n)
+                    .iter()
+                    .map(|p| escape_html(p))
+                    .collect::<Vec<_>>()
+                    .join("<br>\n")
+            } else {
+                escape_html(&n)
+            }
+        });
+    let names: [&str; 7] = match variant.labels {
+        LabelNames::Standard => [
+            "索引号",
+            "主题分类",
+            "公开属性",
+            "成文日期",
+            "发文字号",
+            "发布日期",
+            "公开主体",
+        ],
+        LabelNames::Catalogue => [
+            "索取号",
+            "主题分类",
+            "公开方式",
+            "生成日期",
+            "文号",
+            "发布日期",
+            "发布机构",
+        ],
+    };
+    let esc = |v: Option<&str>| escape_html(v.unwrap_or(""));
+    let mut pairs: Vec<(String, String)> = vec![
+        (names[0].into(), esc(doc.meta.index_number.as_deref())),
+        (names[1].into(), esc(doc.meta.topic.as_deref())),
+    ];
+    pairs.extend(
+        variant
+            .extra
+            .iter()
+            .map(|[label, value]| (label.clone(), escape_html(value))),
+    );
+    pairs.extend([
+        (names[2].into(), esc(doc.meta.disclosure.as_deref())),
+        (names[3].into(), signed_on.unwrap_or_default()),
+        (names[4].into(), doc_number.unwrap_or_default()),
+        (names[5].into(), escape_html(&published)),
+        (names[6].into(), esc(doc.meta.publisher.as_deref())),
+    ]);
+    let label = |l: &str| escape_html(&variant_label(l, variant.colons));
+    match variant.metadata {
+        MetadataMarkup::ThTd => {
+            let _ = writeln!(out, "    <table class=\"{class}\">");
+            for (l, v) in &pairs {
+                // A `th` holds the label without its colon.
+                let written = variant_label(l, variant.colons);
+                let bare = written.trim_end_matches([':', '：', ' ']);
+                let _ = writeln!(
+                    out,
+                    "      <tr><th>{}</th><td>{v}</td></tr>",
+                    escape_html(bare)
+                );
+            }
+            out.push_str("    </table>\n");
+        }
+        MetadataMarkup::TdCells => {
+            let _ = writeln!(out, "    <table class=\"{class}\">");
+            for row in pairs.chunks(3) {
+                out.push_str("      <tr>");
+                for (l, v) in row {
+                    let _ = write!(
+                        out,
+                        "<td class=\"bt\">{}</td><td class=\"nr\">{v}</td>",
+                        label(l)
+                    );
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("    </table>\n");
+        }
+        MetadataMarkup::Dl => {
+            let _ = writeln!(out, "    <dl class=\"{class}\">");
+            for (l, v) in &pairs {
+                let _ = writeln!(out, "      <dt>{}</dt><dd>{v}</dd>", label(l));
+            }
+            out.push_str("    </dl>\n");
+        }
+        MetadataMarkup::Spans => {
+            let _ = writeln!(out, "    <div class=\"{class}\">");
+            for row in pairs.chunks(2) {
+                out.push_str("      <p>");
+                for (l, v) in row {
+                    let _ = write!(
+                        out,
+                        "<span class=\"k\">{}</span><span class=\"v\">{v}</span>",
+                        label(l)
+                    );
+                }
+                out.push_str("</p>\n");
+            }
+            out.push_str("    </div>\n");
+        }
+        MetadataMarkup::Lines => {
+            let _ = write!(out, "    <div class=\"{class}\">\n      ");
+            let lines: Vec<String> = pairs
+                .iter()
+                .map(|(l, v)| format!("{}{v}", label(l)))
+                .collect();
+            out.push_str(&lines.join("<br>\n      "));
+            out.push_str("\n    </div>\n");
+        }
+        MetadataMarkup::DateLine | MetadataMarkup::None => {}
+    }
 }
 
 /// The links of a page whose reply is only in an attachment: inside the

@@ -58,6 +58,10 @@ pub struct Document {
     /// layout.
     #[serde(default)]
     pub meta: Metadata,
+    /// How the page is marked up when its layout is
+    /// [`Layout::Unprofiled`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Variant>,
     /// What a parser must make of the page: a reply, or not a reply.
     #[serde(default)]
     pub expect: Expect,
@@ -91,6 +95,12 @@ pub enum Layout {
     /// `#ivs_date`, body in `div#ivs_content`, no metadata block.
     #[serde(rename = "ivs_content_2020")]
     IvsContent2020,
+    /// A page of a layout the shipped profile does not describe (its
+    /// [`Variant`] says how): metadata and title in markup no selector of
+    /// the profile names, as a CMS of the same family plausibly serves
+    /// them. Not in [`Layout::ALL`]: other documents are not rendered in it,
+    /// since its golden record carries the warnings the variant calls for.
+    Unprofiled,
 }
 
 impl Layout {
@@ -103,10 +113,139 @@ impl Layout {
     ];
 
     /// Whether the layout shows the portal's metadata (索引号, 主题分类,
-    /// 公开属性, 公开主体), which then enters the golden record.
+    /// 公开属性, 公开主体), which then enters the golden record. An
+    /// unprofiled page shows it unless its variant has no metadata block
+    /// ([`Document::shows_metadata_as`]).
     pub fn shows_metadata(self) -> bool {
-        matches!(self, Layout::Current | Layout::TwelveField2019)
+        matches!(
+            self,
+            Layout::Current | Layout::TwelveField2019 | Layout::Unprofiled
+        )
     }
+}
+
+/// How a page of the [`Layout::Unprofiled`] layout is marked up: each a
+/// variant a CMS of the portal's family plausibly serves, none of it named
+/// by the shipped profile's selectors. INVENTED, as `LAYOUTS.md` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// How the metadata block is marked up.
+    pub metadata: MetadataMarkup,
+    /// The class of the metadata block's element (one no profile names).
+    #[serde(default = "default_metadata_class")]
+    pub metadata_class: String,
+    /// Which names the labels go by.
+    #[serde(default)]
+    pub labels: LabelNames,
+    /// How the labels are written: a full-width colon, or a half-width one
+    /// with spaces inside and before it (`索 引 号 :`).
+    #[serde(default)]
+    pub colons: Colons,
+    /// Whether the 发文字号 and 成文日期 values are broken over lines by
+    /// `<br>` (`普绿容<br>〔2019〕<br>44号`, `2019年<br>10月14日`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub broken_values: bool,
+    /// The 成文日期 as this page shows it, when it is no date (`见正文`);
+    /// otherwise the signed date is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_on_shown: Option<String>,
+    /// Pairs shown after 主题分类 beyond the seven fields: labels govwire
+    /// knows but does not read (体裁分类, 有效性), or labels it does not
+    /// know at all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<[String; 2]>,
+    /// Whether an element the profile's metadata selector names
+    /// (`div.article-info`) stands above the metadata holding only the
+    /// page's print and close buttons, as a template that kept the class
+    /// for another use would.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decoy_info: bool,
+    /// How the title is shown.
+    pub title: TitleMarkup,
+    /// The body container.
+    #[serde(default)]
+    pub body: BodyMarkup,
+    /// The warnings a reader following the profile must give on this page
+    /// about how it had to be read, in order: the golden record carries
+    /// them after those about the page's bytes, its attachments and the
+    /// reply itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<govwire_model::Warning>,
+}
+
+fn default_metadata_class() -> String {
+    "zwgk-meta".into()
+}
+
+/// How an unprofiled page marks its metadata up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetadataMarkup {
+    /// `<table>` rows of one `<th>` label and one `<td>` value.
+    ThTd,
+    /// `<table>` rows of `<td>` label and value cells, three pairs a row,
+    /// with classes no profile names.
+    TdCells,
+    /// A definition list: `<dt>` label, `<dd>` value.
+    Dl,
+    /// Labelled spans: `<span class="k">索引号：</span><span class="v">…
+    /// </span>`, two pairs a line.
+    Spans,
+    /// `label：value` lines separated by `<br>` in one element.
+    Lines,
+    /// Only a date line: `发布日期：2020-07-16　来源：上海普陀` (the 2020
+    /// layout's, in an element the profile does not name).
+    DateLine,
+    /// No metadata block at all.
+    None,
+}
+
+/// The names an unprofiled page's labels go by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelNames {
+    /// 索引号, 主题分类, 公开属性, 成文日期, 发文字号, 发布日期, 公开主体.
+    #[default]
+    Standard,
+    /// The disclosure catalogue's: 索取号, 主题分类, 公开方式, 生成日期, 文号,
+    /// 发布日期, 发布机构.
+    Catalogue,
+}
+
+/// How an unprofiled page writes the colon after a label.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colons {
+    /// `索引号：`.
+    #[default]
+    FullWidth,
+    /// `索 引 号 :`: a half-width colon, a space before it and spaces
+    /// between the characters of every other label.
+    HalfWidthSpaced,
+}
+
+/// How an unprofiled page shows the title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TitleMarkup {
+    /// Only in a `<div class="title">` above the metadata.
+    DivTitle,
+    /// In a centred first paragraph of the body (`<p align="center">`).
+    Centred,
+    /// Only as the body's first line (no title element at all).
+    FirstLine,
+}
+
+/// The body container of an unprofiled page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyMarkup {
+    /// `.article-content > .TRS_Editor`, as the other layouts.
+    #[default]
+    TrsEditor,
+    /// `div#ivs_content`, the 2020 layout's.
+    IvsContent,
 }
 
 /// The character encoding of a page's bytes. Older Shanghai government pages
@@ -514,6 +653,7 @@ impl Document {
             link: Link::Relative,
             description: None,
             meta: Metadata::default(),
+            variant: None,
             expect: Expect::NotAReply,
             attachments: Vec::new(),
             reply: None,

@@ -26,15 +26,23 @@ const USER_AGENT: &str = concat!("govwire/", env!("CARGO_PKG_VERSION"), " (parse
 /// ten) are fetched the same way, their text left for the caller to
 /// extract; a file on disk carries the files it links that are saved beside
 /// it ([`local_attachment`]). Any other URL scheme is refused.
+///
+/// The page's item id, which names a reply without a doc number
+/// (`shpt:197298`), is `item_id` (`--item-id`) when given, else the
+/// portal's own id in the page's URL ([`item_id_of_url`]): the URL fetched,
+/// or for a saved file the address its browser noted (`<!-- saved from
+/// url=(…)https://…/197298.html -->`), never the file's name. Without
+/// either it is empty, and such a reply cannot be given an id.
 pub async fn load_page(
     target: &str,
     profile: &PortalProfile,
     allow_private: bool,
+    item_id: Option<&str>,
 ) -> Result<RawPage> {
     let max_bytes = profile.politeness.max_body_bytes;
     let mut attachments = Vec::new();
     let as_url = Url::parse(target).ok();
-    let (url, content_type, body, item_id) = match as_url {
+    let (url, content_type, body, item_id_from_page) = match as_url {
         Some(url) if matches!(url.scheme(), "http" | "https") => {
             let fetcher = OneOffFetcher::new(profile, USER_AGENT, allow_private.then_some(&url))
                 .context("cannot set up fetching")?;
@@ -52,13 +60,7 @@ pub async fn load_page(
             for link in links.into_iter().take(MAX_ATTACHMENTS) {
                 attachments.push(fetch_attachment(&fetcher, link, &url, allow_private).await);
             }
-            let item_id = page
-                .url
-                .path_segments()
-                .and_then(|mut s| s.next_back().map(str::to_string))
-                .map(|file| file.split('.').next().unwrap_or_default().to_string())
-                .filter(|id| !id.is_empty())
-                .unwrap_or_else(|| "page".into());
+            let item_id = item_id_of_url(&page.url).unwrap_or_default();
             (page.url.to_string(), page.content_type, page.body, item_id)
         }
         // A one-letter scheme is a Windows drive (`C:\pages\a.html`), and an
@@ -84,10 +86,9 @@ pub async fn load_page(
             let url = Url::from_file_path(&absolute)
                 .map(|u| u.to_string())
                 .unwrap_or_else(|()| format!("file://{}", absolute.display()));
-            let item_id = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "page".into());
+            let item_id = saved_from(&body)
+                .and_then(|url| item_id_of_url(&url))
+                .unwrap_or_default();
             if let Ok(page_url) = Url::parse(&url) {
                 let links = govwire_crawler::attachment_links(profile, &body, None, &page_url)
                     .map_err(|reason| anyhow!("cannot read {}: {reason}", path.display()))?;
@@ -101,7 +102,7 @@ pub async fn load_page(
     Ok(RawPage {
         portal: profile.id.clone(),
         section: "cli".into(),
-        item_id,
+        item_id: item_id.map_or(item_id_from_page, str::to_string),
         url,
         list_title: None,
         published_on: None,
@@ -110,6 +111,40 @@ pub async fn load_page(
         body,
         attachments,
     })
+}
+
+/// The portal's item id in a detail page's URL: the name of its last path
+/// segment without the extension, when it holds a digit and nothing but
+/// letters, digits, `-` and `_` (`/zhengwu/qzxtabljg-jytabljg/2025/197/
+/// 197298.html` → `197298`). `None` for a URL that names no item
+/// (`/index.html`).
+pub fn item_id_of_url(url: &Url) -> Option<String> {
+    let last = url.path_segments()?.rev().find(|s| !s.is_empty())?;
+    let stem = last.split('.').next().unwrap_or_default();
+    let valid = stem.chars().any(|c| c.is_ascii_digit())
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    valid.then(|| stem.to_string())
+}
+
+/// The address a browser noted in a page it saved (`<!-- saved from
+/// url=(0061)https://www.shpt.gov.cn/…/197298.html -->`, near the top).
+fn saved_from(body: &[u8]) -> Option<Url> {
+    const MARK: &str = "saved from url=(";
+    let head = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let at = head.find(MARK)? + MARK.len();
+    let rest = &head[at..];
+    let rest = &rest[rest.find(')')? + 1..];
+    let end = rest
+        .find(char::is_whitespace)
+        .into_iter()
+        .chain(rest.find("-->"))
+        .min()
+        .unwrap_or(rest.len());
+    Url::parse(&rest[..end])
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 /// A failed fetch as a person reads it: the fetcher's reason, and for an
@@ -344,4 +379,57 @@ pub fn json(parsed: &ParsedPage) -> Result<String> {
         outcome => serde_json::to_string_pretty(outcome)?,
     };
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("a URL")
+    }
+
+    #[test]
+    fn the_item_id_is_the_detail_urls_last_segment_when_it_names_an_item() {
+        assert_eq!(
+            item_id_of_url(&url(
+                "https://www.shpt.gov.cn/zhengwu/qzxtabljg-jytabljg/2025/197/197298.html"
+            )),
+            Some("197298".into())
+        );
+        assert_eq!(
+            item_id_of_url(&url(
+                "http://127.0.0.1:8480/zhengwu/x/2026/1/205303.html?from=list"
+            )),
+            Some("205303".into())
+        );
+        assert_eq!(
+            item_id_of_url(&url("https://www.shpt.gov.cn/zhengwu/index.html")),
+            None
+        );
+        assert_eq!(item_id_of_url(&url("https://www.shpt.gov.cn/")), None);
+        assert_eq!(
+            item_id_of_url(&url("https://x.org/a/%E7%AD%94%E5%A4%8D1.html")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_saved_page_names_the_address_its_browser_saved_it_from() {
+        let page = b"<!DOCTYPE html>\r\n<!-- saved from url=(0071)https://www.shpt.gov.cn/zhengwu/qzxtabljg-jytabljg/2025/197/197298.html -->\r\n<html>";
+        assert_eq!(
+            saved_from(page).and_then(|u| item_id_of_url(&u)),
+            Some("197298".into())
+        );
+        let tight = b"<!-- saved from url=(0040)https://www.shpt.gov.cn/a/2025/1/42.html--><html>";
+        assert_eq!(
+            saved_from(tight).map(|u| u.to_string()),
+            Some("https://www.shpt.gov.cn/a/2025/1/42.html".into())
+        );
+        assert_eq!(saved_from(b"<html><body>42.html</body></html>"), None);
+        assert_eq!(
+            saved_from(b"<!-- saved from url=(0014)about:internet -->"),
+            None
+        );
+    }
 }

@@ -28,7 +28,7 @@ mod tests;
 use chrono::NaiveDate;
 use govwire_model::{Contact, Section, Warning};
 
-use crate::normalize::{captures_containing, is_space, remove_spaces};
+use crate::normalize::{captures_containing, doc_number_like, is_space, remove_spaces};
 
 use self::addressee::{addressee_ahead, addressee_of, is_organ_like, INLINE_ADDRESSEE};
 use self::body::sections_of;
@@ -38,7 +38,7 @@ use self::head::{
 };
 use self::label_lines::labels_at;
 use self::labels::label_pairs;
-pub(crate) use self::labels::{label_of, Label};
+pub(crate) use self::labels::{is_disclosure_label, label_of, Label};
 use self::signature::{joint_signatories, signature_date};
 use self::tail::{
     attachment_block_start, is_contact_line, is_tail_marker, parenthesized, printing, read_tail,
@@ -81,6 +81,9 @@ pub(crate) struct Document {
     pub attachment_notes: Vec<String>,
     /// What reading the structure had to guess or leave out.
     pub warnings: Vec<Warning>,
+    /// Something written like a doc number in the head (before the
+    /// addressee) when no doc number was read there.
+    pub number_like: Option<String>,
 }
 
 impl Document {
@@ -211,6 +214,12 @@ pub(crate) fn read_document(mut owned: Vec<String>, heading: Option<&str>) -> Do
         i += taken;
     }
     let body_start = i;
+    if doc.doc_number.is_none() {
+        doc.number_like = lines[..body_start.min(n)]
+            .iter()
+            .find_map(|l| doc_number_like(l))
+            .map(str::to_string);
+    }
 
     // ---- tail: signature, date, 附注, 抄送, printing ----
     // The signed date: the last date line after the body that follows an

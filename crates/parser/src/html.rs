@@ -1,6 +1,9 @@
 //! The page's HTML, read with the portal profile's selectors: the title, the
 //! metadata block, the body container's text as lines, and attachment links.
-//! When no body selector matches, the main content is found by text density.
+//! When no body selector matches, the main content is found by text density;
+//! when no title selector matches, a title-like element; when the metadata
+//! selector finds no label govwire reads, the disclosure metadata outside
+//! the body, by its vocabulary.
 //!
 //! - `profile`: the profile's `detail` section compiled once per thread.
 //! - `matcher`: the fast selector matcher for selectors made of tags, ids,
@@ -12,11 +15,15 @@
 //! - `lines`: the body container's text as lines.
 //! - `metadata`: the metadata block's label/value pairs.
 //! - `content`: the main content found by text density.
+//! - `title_like`: the title found without the profile's selector.
+//! - `disclosure`: the disclosure metadata found without the profile's
+//!   selector, and the labels govwire does not know.
 //! - `links`: links to files, the one attachment-link finder of govwire.
 //! - `nesting`: HTML nested too deep refused before any tree is built.
 
 mod chrome;
 mod content;
+mod disclosure;
 mod lines;
 mod links;
 mod matcher;
@@ -24,6 +31,7 @@ mod metadata;
 mod nesting;
 mod profile;
 mod text;
+mod title_like;
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
@@ -32,6 +40,7 @@ use govwire_model::Attachment;
 use scraper::{ElementRef, Html};
 
 use self::content::{common_ancestor, densest_element, describe, han_counts};
+use self::disclosure::{find_info, unknown_labels};
 use self::lines::lines_of;
 pub(crate) use self::lines::plain_text_lines;
 use self::links::attachments_in;
@@ -41,6 +50,8 @@ use self::metadata::read_info;
 pub(crate) use self::nesting::check_nesting;
 use self::profile::{compiled, Compiled};
 use self::text::element_text;
+use self::title_like::title_like;
+use crate::document::{label_of, Label};
 use crate::error::ParseError;
 
 /// What the HTML of a detail page holds, before any reading of the document.
@@ -60,6 +71,28 @@ pub(crate) struct PageDom {
     pub overridden: Option<String>,
     /// Files the article links.
     pub attachments: Vec<Attachment>,
+    /// The title-like element (`div.title`) the title was taken from when
+    /// no title selector of the profile matched.
+    pub title_found: Option<String>,
+    /// How the metadata was found when the profile's selector found no
+    /// label govwire reads.
+    pub info_found: Option<InfoFound>,
+    /// Labels of the metadata block that govwire does not know, in page
+    /// order.
+    pub unknown_labels: Vec<String>,
+    /// The element a 发布日期 was read from without the profile's selector,
+    /// when the profile's metadata block had labels but not that one.
+    pub published_elsewhere: Option<String>,
+}
+
+/// Metadata read without the profile's selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InfoFound {
+    /// The element that holds it (`table.zwgk-meta`).
+    pub block: String,
+    /// The element the profile's metadata selector matched, which held no
+    /// label govwire reads; `None` when it matched nothing.
+    pub matched: Option<String>,
 }
 
 /// How the body container was found.
@@ -136,9 +169,17 @@ pub(crate) fn read_dom(
             break;
         }
     }
+    if dom.title.is_none() {
+        if let Some((element, text)) = title_like(root) {
+            dom.title = Some(text);
+            dom.title_found = Some(describe(element));
+            title_el = Some(element);
+        }
+    }
 
     if let Some(block) = info {
         dom.info = read_info(block, &compiled.info_cell, boilerplate);
+        dom.unknown_labels = unknown_labels(dom.info.iter().map(|(name, _)| name.as_str()));
     }
 
     let mut container = None;
@@ -195,6 +236,41 @@ pub(crate) fn read_dom(
                 dom.container = Container::Detected(describe(element));
                 container = Some(element);
             }
+        }
+    }
+
+    // The profile's metadata selector found no label govwire reads: the
+    // page's disclosure metadata is looked for outside the body.
+    if !dom.info.iter().any(|(name, _)| label_of(name).is_some()) {
+        if let Some(found) = find_info(root, container.map(|c| c.id())) {
+            dom.info_found = Some(InfoFound {
+                block: found.block,
+                matched: info.map(describe),
+            });
+            dom.info = found.pairs;
+            dom.unknown_labels = found.unknown;
+        }
+    } else if !dom
+        .info
+        .iter()
+        .any(|(name, value)| label_of(name) == Some(Label::PublishedOn) && !value.is_empty())
+    {
+        // The profile's block lacks the 发布日期 that a page shows elsewhere
+        // (the publication date the record would otherwise take from the
+        // list, or not at all).
+        let elsewhere = find_info(root, container.map(|c| c.id())).and_then(|found| {
+            let block = found.block;
+            found
+                .pairs
+                .into_iter()
+                .find(|(name, value)| {
+                    label_of(name) == Some(Label::PublishedOn) && !value.is_empty()
+                })
+                .map(|pair| (pair, block))
+        });
+        if let Some((pair, block)) = elsewhere {
+            dom.info.push(pair);
+            dom.published_elsewhere = Some(block);
         }
     }
 

@@ -19,7 +19,8 @@
 //!   portal's HTML in govwire decodes with it.
 //! - `html`: the profile's `detail` selectors: title, metadata block, body
 //!   container (found by text density, with a warning, when no selector
-//!   matches), the container's text as lines, attachment links
+//!   matches; the title and the disclosure metadata likewise found by their
+//!   look and vocabulary), the container's text as lines, attachment links
 //!   ([`file_links`], public: the crawler finds the files to fetch with it).
 //!   [`check_nesting`] refuses HTML too deep to build a tree of.
 //! - `attachments`: the record's attachment list, and the reply read from
@@ -148,6 +149,10 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
         page.list_title.as_deref(),
         &mut warnings,
     );
+    // Said after what building the record finds, so the record's warnings
+    // read: what the document lacks, then how the page had to be read.
+    let mut found_without_selectors = Vec::new();
+    fallback_warnings(&dom, &doc, title.as_deref(), &mut found_without_selectors);
     let info: Vec<(Label, String)> = dom
         .info
         .iter()
@@ -175,7 +180,11 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
                 };
                 warnings.push(Warning::new("body", message));
             }
-            let reply = build_reply(page, profile, title, doc, dom.attachments, &info, warnings)?;
+            let number_like = doc.number_like.clone();
+            let mut reply =
+                build_reply(page, profile, title, doc, dom.attachments, &info, warnings)?;
+            reply.warnings.append(&mut found_without_selectors);
+            unread_warnings(&mut reply, &dom.info, number_like);
             PageOutcome::Reply {
                 reply: Box::new(reply),
             }
@@ -195,4 +204,116 @@ fn parse(page: &RawPage, profile: &PortalProfile) -> Result<ParsedPage, ParseErr
         outcome,
         reparsed_by: None,
     })
+}
+
+/// Says where the title and the metadata were found without the profile's
+/// selectors, and which metadata labels govwire does not understand, so the
+/// operator knows to fix the profile.
+fn fallback_warnings(
+    dom: &html::PageDom,
+    doc: &document::Document,
+    title: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) {
+    if let Some(element) = &dom.title_found {
+        warnings.push(Warning::new(
+            "title",
+            format!("No title selector of the profile matched; the title was taken from <{element}>, an element that looks like a title."),
+        ));
+    } else if dom.title.is_none()
+        && title.is_some()
+        && title
+            == doc
+                .title_line
+                .as_deref()
+                .map(normalize::normalize_title)
+                .as_deref()
+    {
+        warnings.push(Warning::new(
+            "title",
+            "No title selector of the profile matched; the title was taken from the document's title line.",
+        ));
+    }
+    if let Some(found) = &dom.info_found {
+        let what = match &found.matched {
+            None => "No metadata selector of the profile matched".to_string(),
+            Some(element) => format!(
+                "The profile's metadata selector matched <{element}>, which holds no label govwire reads"
+            ),
+        };
+        let labels: Vec<&str> = dom
+            .info
+            .iter()
+            .filter(|(name, value)| label_of(name).is_some() && !value.is_empty())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        warnings.push(Warning::new(
+            "metadata",
+            format!(
+                "{what}; the disclosure metadata ({}) was read from <{}> without the profile's selector.",
+                labels.join(", "),
+                found.block
+            ),
+        ));
+    }
+    if let Some(element) = &dom.published_elsewhere {
+        warnings.push(Warning::new(
+            "metadata",
+            format!("The profile's metadata block has no 发布日期; the one in <{element}> was read without the profile's selector."),
+        ));
+    }
+    if !dom.unknown_labels.is_empty() {
+        let labels: Vec<String> = dom
+            .unknown_labels
+            .iter()
+            .map(|l| format!("`{l}`"))
+            .collect();
+        warnings.push(Warning::new(
+            "metadata",
+            format!(
+                "The page's metadata has labels govwire does not understand: {}; their values are not in the record.",
+                labels.join(", ")
+            ),
+        ));
+    }
+}
+
+/// Says what the page evidently carries that the record lacks: a doc number
+/// written in the head or the metadata, a 成文日期 or 发布日期 that is no
+/// date govwire reads.
+fn unread_warnings(
+    reply: &mut govwire_model::Reply,
+    info: &[(String, String)],
+    number_like: Option<String>,
+) {
+    if reply.doc_number.is_none() && !reply.warnings.iter().any(|w| w.field == "doc_number") {
+        let seen = info
+            .iter()
+            .find_map(|(name, value)| {
+                normalize::doc_number_like(value)
+                    .map(|n| (format!("metadata's {name}"), n.to_string()))
+            })
+            .or_else(|| number_like.map(|n| ("document's head".to_string(), n)));
+        if let Some((place, number)) = seen {
+            reply.warnings.push(Warning::new(
+                "doc_number",
+                format!("The {place} shows `{number}`, written like a doc number, but no doc number was read; the record has none."),
+            ));
+        }
+    }
+    for (name, value) in info {
+        let field = match label_of(name) {
+            Some(Label::SignedOn) => "signed_on",
+            Some(Label::PublishedOn) => "published_on",
+            _ => continue,
+        };
+        if !value.trim().is_empty() && normalize::find_date(value).is_none() {
+            reply.warnings.push(Warning::new(
+                field,
+                format!(
+                    "The metadata's {name} `{value}` is no date govwire can read; it was not read."
+                ),
+            ));
+        }
+    }
 }

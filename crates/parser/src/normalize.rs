@@ -135,6 +135,22 @@ static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static DOC_NUMBER_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"[\p{Han}A-Za-z]{1,12}\s*[〔\[（(【［﹝〖]\s*第?\s*[0-9０-９]{4}\s*[〕\]）)】］﹞〗]\s*第?\s*[0-9０-９]{1,6}\s*号",
+    )
+});
+
+/// The first piece of `s` written like a doc number (`普府〔2022〕55号`,
+/// `普府 [ 2022 ] 55 号`), whether or not it reads as one: evidence that a
+/// page carries a doc number.
+pub(crate) fn doc_number_like(s: &str) -> Option<&str> {
+    if !s.contains('号') {
+        return None;
+    }
+    DOC_NUMBER_LIKE.find(s).map(|m| m.as_str())
+}
+
 /// A doc number (发文字号) in its normalized form `机关代字〔YYYY〕N号`:
 /// U+3014/U+3015 brackets whatever brackets the page used (`[2022]`,
 /// `（2022）`, `(2022)`, `﹝2022﹞`), full-width digits folded, spaces and a

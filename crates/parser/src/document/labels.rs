@@ -39,13 +39,54 @@ pub(crate) fn label_of(name: &str) -> Option<Label> {
         "公开属性" | "公开方式" | "公开类型" => Label::Disclosure,
         "索引号" | "索取号" => Label::IndexNumber,
         "主题分类" | "主题类别" => Label::Topic,
-        "成文日期" => Label::SignedOn,
+        // Many disclosure catalogues name the date a document was made
+        // 生成日期 instead of 成文日期.
+        "成文日期" | "生成日期" => Label::SignedOn,
         "发文字号" | "文号" => Label::DocNumber,
         "发布日期" | "公开日期" | "发布时间" => Label::PublishedOn,
         "公开主体" | "发布机构" | "发布主体" | "信息公开主体" => Label::Publisher,
         "签发人" => Label::Signer,
         _ => return None,
     })
+}
+
+/// Labels of government information disclosure metadata that govwire
+/// knows but does not read into the record: a metadata block that shows
+/// them is understood, and they are never reported as unknown.
+const UNREAD_LABELS: &[&str] = &[
+    "体裁分类",
+    "体裁",
+    "组配分类",
+    "服务对象分类",
+    "公开范围",
+    "公开时限",
+    "有效性",
+    "时效性",
+    "效力状态",
+    "关键词",
+    "主题词",
+    "生效日期",
+    "施行日期",
+    "废止日期",
+    "失效日期",
+    "来源",
+    "信息来源",
+    "发布单位",
+    "所属机构",
+    "文种",
+    "标题",
+    "名称",
+    "内容概述",
+    "作者",
+    "字号",
+    "浏览次数",
+    "点击数",
+];
+
+/// Whether `name` (spaces inside allowed: `来 源`) is a label of disclosure
+/// metadata govwire knows, read into the record or not.
+pub(crate) fn is_disclosure_label(name: &str) -> bool {
+    label_of(name).is_some() || UNREAD_LABELS.contains(&remove_spaces(name).as_ref())
 }
 
 pub(super) const LABEL_NAMES: &str = "办理结果类别|办理结果|公开属性|公开方式|公开类型|索引号|索取号|主题分类|主题类别|成文日期|发文字号|文号|发布日期|公开日期|发布时间|公开主体|发布机构|发布主体|信息公开主体|签发人";

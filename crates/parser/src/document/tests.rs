@@ -345,3 +345,34 @@ fn contact_lines_with_several_labels_fill_several_fields() {
     assert_eq!(c.name.as_deref(), Some("张家骥"));
     assert_eq!(c.phone.as_deref(), Some("52564588-1318"));
 }
+
+#[test]
+fn the_disclosure_vocabulary_knows_labels_read_and_unread_with_spaces_inside() {
+    for name in [
+        "索引号",
+        "索取号",
+        "发文字号",
+        "文号",
+        "发布机构",
+        "公开主体",
+        "主题分类",
+        "成文日期",
+        "生成日期",
+        "发布日期",
+        "公开属性",
+        "公开方式",
+        "来 源",
+        "体裁分类",
+        "公开范围",
+        "有效性",
+        "索 引 号",
+    ] {
+        assert!(is_disclosure_label(name), "{name}");
+    }
+    assert_eq!(label_of("生成日期"), Some(Label::SignedOn));
+    assert_eq!(label_of("文 号"), Some(Label::DocNumber));
+    assert_eq!(label_of("来源"), None);
+    for name in ["信息类别", "备注", "地址", "主办", "分享", ""] {
+        assert!(!is_disclosure_label(name), "{name}");
+    }
+}

@@ -166,7 +166,7 @@ pub(super) fn densest_element(root: ElementRef<'_>) -> Option<ElementRef<'_>> {
 }
 
 /// Whether an element is page chrome by its name, class or id.
-fn is_chrome(e: &scraper::node::Element) -> bool {
+pub(super) fn is_chrome(e: &scraper::node::Element) -> bool {
     if CHROME_ELEMENTS.contains(&e.name()) {
         return true;
     }

@@ -83,7 +83,7 @@ fn every_corpus_document_parses_into_its_golden_record_in_every_layout() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for doc in documents.iter().filter(|d| d.is_served()) {
-        for layout in Layout::ALL {
+        for layout in layouts_of(doc) {
             checked += 1;
             failures.extend(check(doc, layout));
         }
@@ -105,6 +105,80 @@ fn every_corpus_document_parses_into_its_golden_record_in_every_layout() {
             .any(|d| d.is_served() && d.reply_attachment().is_some()),
         "the corpus holds a reply whose text is only in an attachment"
     );
+}
+
+/// Every layout a document is checked in: the profiled ones, and its own
+/// when no profile describes it.
+fn layouts_of(doc: &Document) -> Vec<Layout> {
+    let mut layouts = Layout::ALL.to_vec();
+    if !layouts.contains(&doc.layout) {
+        layouts.push(doc.layout);
+    }
+    layouts
+}
+
+#[test]
+fn pages_of_layouts_no_profile_describes_parse_into_their_golden_records_with_their_warnings() {
+    let unprofiled: Vec<Document> = corpus()
+        .into_iter()
+        .filter(|d| d.layout == Layout::Unprofiled)
+        .collect();
+    assert!(
+        unprofiled.len() >= 12,
+        "{} unprofiled pages",
+        unprofiled.len()
+    );
+    let mut failures = Vec::new();
+    for doc in &unprofiled {
+        failures.extend(check(doc, Layout::Unprofiled));
+        let golden = doc.golden().expect("a reply");
+        assert!(
+            !golden.warnings.is_empty(),
+            "{}: a page read by fallbacks says so",
+            doc.item_id()
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} unprofiled pages disagree with their golden record:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_page_parsed_alone_takes_its_publication_date_from_metadata_found_without_a_selector() {
+    let mut checked = 0;
+    for doc in corpus()
+        .into_iter()
+        .filter(|d| d.layout == Layout::Unprofiled)
+    {
+        let mut page = page_for(&doc, doc.layout);
+        // As `govwire parse FILE` reads it: no list date to fall back on.
+        page.published_on = None;
+        page.list_title = None;
+        let parsed = parse_page(&page, &shpt_profile()).expect("parses");
+        let reply = reply_of(&parsed);
+        let shows_date = doc
+            .variant
+            .as_ref()
+            .is_some_and(|v| v.metadata != govwire_fixture_portal::MetadataMarkup::None);
+        if shows_date {
+            assert_eq!(
+                reply.published_on,
+                Some(doc.published_on),
+                "{}",
+                doc.item_id()
+            );
+            checked += 1;
+        } else {
+            assert_eq!(reply.published_on, None, "{}", doc.item_id());
+        }
+        let golden = doc.golden().expect("a reply");
+        assert_eq!(reply.index_number, golden.index_number, "{}", doc.item_id());
+        assert_eq!(reply.doc_number, golden.doc_number, "{}", doc.item_id());
+    }
+    assert!(checked >= 10, "{checked} pages show a publication date");
 }
 
 #[test]

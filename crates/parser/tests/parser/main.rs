@@ -5,6 +5,7 @@
 mod attachments;
 mod corpus;
 mod encodings;
+mod fallbacks;
 mod golden;
 mod normalization;
 mod outcomes;
