@@ -136,4 +136,17 @@ pub async fn assert_health_and_metrics_tell_the_run(pipeline: &Pipeline, replies
             &[("portal", "shpt"), ("outcome", "200")]
         ) >= replies as f64
     );
+    // The corpus's pages in layouts the profile does not describe are read
+    // without its title and metadata selectors; the warnings say so by
+    // field.
+    for field in ["title", "metadata"] {
+        assert!(
+            value(
+                &scrape,
+                "govwire_parser_warnings_total",
+                &[("portal", "shpt"), ("field", field)]
+            ) >= 1.0,
+            "no {field} warning counted in:\n{text}"
+        );
+    }
 }

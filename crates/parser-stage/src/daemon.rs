@@ -172,8 +172,17 @@ async fn parse_one(
         match &parsed.outcome {
             PageOutcome::Reply { reply } => {
                 metrics::counter!("govwire_parser_pages_total", "portal" => portal.clone(), "outcome" => "reply").increment(1);
-                metrics::counter!("govwire_parser_warnings_total", "portal" => portal).increment(reply.warnings.len() as u64);
-                info!(reply_id = %reply.id, warnings = reply.warnings.len(), "Page parsed as a reply.")
+                // By field, so a profile that stopped matching a layout
+                // (its title or metadata read by the fallbacks) shows.
+                for warning in &reply.warnings {
+                    metrics::counter!("govwire_parser_warnings_total", "portal" => portal.clone(), "field" => warning.field.clone()).increment(1);
+                }
+                if reply.warnings.is_empty() {
+                    info!(reply_id = %reply.id, warnings = 0, "Page parsed as a reply.")
+                } else {
+                    let fields: Vec<&str> = reply.warnings.iter().map(|w| w.field.as_str()).collect();
+                    info!(reply_id = %reply.id, warnings = reply.warnings.len(), warning_fields = %fields.join(","), "Page parsed as a reply.")
+                }
             }
             PageOutcome::NotAReply { reason } => {
                 metrics::counter!("govwire_parser_pages_total", "portal" => portal, "outcome" => "not_a_reply").increment(1);
