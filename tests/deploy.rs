@@ -99,3 +99,29 @@ fn the_crawler_keeps_its_lease_name_across_restarts_in_both_kits() {
         "{unit}"
     );
 }
+
+#[test]
+fn make_cluster_applies_the_policies_of_the_definitions_file() {
+    let file: Value =
+        serde_json::from_str(include_str!("../deploy/rabbitmq/definitions.json")).unwrap();
+    let script = std::fs::read_to_string(root().join("scripts/cluster.sh")).unwrap();
+    let policies = file["policies"].as_array().expect("the file has policies");
+    assert!(!policies.is_empty());
+    for policy in policies {
+        let applied = format!(
+            "set_policy --apply-to {} {} '{}'",
+            policy["apply-to"].as_str().unwrap(),
+            policy["name"].as_str().unwrap(),
+            policy["pattern"].as_str().unwrap()
+        );
+        assert!(
+            script.contains(&applied),
+            "scripts/cluster.sh lacks `{applied}`"
+        );
+        let definition = format!("'{}'", policy["definition"]);
+        assert!(
+            script.contains(&definition),
+            "scripts/cluster.sh lacks the definition {definition}"
+        );
+    }
+}
