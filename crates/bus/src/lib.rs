@@ -46,6 +46,7 @@ mod recovery;
 mod runner;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod topology;
 
 pub use config::{
     dead_letter_queue_name, AmqpConfig, BrokerUrls, BusConfig, ConfigError,
