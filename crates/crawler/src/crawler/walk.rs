@@ -112,6 +112,10 @@ struct ListContext<'s> {
     source: &'s ListSource<'s>,
     /// The date range entries must be in to be fetched, if any.
     range: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    /// Cancels the walk.
+    cancel: &'s CancellationToken,
+    /// The walk's request counts.
+    tally: &'s Tally,
 }
 
 /// Why the list ended at `page`, read as `list`, if it did: an empty page,
@@ -181,6 +185,8 @@ impl<S: PageSink> Crawler<S> {
             section,
             source: &source,
             range: rule.range(),
+            cancel,
+            tally,
         };
         // Ids met in this walk, so an item that moves between pages while
         // the list is walked is fetched once.
@@ -237,20 +243,12 @@ impl<S: PageSink> Crawler<S> {
                 }
                 _ => None,
             };
-            if let Some(last_page) = look_back {
-                let taken = self
-                    .take_slid(
-                        &lists,
-                        last_page,
-                        (&mut seen, &mut shown),
-                        cancel,
-                        tally,
-                        counts,
-                    )
-                    .await?;
-                if taken.is_break() {
-                    return Ok(StopReason::Cancelled);
-                }
+            if self
+                .take_slid(&lists, look_back, &mut seen, &mut shown, counts)
+                .await?
+                .is_break()
+            {
+                return Ok(StopReason::Cancelled);
             }
             let pages_hint = list_page.total_page;
             let Some(handled) = self
@@ -285,22 +283,15 @@ impl<S: PageSink> Crawler<S> {
         }
         // The list ended (or the page limit was reached): what slid onto
         // the last page handled from behind it is on it now.
-        if let Some((last_page, true)) = last {
-            if !matches!(stop, StopReason::Cancelled) {
-                let taken = self
-                    .take_slid(
-                        &lists,
-                        last_page,
-                        (&mut seen, &mut shown),
-                        cancel,
-                        tally,
-                        counts,
-                    )
-                    .await?;
-                if taken.is_break() {
-                    return Ok(StopReason::Cancelled);
-                }
-            }
+        let look_back = last
+            .filter(|&(_, had_new)| had_new)
+            .map(|(last_page, _)| last_page);
+        if self
+            .take_slid(&lists, look_back, &mut seen, &mut shown, counts)
+            .await?
+            .is_break()
+        {
+            return Ok(StopReason::Cancelled);
         }
         self.finish_walk(stop, first_page_validators).await
     }
@@ -459,17 +450,20 @@ impl<S: PageSink> Crawler<S> {
     /// entries that slid onto it from there meanwhile (a reply withdrawn
     /// above it moved the list up): each is fetched as on any page, and
     /// counted in `govwire_crawler_list_shifts_total`. A page that is gone
-    /// now (the list shrank) has nothing to give. `Break` when cancelled.
+    /// now (the list shrank) has nothing to give; no page (`None`), nothing
+    /// to do. `Break` when cancelled.
     async fn take_slid(
         &self,
         lists: &ListContext<'_>,
-        page: u32,
-        (seen, shown): (&mut HashSet<String>, &mut HashSet<String>),
-        cancel: &CancellationToken,
-        tally: &Tally,
+        page: Option<u32>,
+        seen: &mut HashSet<String>,
+        shown: &mut HashSet<String>,
         counts: &mut WalkCounts,
     ) -> Result<ControlFlow<()>, CrawlError> {
-        let section = lists.section;
+        let Some(page) = page else {
+            return Ok(ControlFlow::Continue(()));
+        };
+        let (section, cancel, tally) = (lists.section, lists.cancel, lists.tally);
         let ask = Ask {
             conditionally: false,
             keeping_validators: false,
